@@ -1,0 +1,103 @@
+namespace Inventory.Api.Domain;
+
+/// <summary>
+/// A refusal the client can act on. Each has a stable <see cref="Code"/> (documented in docs/api.md) and the
+/// HTTP status it maps to; <see cref="Details"/> become problem-details extensions.
+/// </summary>
+public sealed class InventoryException(
+    string code, int status, string title, string detail, IReadOnlyDictionary<string, object?>? details = null)
+    : Exception(detail)
+{
+    public string Code { get; } = code;
+
+    public int Status { get; } = status;
+
+    public string Title { get; } = title;
+
+    public IReadOnlyDictionary<string, object?> Details { get; } = details ?? new Dictionary<string, object?>();
+}
+
+/// <summary>The catalogue of refusals, so every place that raises one says the same thing.</summary>
+public static class Problems
+{
+    public static InventoryException Validation(IReadOnlyDictionary<string, string[]> errors) =>
+        new("validation_failed", 400, "The request is not valid.", "One or more fields are invalid; see 'errors'.",
+            new Dictionary<string, object?> { ["errors"] = errors });
+
+    public static InventoryException Validation(string field, string message) =>
+        Validation(new Dictionary<string, string[]> { [field] = [message] });
+
+    public static InventoryException ProductNotFound(string productId) =>
+        new("product_not_found", 404, "Product not found.", $"No inventory is recorded for product '{productId}'.",
+            new Dictionary<string, object?> { ["product_id"] = productId });
+
+    public static InventoryException WarehouseNotFound(string productId, string warehouseId) =>
+        new("warehouse_not_found", 404, "Warehouse not found.",
+            $"Product '{productId}' has no stock row in warehouse '{warehouseId}'.",
+            new Dictionary<string, object?> { ["product_id"] = productId, ["warehouse_id"] = warehouseId });
+
+    public static InventoryException ReservationNotFound(string productId, string reservationId) =>
+        new("reservation_not_found", 404, "Reservation not found.",
+            $"No reservation '{reservationId}' exists for product '{productId}'.",
+            new Dictionary<string, object?> { ["product_id"] = productId, ["reservation_id"] = reservationId });
+
+    public static InventoryException InsufficientStock(string productId, string? warehouseId, long requested, long available) =>
+        new("insufficient_stock", 409, "Not enough stock.",
+            $"Requested {requested} of '{productId}' but only {available} available.",
+            new Dictionary<string, object?>
+            {
+                ["product_id"] = productId,
+                ["warehouse_id"] = warehouseId,
+                ["requested"] = requested,
+                ["available_count"] = available,
+            });
+
+    public static InventoryException InsufficientStock(IReadOnlyList<ItemShortage> shortages) =>
+        new("insufficient_stock", 409, "Not enough stock.",
+            $"{shortages.Count} item(s) cannot be supplied; nothing was changed.",
+            new Dictionary<string, object?> { ["items"] = shortages });
+
+    public static InventoryException VersionConflict(int status, InventoryRow? current) =>
+        new("version_conflict", status, "The row was changed by someone else.",
+            "Your copy is out of date; nothing was changed. Re-read the row (see 'current') and apply your change again.",
+            new Dictionary<string, object?> { ["current"] = current });
+
+    public static InventoryException PreconditionRequired(InventoryRow current) =>
+        new("precondition_required", 428, "A version is required.",
+            "This row exists: send its ETag in If-Match (or 'expected_version' in the body) so a concurrent change is not overwritten.",
+            new Dictionary<string, object?> { ["current"] = current });
+
+    public static InventoryException StockBelowReserved(long requestedStock, long reserved) =>
+        new("stock_below_reserved", 409, "Stock cannot go below what is reserved.",
+            $"Cannot set stock to {requestedStock}: {reserved} unit(s) are held by active reservations. Release them first.",
+            new Dictionary<string, object?> { ["requested_stock_count"] = requestedStock, ["reserved_count"] = reserved });
+
+    public static InventoryException IdempotencyConflict(string key) =>
+        new("idempotency_conflict", 409, "Key reused with a different request.",
+            $"'{key}' was already used for a different request; use a new key for a new request.",
+            new Dictionary<string, object?> { ["key"] = key });
+
+    public static InventoryException ReservationNotActive(Reservation reservation) =>
+        new("reservation_not_active", 409, "The reservation is no longer active.",
+            $"Reservation '{reservation.ReservationId}' is {reservation.Status}.",
+            new Dictionary<string, object?>
+            {
+                ["reservation_id"] = reservation.ReservationId,
+                ["reservation_status"] = reservation.Status.ToString(),
+            });
+
+    public static InventoryException ProductExists(string sku) =>
+        new("product_exists", 409, "Product already exists.",
+            $"A different product with sku '{sku}' already exists.", new Dictionary<string, object?> { ["sku"] = sku });
+
+    public static InventoryException TooManyItems(int actions, int limit) =>
+        new("too_many_items", 400, "Too many items for one atomic request.",
+            $"This request needs {actions} DynamoDB transaction actions; at most {limit} fit in one all-or-nothing write. Split it.",
+            new Dictionary<string, object?> { ["actions"] = actions, ["limit"] = limit });
+
+    public static InventoryException Busy() =>
+        new("contention", 503, "The item is too busy right now.",
+            "The write kept colliding with concurrent writes to the same item; it changed nothing. Retry shortly.");
+}
+
+public sealed record ItemShortage(string ProductId, string? WarehouseId, long Requested, long AvailableCount, string Reason);

@@ -1,0 +1,12 @@
+namespace Inventory.Api.Domain;
+
+/// <summary>A catalogue entry (seed 003). Its stock lives in <see cref="InventoryRow"/>s keyed by the same id.</summary>
+public sealed record Product(
+    string Sku,
+    string Name,
+    string? Description,
+    decimal Price,
+    string? ImageUrl,
+    string? Category,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt);

@@ -1,0 +1,34 @@
+using Inventory.Api.Infrastructure;
+using Inventory.Api.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace Inventory.Api.Features.Health;
+
+public sealed record HealthView(string Status, string Database);
+
+public static class HealthApi
+{
+    /// <summary>The Lambda Web Adapter's readiness check and the load balancers' probe: no key, no rate limit.</summary>
+    public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/health", Check).WithTags("Health").AllowAnonymous().DisableRateLimiting()
+            .WithSummary("200 when DynamoDB answers, 503 when it does not.");
+        return app;
+    }
+
+    public static async Task<Results<Ok<HealthView>, ProblemHttpResult>> Check(InventoryStore store, ILogger<HealthView> logger, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(2));
+        try
+        {
+            await store.PingAsync(timeout.Token);
+            return TypedResults.Ok(new HealthView("healthy", "reachable"));
+        }
+        catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Health check: DynamoDB did not answer");
+            return TypedResults.Problem(ProblemHandling.Problem(503, "storage_unavailable", "The inventory database is not answering.", null));
+        }
+    }
+}

@@ -1,0 +1,185 @@
+using Inventory.Api.Domain;
+using Inventory.Api.Security;
+using Inventory.Api.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Features.Inventory;
+
+public sealed record SetInventoryRequest(
+    string? WarehouseId, long? StockCount, long? ThresholdLevel, string? Category, long? ExpectedVersion);
+
+public sealed record AdjustInventoryRequest(string? WarehouseId, long? Delta, string? Reason);
+
+public sealed record AdjustmentView(string WarehouseId, long Delta, string Reason, DateTimeOffset AppliedAt);
+
+public sealed record AdjustmentResponse(AdjustmentView Adjustment, InventoryRowView Inventory);
+
+public sealed record CheckItem(string? Sku, long? Quantity);
+
+public sealed record CheckRequest(List<CheckItem>? Items);
+
+public sealed record CheckedItem(string Sku, long Quantity, bool Found, long AvailableCount, bool Available);
+
+public sealed record CheckResponse(string Status, IReadOnlyList<CheckedItem> Items);
+
+public static class InventoryApi
+{
+    public const int MaxCheckItems = 100;
+
+    public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/inventory").WithTags("Inventory");
+
+        group.MapGet("/{productId}", GetInventory).RequireAuthorization(Policies.Read)
+            .WithSummary("Stock of a product: totals and one row per warehouse (strongly consistent).")
+            .ProducesProblem(404);
+        group.MapPut("/{productId}", SetInventory).RequireAuthorization(Policies.Admin)
+            .WithSummary("Set stock, threshold or category of a warehouse row, guarded by If-Match or expected_version.")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409).ProducesProblem(412).ProducesProblem(428);
+        group.MapPost("/{productId}/adjustments", Adjust).RequireAuthorization(Policies.Admin)
+            .WithSummary("Add or remove units (shipment received, damage), idempotent on the Idempotency-Key header.")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
+        group.MapGet("/", List).RequireAuthorization(Policies.Admin)
+            .WithSummary("List rows, optionally by category or by status, a page at a time.")
+            .ProducesProblem(400);
+        group.MapPost("/check", Check).RequireAuthorization(Policies.Read)
+            .WithSummary("Can these quantities be bought now? (seed 003)")
+            .ProducesProblem(400);
+        return app;
+    }
+
+    public static async Task<Ok<InventoryView>> GetInventory(
+        string productId, [FromQuery(Name = "warehouse_id")] string? warehouseId, InventoryStore store, HttpContext http, CancellationToken ct)
+    {
+        new Validator().Id("product_id", productId).Id("warehouse_id", warehouseId, required: false).ThrowIfInvalid();
+
+        IReadOnlyList<InventoryRow> rows;
+        if (warehouseId is null)
+        {
+            rows = await store.GetRowsAsync(productId, ct);
+            if (rows.Count == 0)
+            {
+                throw Problems.ProductNotFound(productId);
+            }
+
+            http.Response.Headers.ETag = InventoryView.ETagFor(rows);
+        }
+        else
+        {
+            var row = await store.GetRowAsync(productId, warehouseId, ct)
+                ?? throw ((await store.GetRowsAsync(productId, ct)).Count == 0
+                    ? Problems.ProductNotFound(productId)
+                    : Problems.WarehouseNotFound(productId, warehouseId));
+            rows = [row];
+            http.Response.Headers.ETag = row.ETag;
+        }
+
+        // Stock is live data: no cache may answer for us.
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(InventoryView.From(productId, rows));
+    }
+
+    public static async Task<Results<Ok<InventoryRowView>, Created<InventoryRowView>>> SetInventory(
+        string productId, SetInventoryRequest body, [FromHeader(Name = "If-Match")] string? ifMatch,
+        InventoryStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+    {
+        var warehouseId = body.WarehouseId ?? options.Value.DefaultWarehouseId;
+        long headerVersion = 0;
+        var validator = new Validator()
+            .Id("product_id", productId)
+            .Id("warehouse_id", warehouseId)
+            .Range("stock_count", body.StockCount, 0, Validator.MaxCount, required: false)
+            .Range("threshold_level", body.ThresholdLevel, 0, Validator.MaxCount, required: false)
+            .Id("category", body.Category, required: false)
+            .Range("expected_version", body.ExpectedVersion, 1, long.MaxValue, required: false)
+            .Check(body.StockCount is not null || body.ThresholdLevel is not null || body.Category is not null,
+                "stock_count", "at least one of stock_count, threshold_level or category is required.")
+            .Check(ifMatch is null || ETags.TryParseVersion(ifMatch, out headerVersion),
+                "If-Match", "must be an ETag this service issued, such as \"7\".")
+            .Check(ifMatch is null || body.ExpectedVersion is null || body.ExpectedVersion == headerVersion,
+                "expected_version", "disagrees with If-Match; send one of them.");
+        validator.ThrowIfInvalid();
+
+        long? expected = ifMatch is not null ? headerVersion : body.ExpectedVersion;
+        var staleStatus = ifMatch is not null ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict;
+        var row = await store.SetAsync(
+            productId, warehouseId, new StockChange(body.StockCount, body.ThresholdLevel, body.Category), expected, staleStatus, ct);
+
+        http.Response.Headers.ETag = row.ETag;
+        var view = InventoryRowView.From(row);
+        return expected is null
+            ? TypedResults.Created($"/inventory/{Uri.EscapeDataString(productId)}?warehouse_id={Uri.EscapeDataString(warehouseId)}", view)
+            : TypedResults.Ok(view);
+    }
+
+    public static async Task<Ok<AdjustmentResponse>> Adjust(
+        string productId, AdjustInventoryRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
+        InventoryStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+    {
+        var warehouseId = body.WarehouseId ?? options.Value.DefaultWarehouseId;
+        new Validator()
+            .Id("product_id", productId)
+            .Id("warehouse_id", warehouseId)
+            .Id("Idempotency-Key", idempotencyKey)
+            .Range("delta", body.Delta, -Validator.MaxCount, Validator.MaxCount)
+            .NonZero("delta", body.Delta)
+            .Text("reason", body.Reason, 500)
+            .ThrowIfInvalid();
+
+        var result = await store.AdjustAsync(productId, warehouseId, body.Delta!.Value, body.Reason!.Trim(), idempotencyKey!, ct);
+        if (result.Replayed)
+        {
+            http.Response.Headers["Idempotent-Replayed"] = "true";
+        }
+
+        http.Response.Headers.ETag = result.Row.ETag;
+        var a = result.Adjustment;
+        return TypedResults.Ok(new AdjustmentResponse(
+            new AdjustmentView(a.WarehouseId, a.Delta, a.Reason, a.AppliedAt), InventoryRowView.From(result.Row)));
+    }
+
+    public static async Task<Ok<PageView<InventoryRowView>>> List(
+        [FromQuery] string? category, [FromQuery] string? status, [FromQuery] int? limit,
+        [FromQuery(Name = "next_token")] string? nextToken, InventoryStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+    {
+        StockStatus parsedStatus = default;
+        new Validator()
+            .Id("category", category, required: false)
+            .Check(status is null || (Enum.TryParse(status, ignoreCase: false, out parsedStatus) && Enum.IsDefined(parsedStatus)),
+                "status", "must be one of IN_STOCK, LOW_STOCK, OUT_OF_STOCK.")
+            .Check(category is null || status is null, "status", "filter by category or by status, not both.")
+            .Range("limit", limit, 1, options.Value.MaxPageSize, required: false)
+            .Text("next_token", nextToken, 4096, required: false)
+            .ThrowIfInvalid();
+
+        var page = await store.ListAsync(category, status is null ? null : parsedStatus, limit ?? 50, nextToken, ct);
+        return TypedResults.Ok(new PageView<InventoryRowView>(page.Rows.Select(InventoryRowView.From).ToList(), page.NextToken));
+    }
+
+    public static async Task<Ok<CheckResponse>> Check(
+        CheckRequest body, InventoryStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+    {
+        var items = body.Items ?? [];
+        var validator = new Validator()
+            .Check(items.Count is > 0 and <= MaxCheckItems, "items", $"must hold 1 to {MaxCheckItems} items.");
+        for (var i = 0; i < items.Count && i < MaxCheckItems; i++)
+        {
+            validator
+                .Check(items[i] is not null, $"items[{i}]", "must be an object.")
+                .Id($"items[{i}].sku", items[i]?.Sku)
+                .Range($"items[{i}].quantity", items[i]?.Quantity, 1, options.Value.MaxQuantityPerLine);
+        }
+
+        validator.ThrowIfInvalid();
+
+        var checkedItems = await Task.WhenAll(items.Select(async item =>
+        {
+            var rows = await store.GetRowsAsync(item.Sku!, ct);
+            var available = rows.Sum(r => r.AvailableCount);
+            return new CheckedItem(item.Sku!, item.Quantity!.Value, rows.Count > 0, available, available >= item.Quantity);
+        }));
+        return TypedResults.Ok(new CheckResponse(checkedItems.All(i => i.Available) ? "AVAILABLE" : "UNAVAILABLE", checkedItems));
+    }
+}

@@ -1,0 +1,81 @@
+using Inventory.Api.Domain;
+using Inventory.Api.Features.Inventory;
+using Inventory.Api.Security;
+using Inventory.Api.Storage;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Features.Products;
+
+public sealed record CreateProductRequest(
+    string? Sku, string? Name, string? Description, decimal? Price, string? ImageUrl, string? Category, long? ThresholdLevel);
+
+/// <summary>A product with its stock, as seed 003's "get product" combines them; <c>quantity</c> is what can be bought.</summary>
+public sealed record ProductView(
+    string Sku, string Name, string? Description, decimal Price, string? ImageUrl, string? Category,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long? Quantity, InventoryView? Inventory)
+{
+    public static ProductView From(Product p, IReadOnlyList<InventoryRow>? rows) => new(
+        p.Sku, p.Name, p.Description, p.Price, p.ImageUrl, p.Category, p.CreatedAt, p.UpdatedAt,
+        rows?.Sum(r => r.AvailableCount),
+        rows is { Count: > 0 } ? InventoryView.From(p.Sku, rows) : null);
+}
+
+public static class ProductsApi
+{
+    public static IEndpointRouteBuilder MapProductsApi(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/products").WithTags("Products");
+        group.MapPost("/", Create).RequireAuthorization(Policies.Admin)
+            .WithSummary("Create a product and its zero-stock row. Posting the same product again is a no-op.")
+            .ProducesProblem(400).ProducesProblem(409);
+        group.MapGet("/{sku}", Get).RequireAuthorization(Policies.Read)
+            .WithSummary("A product with its stock.")
+            .ProducesProblem(404);
+        group.MapGet("/", List).RequireAuthorization(Policies.Read)
+            .WithSummary("Products, a page at a time.")
+            .ProducesProblem(400);
+        return app;
+    }
+
+    public static async Task<Results<Created<ProductView>, Ok<ProductView>>> Create(
+        CreateProductRequest body, ProductStore store, IOptions<InventoryOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        new Validator()
+            .Id("sku", body.Sku)
+            .Text("name", body.Name, 200)
+            .Text("description", body.Description, 2000, required: false)
+            .Price("price", body.Price)
+            .Url("image_url", body.ImageUrl)
+            .Id("category", body.Category, required: false)
+            .Range("threshold_level", body.ThresholdLevel, 0, Validator.MaxCount, required: false)
+            .ThrowIfInvalid();
+
+        var now = clock.GetUtcNow();
+        var product = new Product(body.Sku!, body.Name!.Trim(), body.Description, body.Price!.Value, body.ImageUrl, body.Category, now, now);
+        var (stored, row, created) = await store.CreateAsync(
+            product, options.Value.DefaultWarehouseId, body.ThresholdLevel ?? options.Value.DefaultThresholdLevel, ct);
+        var view = ProductView.From(stored, [row]);
+        return created ? TypedResults.Created($"/products/{Uri.EscapeDataString(stored.Sku)}", view) : TypedResults.Ok(view);
+    }
+
+    public static async Task<Ok<ProductView>> Get(string sku, ProductStore products, InventoryStore inventory, CancellationToken ct)
+    {
+        new Validator().Id("sku", sku).ThrowIfInvalid();
+        var product = await products.GetAsync(sku, ct) ?? throw Problems.ProductNotFound(sku);
+        return TypedResults.Ok(ProductView.From(product, await inventory.GetRowsAsync(sku, ct)));
+    }
+
+    public static async Task<Ok<PageView<ProductView>>> List(
+        [FromQuery] int? limit, [FromQuery(Name = "next_token")] string? nextToken, ProductStore products,
+        IOptions<InventoryOptions> options, CancellationToken ct)
+    {
+        new Validator()
+            .Range("limit", limit, 1, options.Value.MaxPageSize, required: false)
+            .Text("next_token", nextToken, 4096, required: false)
+            .ThrowIfInvalid();
+        var page = await products.ListAsync(limit ?? 50, nextToken, ct);
+        return TypedResults.Ok(new PageView<ProductView>(page.Products.Select(p => ProductView.From(p, null)).ToList(), page.NextToken));
+    }
+}

@@ -1,0 +1,21 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Inventory.Api.Infrastructure;
+
+public static class JsonSetup
+{
+    /// <summary>
+    /// snake_case like the seeds' schema; enums as their names; unknown fields refused, so a typo such as
+    /// "quantaty" is a 400 instead of a silently ignored field.
+    /// </summary>
+    public static void Apply(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        options.Converters.Add(new JsonStringEnumConverter());
+    }
+}

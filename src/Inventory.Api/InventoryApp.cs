@@ -1,0 +1,141 @@
+using Amazon;
+using Amazon.DynamoDBv2;
+using Amazon.Runtime;
+using Inventory.Api.Features;
+using Inventory.Api.Features.Admin;
+using Inventory.Api.Features.Fulfilment;
+using Inventory.Api.Features.Health;
+using Inventory.Api.Features.Inventory;
+using Inventory.Api.Features.Products;
+using Inventory.Api.Features.Reservations;
+using Inventory.Api.Infrastructure;
+using Inventory.Api.Local;
+using Inventory.Api.Security;
+using Inventory.Api.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api;
+
+/// <summary>Composition of the service, shared by Program (local and Lambda) and the tests.</summary>
+public static class InventoryApp
+{
+    /// <param name="overrideServices">Lets tests swap a service (for example a fault-injecting DynamoDB client).</param>
+    public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? overrideServices = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var localDynamo = await StartLocalDynamoDbIfAskedAsync(builder);
+
+        var services = builder.Services;
+        services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
+        services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(CreateDynamoClient);
+        services.AddSingleton<Writes>();
+        services.AddSingleton<IdempotencyRecords>();
+        services.AddSingleton<InventoryStore>();
+        services.AddSingleton<ReservationStore>();
+        services.AddSingleton<ProductStore>();
+        services.AddSingleton<InvariantChecker>();
+        services.AddSingleton<TableProvisioner>();
+
+        services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
+        services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
+            c.ProblemDetails.Extensions["trace_id"] = c.HttpContext.TraceIdentifier);
+        services.AddExceptionHandler<ProblemHandling>();
+
+        services.AddAuthentication(ApiKeyAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        services.AddAuthorization(Policies.Add);
+        RateLimits.Add(services, builder.Configuration.GetSection(RateLimitOptions.Section).Get<RateLimitOptions>() ?? new());
+        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        services.AddCors(o => o.AddDefaultPolicy(p => p
+            .WithOrigins(origins)
+            .WithMethods("GET", "POST", "PUT", "DELETE")
+            .WithHeaders(ApiKeyAuthentication.HeaderName, "content-type", "if-match", "idempotency-key")
+            .WithExposedHeaders("etag", "retry-after", "idempotent-replayed", "location")));
+        services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeyDocumentTransformer>());
+
+        overrideServices?.Invoke(services);
+
+        var app = builder.Build();
+        if (localDynamo is not null)
+        {
+            app.Lifetime.ApplicationStopped.Register(localDynamo.Dispose);
+        }
+
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseCors();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapOpenApi("/openapi/v1.json").AllowAnonymous();
+        app.UseSwaggerUI(o =>
+        {
+            o.SwaggerEndpoint("/openapi/v1.json", "Inventory API v1");
+            o.RoutePrefix = "docs";
+            o.DocumentTitle = "Inventory API";
+        });
+
+        app.MapHealthApi();
+        app.MapInventoryApi();
+        app.MapReservationsApi();
+        app.MapFulfilmentApi();
+        app.MapProductsApi();
+        app.MapAdminApi();
+        return app;
+    }
+
+    /// <summary>Creates missing tables (when configured) and the demo data (when configured), before traffic arrives.</summary>
+    public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
+    {
+        if (app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.CreateTables)
+        {
+            await app.Services.GetRequiredService<TableProvisioner>().EnsureTablesAsync(ct);
+        }
+
+        if (app.Configuration.GetValue<bool>("Demo:Seed"))
+        {
+            await DemoData.SeedAsync(app.Services, ct);
+        }
+    }
+
+    private static IAmazonDynamoDB CreateDynamoClient(IServiceProvider services)
+    {
+        var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var config = new AmazonDynamoDBConfig { Timeout = TimeSpan.FromSeconds(5), MaxErrorRetry = 3 };
+        if (string.IsNullOrEmpty(options.ServiceUrl))
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);
+            return new AmazonDynamoDBClient(config);
+        }
+
+        // DynamoDB Local accepts any credentials; the region only has to be named.
+        config.ServiceURL = options.ServiceUrl;
+        config.AuthenticationRegion = options.Region;
+        return new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), config);
+    }
+
+    private static async Task<DynamoDbLocal?> StartLocalDynamoDbIfAskedAsync(WebApplicationBuilder builder)
+    {
+        var local = builder.Configuration.GetSection("LocalDynamoDb");
+        if (!local.GetValue<bool>("Enabled"))
+        {
+            return null;
+        }
+
+        // A relative data directory is taken from the project folder, wherever `dotnet run` was started.
+        var dataDirectory = local.GetValue<string>("DataDirectory") is { Length: > 0 } dir
+            ? Path.GetFullPath(Path.Combine(builder.Environment.ContentRootPath, dir))
+            : null;
+        var dynamo = await DynamoDbLocal.StartAsync(dataDirectory);
+        builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.ServiceUrl)}"] = dynamo.ServiceUrl;
+        builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.CreateTables)}"] = "true";
+        Console.WriteLine($"DynamoDB Local is running on {dynamo.ServiceUrl} (data in {dataDirectory ?? "memory"}).");
+        return dynamo;
+    }
+}

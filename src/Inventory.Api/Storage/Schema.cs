@@ -1,0 +1,129 @@
+using System.Globalization;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+
+namespace Inventory.Api.Storage;
+
+/// <summary>Every DynamoDB attribute and index name the service uses, in one place.</summary>
+internal static class Attr
+{
+    public const string ProductId = "product_id";
+    public const string WarehouseId = "warehouse_id";
+    public const string StockCount = "stock_count";
+    public const string ReservedCount = "reserved_count";
+    public const string AvailableCount = "available_count";
+    public const string ThresholdLevel = "threshold_level";
+    public const string Status = "status";
+    public const string Category = "category";
+    public const string LastUpdated = "last_updated";
+    public const string Version = "version";
+
+    public const string ReservationId = "reservation_id";
+    public const string Quantity = "quantity";
+    public const string CreatedAt = "created_at";
+    public const string UpdatedAt = "updated_at";
+    public const string ExpiresAt = "expires_at";
+    public const string FinishedAt = "finished_at";
+    public const string ReservationExpiry = "reservation_expiry";
+    public const string Fingerprint = "request_fingerprint";
+
+    /// <summary>Set only while a reservation is ACTIVE, so the expiry index holds active holds and nothing else.</summary>
+    public const string ActiveShard = "active_shard";
+    public const string ExpiresAtEpoch = "expires_at_epoch";
+
+    public const string Sku = "sku";
+    public const string Name = "name";
+    public const string Description = "description";
+    public const string Price = "price";
+    public const string ImageUrl = "image_url";
+
+    public const string IdempotencyKey = "idempotency_key";
+    public const string Result = "result";
+    public const string Ttl = "ttl";
+}
+
+internal static class Indexes
+{
+    public const string Category = "category-index";
+    public const string Status = "status-index";
+    public const string ActiveExpiry = "active-expiry-index";
+
+    /// <summary>Active holds are spread over this many index partitions so no single one runs hot.</summary>
+    public const int ActiveShards = 16;
+}
+
+/// <summary>Conversions between DynamoDB items and domain records.</summary>
+internal static class Items
+{
+    public static AttributeValue S(string value) => new() { S = value };
+
+    public static AttributeValue N(long value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    public static AttributeValue N(decimal value) => new() { N = value.ToString(CultureInfo.InvariantCulture) };
+
+    public static AttributeValue Time(DateTimeOffset value) => S(FormatTime(value));
+
+    public static string FormatTime(DateTimeOffset value) =>
+        value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+
+    public static Dictionary<string, AttributeValue> InventoryKey(string productId, string warehouseId) => new()
+    {
+        [Attr.ProductId] = S(productId),
+        [Attr.WarehouseId] = S(warehouseId),
+    };
+
+    public static Dictionary<string, AttributeValue> ReservationKey(string productId, string reservationId) => new()
+    {
+        [Attr.ProductId] = S(productId),
+        [Attr.ReservationId] = S(reservationId),
+    };
+
+    public static Dictionary<string, AttributeValue> ProductKey(string sku) => new() { [Attr.Sku] = S(sku) };
+
+    public static Dictionary<string, AttributeValue> IdempotencyKey(string key) => new() { [Attr.IdempotencyKey] = S(key) };
+
+    public static InventoryRow ToRow(Dictionary<string, AttributeValue> item) => new(
+        ProductId: Str(item, Attr.ProductId)!,
+        WarehouseId: Str(item, Attr.WarehouseId)!,
+        StockCount: Long(item, Attr.StockCount),
+        ReservedCount: Long(item, Attr.ReservedCount),
+        AvailableCount: Long(item, Attr.AvailableCount),
+        ThresholdLevel: Long(item, Attr.ThresholdLevel),
+        StoredStatus: Enum.TryParse<StockStatus>(Str(item, Attr.Status), out var status) ? status : StockStatus.OUT_OF_STOCK,
+        Category: Str(item, Attr.Category),
+        LastUpdated: Timestamp(item, Attr.LastUpdated),
+        Version: Long(item, Attr.Version));
+
+    public static Reservation ToReservation(Dictionary<string, AttributeValue> item) => new(
+        ProductId: Str(item, Attr.ProductId)!,
+        ReservationId: Str(item, Attr.ReservationId)!,
+        WarehouseId: Str(item, Attr.WarehouseId)!,
+        Quantity: Long(item, Attr.Quantity),
+        Status: Enum.Parse<ReservationStatus>(Str(item, Attr.Status)!),
+        CreatedAt: Timestamp(item, Attr.CreatedAt),
+        ExpiresAt: Timestamp(item, Attr.ExpiresAt),
+        RequestFingerprint: Str(item, Attr.Fingerprint) ?? string.Empty);
+
+    public static Product ToProduct(Dictionary<string, AttributeValue> item) => new(
+        Sku: Str(item, Attr.Sku)!,
+        Name: Str(item, Attr.Name)!,
+        Description: Str(item, Attr.Description),
+        Price: decimal.Parse(item[Attr.Price].N, CultureInfo.InvariantCulture),
+        ImageUrl: Str(item, Attr.ImageUrl),
+        Category: Str(item, Attr.Category),
+        CreatedAt: Timestamp(item, Attr.CreatedAt),
+        UpdatedAt: Timestamp(item, Attr.UpdatedAt));
+
+    public static string? Str(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) ? value.S : null;
+
+    public static long Long(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) && value.N is not null
+            ? long.Parse(value.N, CultureInfo.InvariantCulture)
+            : 0;
+
+    private static DateTimeOffset Timestamp(Dictionary<string, AttributeValue> item, string name) =>
+        Str(item, name) is { } text
+            ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
+            : DateTimeOffset.UnixEpoch;
+}

@@ -1,0 +1,32 @@
+namespace Inventory.Api.Storage;
+
+/// <summary>Where the data lives. Every table name is configurable so each environment (and each test) can have its own.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    public string InventoryTable { get; set; } = "inventory-management";
+
+    public string ReservationsTable { get; set; } = "inventory-reservations";
+
+    public string ProductsTable { get; set; } = "inventory-products";
+
+    /// <summary>Idempotency keys and processed orders (with their outcome), kept for <see cref="IdempotencyRetentionHours"/>.</summary>
+    public string IdempotencyTable { get; set; } = "inventory-idempotency";
+
+    /// <summary>DynamoDB endpoint override (DynamoDB Local); empty on AWS, where the region's endpoint is used.</summary>
+    public string? ServiceUrl { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    /// <summary>Create missing tables at start-up. For local runs and tests only: on AWS, Terraform owns the tables.</summary>
+    public bool CreateTables { get; set; }
+
+    /// <summary>How often a transaction that collided with another (TransactionConflict) is tried in all.</summary>
+    public int MaxWriteAttempts { get; set; } = 8;
+
+    public int IdempotencyRetentionHours { get; set; } = 72;
+
+    /// <summary>Finished reservation records stay this long after they expire (for replays and audit), then TTL deletes them.</summary>
+    public int ReservationRetentionHours { get; set; } = 72;
+}

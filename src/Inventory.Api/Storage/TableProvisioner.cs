@@ -1,0 +1,93 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Storage;
+
+/// <summary>
+/// Creates the tables when they are missing (local runs and tests; on AWS, Terraform declares the same
+/// shapes). Kept beside the attribute names so the two cannot drift apart.
+/// </summary>
+public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, ILogger<TableProvisioner> logger)
+{
+    private readonly StorageOptions storage = options.Value;
+
+    public async Task EnsureTablesAsync(CancellationToken ct)
+    {
+        await EnsureAsync(new CreateTableRequest
+        {
+            TableName = storage.InventoryTable,
+            KeySchema = [Key(Attr.ProductId, KeyType.HASH), Key(Attr.WarehouseId, KeyType.RANGE)],
+            AttributeDefinitions =
+            [
+                Def(Attr.ProductId, ScalarAttributeType.S), Def(Attr.WarehouseId, ScalarAttributeType.S),
+                Def(Attr.Category, ScalarAttributeType.S), Def(Attr.Status, ScalarAttributeType.S),
+            ],
+            GlobalSecondaryIndexes =
+            [
+                KeysOnlyIndex(Indexes.Category, Attr.Category, Attr.ProductId),
+                KeysOnlyIndex(Indexes.Status, Attr.Status, Attr.ProductId),
+            ],
+        }, ttlAttribute: null, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
+            TableName = storage.ReservationsTable,
+            KeySchema = [Key(Attr.ProductId, KeyType.HASH), Key(Attr.ReservationId, KeyType.RANGE)],
+            AttributeDefinitions =
+            [
+                Def(Attr.ProductId, ScalarAttributeType.S), Def(Attr.ReservationId, ScalarAttributeType.S),
+                Def(Attr.ActiveShard, ScalarAttributeType.S), Def(Attr.ExpiresAtEpoch, ScalarAttributeType.N),
+            ],
+            GlobalSecondaryIndexes = [KeysOnlyIndex(Indexes.ActiveExpiry, Attr.ActiveShard, Attr.ExpiresAtEpoch)],
+        }, Attr.ReservationExpiry, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
+            TableName = storage.ProductsTable,
+            KeySchema = [Key(Attr.Sku, KeyType.HASH)],
+            AttributeDefinitions = [Def(Attr.Sku, ScalarAttributeType.S)],
+        }, ttlAttribute: null, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
+            TableName = storage.IdempotencyTable,
+            KeySchema = [Key(Attr.IdempotencyKey, KeyType.HASH)],
+            AttributeDefinitions = [Def(Attr.IdempotencyKey, ScalarAttributeType.S)],
+        }, Attr.Ttl, ct);
+    }
+
+    private async Task EnsureAsync(CreateTableRequest request, string? ttlAttribute, CancellationToken ct)
+    {
+        request.BillingMode = BillingMode.PAY_PER_REQUEST;
+        try
+        {
+            await dynamo.CreateTableAsync(request, ct);
+            logger.LogInformation("Created table {Table}", request.TableName);
+        }
+        catch (ResourceInUseException)
+        {
+            return; // already there
+        }
+
+        if (ttlAttribute is not null)
+        {
+            await dynamo.UpdateTimeToLiveAsync(new UpdateTimeToLiveRequest
+            {
+                TableName = request.TableName,
+                TimeToLiveSpecification = new TimeToLiveSpecification { AttributeName = ttlAttribute, Enabled = true },
+            }, ct);
+        }
+    }
+
+    private static KeySchemaElement Key(string name, KeyType type) => new() { AttributeName = name, KeyType = type };
+
+    private static AttributeDefinition Def(string name, ScalarAttributeType type) => new() { AttributeName = name, AttributeType = type };
+
+    private static GlobalSecondaryIndex KeysOnlyIndex(string name, string hash, string range) => new()
+    {
+        IndexName = name,
+        KeySchema = [Key(hash, KeyType.HASH), Key(range, KeyType.RANGE)],
+        Projection = new Projection { ProjectionType = ProjectionType.KEYS_ONLY },
+    };
+}
