@@ -27,28 +27,46 @@ public sealed class DynamoDbLocal : IDisposable
     {
         var jarDirectory = FindJarDirectory();
         var port = FreePort();
-        var start = new ProcessStartInfo("java")
+        var java = new List<string>
+        {
+            "java",
+            $"-Djava.library.path={Path.Combine(jarDirectory, "DynamoDBLocal_lib")}",
+            "-jar", Path.Combine(jarDirectory, "DynamoDBLocal.jar"),
+            "-disableTelemetry",
+            "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        if (dataDirectory is null)
+        {
+            java.Add("-inMemory");
+        }
+        else
+        {
+            Directory.CreateDirectory(dataDirectory);
+            java.AddRange(["-dbPath", Path.GetFullPath(dataDirectory), "-sharedDb"]);
+        }
+
+        // A small shell watchdog owns java and stops it when this process disappears, even by SIGKILL,
+        // so a crashed test run or a killed `make start` never leaves DynamoDB Local behind.
+        var start = new ProcessStartInfo("bash")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add($"-Djava.library.path={Path.Combine(jarDirectory, "DynamoDBLocal_lib")}");
-        start.ArgumentList.Add("-jar");
-        start.ArgumentList.Add(Path.Combine(jarDirectory, "DynamoDBLocal.jar"));
-        start.ArgumentList.Add("-disableTelemetry");
-        start.ArgumentList.Add("-port");
-        start.ArgumentList.Add(port.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        if (dataDirectory is null)
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(
+            "\"$@\" & child=$!; trap 'kill $child 2>/dev/null' EXIT TERM INT; " +
+            "while kill -0 \"$OWNER_PID\" 2>/dev/null && kill -0 $child 2>/dev/null; do sleep 1; done");
+        start.ArgumentList.Add("dynamodb-local");
+        foreach (var argument in java)
         {
-            start.ArgumentList.Add("-inMemory");
+            start.ArgumentList.Add(argument);
         }
-        else
+
+        start.Environment["OWNER_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (!HasJava())
         {
-            Directory.CreateDirectory(dataDirectory);
-            start.ArgumentList.Add("-dbPath");
-            start.ArgumentList.Add(Path.GetFullPath(dataDirectory));
-            start.ArgumentList.Add("-sharedDb");
+            throw new InvalidOperationException("DynamoDB Local needs Java 17 or newer: 'java' was not found on the PATH.");
         }
 
         Process process;
@@ -58,7 +76,7 @@ public sealed class DynamoDbLocal : IDisposable
         }
         catch (Win32Exception e)
         {
-            throw new InvalidOperationException("DynamoDB Local needs Java 17 or newer on the PATH ('java' was not found).", e);
+            throw new InvalidOperationException("Could not start bash to run DynamoDB Local.", e);
         }
 
         var errors = new System.Text.StringBuilder();
@@ -152,6 +170,11 @@ public sealed class DynamoDbLocal : IDisposable
         throw new InvalidOperationException(
             "DynamoDB Local was not found: run 'npm ci' in the repository root (make start and make test do this), or set DYNAMODB_LOCAL_DIR.");
     }
+
+    private static bool HasJava() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
+            .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
+            .Any(dir => File.Exists(Path.Combine(dir, "java")));
 
     private static int FreePort()
     {

@@ -1,0 +1,268 @@
+using System.Net;
+using System.Net.Http.Json;
+using Inventory.Tests.Support;
+
+namespace Inventory.Tests.Api;
+
+public class InventoryEndpointTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task Get_returns_totals_rows_and_an_etag_strongly_consistent_with_the_last_write()
+    {
+        var sku = await service.CreateProductAsync(stock: 20, threshold: 5);
+        using var reader = service.Client(TestService.ReadKey);
+
+        var response = await reader.GetAsync($"/inventory/{sku}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.NotNull(response.Headers.ETag);
+        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        var body = await TestService.ReadJsonAsync(response);
+        Assert.Equal(20, body.GetProperty("stock_count").GetInt64());
+        Assert.Equal(0, body.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(20, body.GetProperty("available_count").GetInt64());
+        Assert.Equal("IN_STOCK", body.GetProperty("status").GetString());
+        Assert.True(body.TryGetProperty("last_updated", out _));
+        var row = Assert.Single(body.GetProperty("warehouses").EnumerateArray());
+        Assert.Equal("main", row.GetProperty("warehouse_id").GetString());
+        Assert.Equal(5, row.GetProperty("threshold_level").GetInt64());
+    }
+
+    [Fact]
+    public async Task Get_one_warehouse_returns_that_rows_etag()
+    {
+        var sku = await service.CreateProductAsync(stock: 3);
+        using var reader = service.Client(TestService.ReadKey);
+
+        var response = await reader.GetAsync($"/inventory/{sku}?warehouse_id=main");
+
+        Assert.Equal("\"2\"", response.Headers.ETag?.ToString());
+        var missing = await reader.GetAsync($"/inventory/{sku}?warehouse_id=elsewhere");
+        await TestService.AssertProblemAsync(missing, 404, "warehouse_not_found");
+    }
+
+    [Fact]
+    public async Task Unknown_product_is_404_problem()
+    {
+        using var reader = service.Client(TestService.ReadKey);
+        await TestService.AssertProblemAsync(await reader.GetAsync("/inventory/no-such-product"), 404, "product_not_found");
+    }
+
+    [Fact]
+    public async Task Put_with_if_match_updates_recomputes_status_and_returns_the_new_etag()
+    {
+        var sku = await service.CreateProductAsync(stock: 20, threshold: 5);
+        using var admin = service.Client();
+
+        var put = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/inventory/{sku}")
+        {
+            Content = JsonContent.Create(new { warehouse_id = "main", stock_count = 4 }),
+            Headers = { { "If-Match", "\"2\"" } },
+        });
+
+        Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+        Assert.Equal("\"3\"", put.Headers.ETag?.ToString());
+        var row = await TestService.ReadJsonAsync(put);
+        Assert.Equal(4, row.GetProperty("stock_count").GetInt64());
+        Assert.Equal(4, row.GetProperty("available_count").GetInt64());
+        Assert.Equal("LOW_STOCK", row.GetProperty("status").GetString());
+
+        var listed = await admin.GetFromJsonAsync<PageOf>("/inventory?status=LOW_STOCK&limit=100", TestService.Json);
+        Assert.Contains(listed!.Items, r => r.ProductId == sku);
+    }
+
+    [Fact]
+    public async Task Stale_if_match_is_412_and_stale_expected_version_is_409_and_neither_changes_anything()
+    {
+        var sku = await service.CreateProductAsync(stock: 20);
+        using var admin = service.Client();
+
+        var viaHeader = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/inventory/{sku}")
+        {
+            Content = JsonContent.Create(new { stock_count = 99 }),
+            Headers = { { "If-Match", "\"1\"" } },
+        });
+        var problem = await TestService.AssertProblemAsync(viaHeader, 412, "version_conflict");
+        Assert.Equal(20, problem.GetProperty("current").GetProperty("stock_count").GetInt64());
+
+        var viaBody = await admin.PutAsJsonAsync($"/inventory/{sku}", new { stock_count = 99, expected_version = 1 });
+        await TestService.AssertProblemAsync(viaBody, 409, "version_conflict");
+
+        Assert.Equal(20, (await service.GetInventoryAsync(sku)).GetProperty("stock_count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Two_admins_with_the_same_etag_at_once_exactly_one_wins()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        using var admin = service.Client();
+
+        var attempts = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => admin.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/inventory/{sku}")
+        {
+            Content = JsonContent.Create(new { stock_count = 100 + i }),
+            Headers = { { "If-Match", "\"2\"" } },
+        })));
+
+        Assert.Single(attempts, r => r.StatusCode == HttpStatusCode.OK);
+        Assert.Equal(19, attempts.Count(r => r.StatusCode == HttpStatusCode.PreconditionFailed));
+        var winner = await TestService.ReadJsonAsync(attempts.Single(r => r.StatusCode == HttpStatusCode.OK));
+        var stored = await service.GetInventoryAsync(sku);
+        Assert.Equal(winner.GetProperty("stock_count").GetInt64(), stored.GetProperty("stock_count").GetInt64());
+        Assert.Equal(3, stored.GetProperty("warehouses")[0].GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task Setting_stock_keeps_concurrent_holds_and_refuses_to_go_below_them()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        using var platform = service.Client(TestService.ReserveKey);
+        using var admin = service.Client();
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "r1" })).EnsureSuccessStatusCode();
+
+        // Holds do not bump the version, so the admin's ETag from before the hold is still good.
+        var tooLow = await admin.PutAsJsonAsync($"/inventory/{sku}", new { stock_count = 5, expected_version = 2 });
+        await TestService.AssertProblemAsync(tooLow, 409, "stock_below_reserved");
+
+        var ok = await admin.PutAsJsonAsync($"/inventory/{sku}", new { stock_count = 8, expected_version = 2 });
+        Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+        var row = await TestService.ReadJsonAsync(ok);
+        Assert.Equal(6, row.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(2, row.GetProperty("available_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task Put_without_a_version_creates_a_new_warehouse_row_but_never_overwrites_one()
+    {
+        var sku = await service.CreateProductAsync(stock: 1);
+        using var admin = service.Client();
+
+        var created = await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "east", stock_count = 7, threshold_level = 2 });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        var overwrite = await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "east", stock_count = 0 });
+        await TestService.AssertProblemAsync(overwrite, 428, "precondition_required");
+
+        var unknown = await admin.PutAsJsonAsync("/inventory/nobody-made-this", new { warehouse_id = "east", stock_count = 7 });
+        await TestService.AssertProblemAsync(unknown, 404, "product_not_found");
+
+        var updateUnknown = await admin.PutAsJsonAsync("/inventory/nobody-made-this", new { stock_count = 7, expected_version = 1 });
+        await TestService.AssertProblemAsync(updateUnknown, 404, "product_not_found");
+
+        var inventory = await service.GetInventoryAsync(sku);
+        Assert.Equal(8, inventory.GetProperty("stock_count").GetInt64());
+        Assert.Equal(2, inventory.GetProperty("warehouses").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("{\"stock_count\": -1, \"expected_version\": 2}")]
+    [InlineData("{\"stock_count\": 1.5, \"expected_version\": 2}")]
+    [InlineData("{\"stock_count\": \"12\", \"expected_version\": 2}")]
+    [InlineData("{\"stock_count\": 100000000000000000000, \"expected_version\": 2}")]
+    [InlineData("{\"stock_count\": 9007199254740993, \"expected_version\": 2}")]
+    [InlineData("{\"threshold_level\": -5, \"expected_version\": 2}")]
+    [InlineData("{\"expected_version\": 2}")]
+    [InlineData("{\"stock_count\": 5, \"expected_version\": 2, \"stok\": 1}")]
+    [InlineData("{\"stock_count\": 5, \"expected_version\": 0}")]
+    [InlineData("{\"stock_count\": 5,")]
+    [InlineData("[]")]
+    [InlineData("null")]
+    [InlineData("")]
+    public async Task Invalid_admin_writes_are_400_problems_and_change_nothing(string json)
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        using var admin = service.Client();
+
+        var response = await admin.PutAsync($"/inventory/{sku}", TestService.RawJson(json));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var after = await service.GetInventoryAsync(sku);
+        Assert.Equal(10, after.GetProperty("stock_count").GetInt64());
+        Assert.Equal(2, after.GetProperty("warehouses")[0].GetProperty("version").GetInt64());
+    }
+
+    [Fact]
+    public async Task An_if_match_that_is_not_ours_is_a_400()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        using var admin = service.Client();
+        var response = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Put, $"/inventory/{sku}")
+        {
+            Content = JsonContent.Create(new { stock_count = 1 }),
+            Headers = { { "If-Match", "\"not-a-version\"" } },
+        });
+        await TestService.AssertProblemAsync(response, 400, "validation_failed");
+    }
+
+    [Fact]
+    public async Task Listing_by_category_pages_through_every_row_once()
+    {
+        var category = "cat-" + Guid.NewGuid().ToString("N")[..8];
+        var skus = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            skus.Add(await service.CreateProductAsync(stock: i, category: category));
+        }
+
+        using var admin = service.Client();
+        var seen = new List<string>();
+        string? token = null;
+        var pages = 0;
+        do
+        {
+            var url = $"/inventory?category={category}&limit=2" + (token is null ? "" : $"&next_token={token}");
+            var page = await admin.GetFromJsonAsync<PageOf>(url, TestService.Json);
+            seen.AddRange(page!.Items.Select(r => r.ProductId));
+            token = page.NextToken;
+            pages++;
+        }
+        while (token is not null && pages < 10);
+
+        Assert.Equal(skus.Order(), seen.Order());
+        Assert.True(pages >= 3);
+    }
+
+    [Theory]
+    [InlineData("/inventory?status=SOLD_OUT")]
+    [InlineData("/inventory?limit=0")]
+    [InlineData("/inventory?limit=abc")]
+    [InlineData("/inventory?next_token=garbage!")]
+    [InlineData("/inventory?next_token=eyJmb28iOiJiYXIifQ")]
+    [InlineData("/inventory?category=a&status=LOW_STOCK")]
+    public async Task Bad_listing_parameters_are_400(string url)
+    {
+        using var admin = service.Client();
+        var response = await admin.GetAsync(url);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Check_answers_availability_for_many_items_at_once()
+    {
+        var plenty = await service.CreateProductAsync(stock: 10);
+        var few = await service.CreateProductAsync(stock: 1);
+        using var reader = service.Client(TestService.ReadKey);
+
+        var ok = await reader.PostAsJsonAsync("/inventory/check", new { items = new[] { new { sku = plenty, quantity = 10 }, new { sku = few, quantity = 1 } } });
+        var okBody = await TestService.ReadJsonAsync(ok);
+        Assert.Equal("AVAILABLE", okBody.GetProperty("status").GetString());
+
+        var short_ = await reader.PostAsJsonAsync("/inventory/check", new { items = new[] { new { sku = plenty, quantity = 1 }, new { sku = few, quantity = 2 }, new { sku = "ghost", quantity = 1 } } });
+        var body = await TestService.ReadJsonAsync(short_);
+        Assert.Equal("UNAVAILABLE", body.GetProperty("status").GetString());
+        var items = body.GetProperty("items").EnumerateArray().ToList();
+        Assert.True(items[0].GetProperty("available").GetBoolean());
+        Assert.False(items[1].GetProperty("available").GetBoolean());
+        Assert.Equal(1, items[1].GetProperty("available_count").GetInt64());
+        Assert.False(items[2].GetProperty("found").GetBoolean());
+
+        var empty = await reader.PostAsJsonAsync("/inventory/check", new { items = Array.Empty<object>() });
+        await TestService.AssertProblemAsync(empty, 400, "validation_failed");
+    }
+
+    public sealed record RowOf(string ProductId, string WarehouseId);
+
+    public sealed record PageOf(List<RowOf> Items, string? NextToken);
+}

@@ -1,0 +1,19 @@
+using Inventory.Api.Local;
+
+namespace Inventory.Tests.Support;
+
+/// <summary>
+/// One in-memory DynamoDB Local for the whole test run (starting Java costs seconds); every test service
+/// gets its own uniquely named tables in it, so tests never see each other's data.
+/// </summary>
+public static class SharedDynamoDb
+{
+    private static readonly Lazy<Task<DynamoDbLocal>> Instance = new(async () =>
+    {
+        var local = await DynamoDbLocal.StartAsync(dataDirectory: null);
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => local.Dispose();
+        return local;
+    });
+
+    public static async Task<string> ServiceUrlAsync() => (await Instance.Value).ServiceUrl;
+}

@@ -1,0 +1,147 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Amazon.DynamoDBv2;
+using Inventory.Api;
+using Inventory.Api.Storage;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Inventory.Tests.Support;
+
+/// <summary>
+/// The real service on a real Kestrel port against the shared DynamoDB Local, with its own tables.
+/// Used as an xunit class fixture: one fresh service per test class.
+/// </summary>
+public class TestService : IAsyncLifetime
+{
+    public const string ReadKey = "test-read-key";
+    public const string ReserveKey = "test-reserve-key";
+    public const string AdminKey = "test-admin-key";
+
+    public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    private WebApplication? app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    public IServiceProvider Services => app!.Services;
+
+    public T Get<T>() where T : notnull => Services.GetRequiredService<T>();
+
+    /// <summary>Extra configuration for a test class (for example a tight rate limit).</summary>
+    protected virtual IEnumerable<string> ExtraArgs => [];
+
+    /// <summary>Service overrides for a test class (for example a fault-injecting DynamoDB client).</summary>
+    protected virtual void OverrideServices(IServiceCollection services)
+    {
+    }
+
+    public async Task InitializeAsync()
+    {
+        var prefix = "t" + Guid.NewGuid().ToString("N")[..10];
+        string[] args =
+        [
+            "--environment=Testing",
+            "--urls=http://127.0.0.1:0",
+            $"--Storage:ServiceUrl={await SharedDynamoDb.ServiceUrlAsync()}",
+            "--Storage:CreateTables=true",
+            $"--Storage:InventoryTable={prefix}-inventory",
+            $"--Storage:ReservationsTable={prefix}-reservations",
+            $"--Storage:ProductsTable={prefix}-products",
+            $"--Storage:IdempotencyTable={prefix}-idempotency",
+            "--Logging:LogLevel:Default=Warning",
+            "--RateLimiting:PermitsPerSecond=100000",
+            "--RateLimiting:Burst=100000",
+            "--Cors:AllowedOrigins:0=https://shop.example",
+            "--ApiKeys:Keys:0:Name=reader", $"--ApiKeys:Keys:0:Key={ReadKey}", "--ApiKeys:Keys:0:Scope=Read",
+            "--ApiKeys:Keys:1:Name=platform", $"--ApiKeys:Keys:1:Key={ReserveKey}", "--ApiKeys:Keys:1:Scope=Reserve",
+            "--ApiKeys:Keys:2:Name=admin", $"--ApiKeys:Keys:2:Key={AdminKey}", "--ApiKeys:Keys:2:Scope=Admin",
+            .. ExtraArgs,
+        ];
+        app = await InventoryApp.BuildAsync(args, OverrideServices);
+        await InventoryApp.PrepareAsync(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        BaseAddress = new Uri(address);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (app is not null)
+        {
+            await app.StopAsync();
+            await app.DisposeAsync();
+        }
+    }
+
+    /// <summary>An HTTP client for the service, authenticated with the given key (or none).</summary>
+    public HttpClient Client(string? apiKey = AdminKey)
+    {
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = BaseAddress };
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("x-api-key", apiKey);
+        }
+
+        return client;
+    }
+
+    /// <summary>Creates a product with stock in the default warehouse "main" and returns its id.</summary>
+    public async Task<string> CreateProductAsync(long stock, long threshold = 5, string? category = null, string? sku = null)
+    {
+        sku ??= "p-" + Guid.NewGuid().ToString("N")[..12];
+        using var admin = Client();
+        var created = await admin.PostAsJsonAsync("/products", new { sku, name = "Test " + sku, price = 9.99m, category, threshold_level = threshold });
+        created.EnsureSuccessStatusCode();
+        if (stock > 0)
+        {
+            var put = await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "main", stock_count = stock, expected_version = 1 });
+            put.EnsureSuccessStatusCode();
+        }
+
+        return sku;
+    }
+
+    /// <summary>The invariants of design.md section 2 must hold for these products; fails the test with the violations otherwise.</summary>
+    public async Task AssertInvariantsAsync(params string[] productIds)
+    {
+        var report = await Get<InvariantChecker>().CheckAsync(productIds, CancellationToken.None);
+        Assert.True(report.Holds, "Invariant violations: " + string.Join("; ", report.Violations.Select(v => $"{v.ProductId}/{v.WarehouseId} {v.Rule}: {v.Detail}")));
+    }
+
+    public static StringContent RawJson(string json) => new(json, Encoding.UTF8, "application/json");
+
+    public static async Task<JsonElement> ReadJsonAsync(HttpResponseMessage response)
+    {
+        var text = await response.Content.ReadAsStringAsync();
+        return JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Asserts an RFC 7807 answer with the given status and stable code, and returns it.</summary>
+    public static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, int status, string code)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True((int)response.StatusCode == status, $"Expected {status} {code}, got {(int)response.StatusCode}: {body}");
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = JsonDocument.Parse(body).RootElement.Clone();
+        Assert.Equal(code, problem.GetProperty("code").GetString());
+        Assert.Equal(status, problem.GetProperty("status").GetInt32());
+        return problem;
+    }
+
+    public async Task<JsonElement> GetInventoryAsync(string productId)
+    {
+        using var reader = Client(ReadKey);
+        var response = await reader.GetAsync($"/inventory/{productId}");
+        response.EnsureSuccessStatusCode();
+        return await ReadJsonAsync(response);
+    }
+
+    public static MediaTypeHeaderValue JsonType => new("application/json");
+
+    public IAmazonDynamoDB Dynamo => Get<IAmazonDynamoDB>();
+}
