@@ -17,7 +17,7 @@ public static class DemoData
     {
         var products = services.GetRequiredService<ProductStore>();
         var inventory = services.GetRequiredService<InventoryStore>();
-        var now = TimeProvider.System.GetUtcNow();
+        var now = TimeProvider.System.UtcNowMillis();
         foreach (var p in Products)
         {
             var (_, row, created) = await products.CreateAsync(

@@ -1,5 +1,6 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
 using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Storage;
@@ -17,7 +18,7 @@ public sealed class IdempotencyRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
 
     public TransactWriteItem PutAction(string key, string fingerprint, string resultJson)
     {
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMillis();
         return new TransactWriteItem
         {
             Put = new Put

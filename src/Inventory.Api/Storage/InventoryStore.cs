@@ -75,7 +75,7 @@ public sealed class InventoryStore(
     {
         var stock = change.StockCount ?? 0;
         var threshold = change.ThresholdLevel ?? 0;
-        var item = NewRowItem(productId, warehouseId, stock, threshold, change.Category, clock.GetUtcNow());
+        var item = NewRowItem(productId, warehouseId, stock, threshold, change.Category, clock.UtcNowMillis());
         var reasons = await writes.TransactAsync(
         [
             new TransactWriteItem
@@ -147,7 +147,7 @@ public sealed class InventoryStore(
         {
             [":v"] = Items.N(expectedVersion),
             [":one"] = Items.N(1),
-            [":now"] = Items.Time(clock.GetUtcNow()),
+            [":now"] = Items.Time(clock.UtcNowMillis()),
         };
         var sets = new List<string> { "#v = #v + :one", "#lu = :now" };
         var condition = "attribute_exists(#p) AND #v = :v";
@@ -220,7 +220,7 @@ public sealed class InventoryStore(
     {
         var key = $"adjust:{productId}:{idempotencyKey}";
         var fingerprint = Domain.Fingerprint.Of("adjust", productId, warehouseId, delta, reason);
-        var adjustment = new Adjustment(warehouseId, delta, reason, clock.GetUtcNow());
+        var adjustment = new Adjustment(warehouseId, delta, reason, clock.UtcNowMillis());
 
         var names = new Dictionary<string, string>
         {

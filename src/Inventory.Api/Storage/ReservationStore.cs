@@ -60,8 +60,23 @@ public sealed class ReservationStore(
 
         for (var attempt = 1; ; attempt++)
         {
-            var resolved = await ResolveWarehousesAsync(items, ct);
-            var now = clock.GetUtcNow();
+            List<ReserveItem> resolved;
+            try
+            {
+                resolved = await ResolveWarehousesAsync(items, ct);
+            }
+            catch (InventoryException e) when (e.Code == "insufficient_stock")
+            {
+                // A replay after the stock ran out must still find its reservation, not be refused.
+                if (await GetAsync(items[0].ProductId, reservationId, ct) is { } existing)
+                {
+                    return await ReplayAsync(existing, reservationId, items, fingerprint, ct);
+                }
+
+                throw;
+            }
+
+            var now = clock.UtcNowMillis();
             var reservations = resolved
                 .Select(i => new Reservation(i.ProductId, reservationId, i.WarehouseId!, i.Quantity, ReservationStatus.ACTIVE,
                     now, now.AddSeconds(ttlSeconds), fingerprint))
@@ -86,14 +101,7 @@ public sealed class ReservationStore(
             {
                 if (Writes.IsConditionFailure(reasons[(2 * i) + 1]))
                 {
-                    var existing = Items.ToReservation(reasons[(2 * i) + 1].Item);
-                    if (existing.RequestFingerprint != fingerprint)
-                    {
-                        throw Problems.IdempotencyConflict(reservationId);
-                    }
-
-                    var all = await Task.WhenAll(items.Select(item => GetAsync(item.ProductId, reservationId, ct)));
-                    return new ReservationResult(all.OfType<Reservation>().ToList(), Replayed: true);
+                    return await ReplayAsync(Items.ToReservation(reasons[(2 * i) + 1].Item), reservationId, items, fingerprint, ct);
                 }
             }
 
@@ -126,6 +134,19 @@ public sealed class ReservationStore(
         }
     }
 
+    private async Task<ReservationResult> ReplayAsync(
+        Reservation existing, string reservationId, IReadOnlyList<ReserveItem> items, string fingerprint, CancellationToken ct)
+    {
+        if (existing.RequestFingerprint != fingerprint)
+        {
+            throw Problems.IdempotencyConflict(reservationId);
+        }
+
+        // Records of one request are written together, so the others exist too.
+        var all = await Task.WhenAll(items.Select(item => GetAsync(item.ProductId, reservationId, ct)));
+        return new ReservationResult(all.OfType<Reservation>().ToList(), Replayed: true);
+    }
+
     /// <summary>Gives a hold's units back. Releasing twice, or releasing an expired hold, is a no-op.</summary>
     public async Task ReleaseAsync(string productId, string reservationId, CancellationToken ct)
     {
@@ -141,7 +162,7 @@ public sealed class ReservationStore(
                     throw Problems.ReservationNotActive(reservation);
             }
 
-            var now = clock.GetUtcNow();
+            var now = clock.UtcNowMillis();
             var reasons = await writes.TransactAsync(
             [
                 FinishReservationAction(reservation, ReservationStatus.RELEASED, now),
@@ -203,7 +224,7 @@ public sealed class ReservationStore(
                 throw Problems.TooManyItems(actionCount, MaxTransactionActions);
             }
 
-            var now = clock.GetUtcNow();
+            var now = clock.UtcNowMillis();
             var result = new FulfilmentResult(orderId, resolved.Select(r => r.Line).ToList(), now, Replayed: false);
             var actions = rows.Select(r => SellAction(r.ProductId, r.WarehouseId, r.Held, r.Direct, now)).ToList();
             actions.AddRange(holds.Select(h => FinishReservationAction(h, ReservationStatus.FULFILLED, now)));

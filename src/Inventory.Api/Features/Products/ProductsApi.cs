@@ -52,7 +52,7 @@ public static class ProductsApi
             .Range("threshold_level", body.ThresholdLevel, 0, Validator.MaxCount, required: false)
             .ThrowIfInvalid();
 
-        var now = clock.GetUtcNow();
+        var now = clock.UtcNowMillis();
         var product = new Product(body.Sku!, body.Name!.Trim(), body.Description, body.Price!.Value, body.ImageUrl, body.Category, now, now);
         var (stored, row, created) = await store.CreateAsync(
             product, options.Value.DefaultWarehouseId, body.ThresholdLevel ?? options.Value.DefaultThresholdLevel, ct);
