@@ -1,0 +1,70 @@
+using System.Net;
+using System.Net.Http.Json;
+using Amazon.DynamoDBv2;
+using Inventory.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Inventory.Tests.Api;
+
+/// <summary>The service behind a client that injects the transaction conflicts real DynamoDB raises on hot items.</summary>
+public sealed class ConflictingService : TestService
+{
+    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
+
+    protected override IEnumerable<string> ExtraArgs => ["--Storage:MaxWriteAttempts=4"];
+
+    protected override void OverrideServices(IServiceCollection services) =>
+        services.AddSingleton<IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
+}
+
+public class TransactionConflictTests(ConflictingService service) : IClassFixture<ConflictingService>
+{
+    [Fact]
+    public async Task Conflicting_transactions_are_retried_until_they_go_through_and_count_once()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        using var platform = service.Client(TestService.ReserveKey);
+        service.Faults.ConflictsBeforeSuccess = 2;
+        var callsBefore = service.Faults.TransactionCalls;
+        try
+        {
+            var reserve = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 3, reservation_id = "hot" });
+            Assert.Equal(HttpStatusCode.Created, reserve.StatusCode);
+
+            service.Faults.UseConflictException = true;
+            Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/hot")).StatusCode);
+        }
+        finally
+        {
+            service.Faults.ConflictsBeforeSuccess = 0;
+            service.Faults.UseConflictException = false;
+        }
+
+        Assert.True(service.Faults.TransactionCalls - callsBefore >= 6, "each write should have been tried three times");
+        var inventory = await service.GetInventoryAsync(sku);
+        Assert.Equal(0, inventory.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(10, inventory.GetProperty("available_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task A_write_that_keeps_conflicting_gives_up_with_503_and_changes_nothing()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        using var platform = service.Client(TestService.ReserveKey);
+        service.Faults.ConflictsBeforeSuccess = 1000;
+        HttpResponseMessage response;
+        try
+        {
+            response = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 3, reservation_id = "doomed" });
+        }
+        finally
+        {
+            service.Faults.ConflictsBeforeSuccess = 0;
+        }
+
+        await TestService.AssertProblemAsync(response, 503, "contention");
+        Assert.Equal(0, (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
+    }
+}
