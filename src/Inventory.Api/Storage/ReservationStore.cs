@@ -85,7 +85,7 @@ public sealed class ReservationStore(
             var actions = new List<TransactWriteItem>(actionCount);
             foreach (var reservation in reservations)
             {
-                actions.Add(HoldAction(reservation, now));
+                actions.Add(MoveHoldAction(reservation, take: true, now));
                 actions.Add(PutReservationAction(reservation));
             }
 
@@ -166,7 +166,7 @@ public sealed class ReservationStore(
             var reasons = await writes.TransactAsync(
             [
                 FinishReservationAction(reservation, ReservationStatus.RELEASED, now),
-                ReturnHoldAction(reservation, now),
+                MoveHoldAction(reservation, take: false, now),
             ], ct);
 
             if (reasons is null)
@@ -368,14 +368,18 @@ public sealed class ReservationStore(
             }
         }));
 
-    private TransactWriteItem HoldAction(Reservation reservation, DateTimeOffset now) => new()
+    /// <summary>
+    /// Moves a hold's units between available and reserved: taking a hold needs them available, giving one
+    /// back needs them reserved. The old row comes back on failure, to say how many were available.
+    /// </summary>
+    private TransactWriteItem MoveHoldAction(Reservation reservation, bool take, DateTimeOffset now) => new()
     {
         Update = new Update
         {
             TableName = storage.InventoryTable,
             Key = Items.InventoryKey(reservation.ProductId, reservation.WarehouseId),
-            UpdateExpression = "SET #r = #r + :q, #a = #a - :q, #lu = :now",
-            ConditionExpression = "attribute_exists(#p) AND #a >= :q",
+            UpdateExpression = take ? "SET #r = #r + :q, #a = #a - :q, #lu = :now" : "SET #r = #r - :q, #a = #a + :q, #lu = :now",
+            ConditionExpression = take ? "attribute_exists(#p) AND #a >= :q" : "attribute_exists(#p) AND #r >= :q",
             ExpressionAttributeNames = RowNames(),
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
@@ -383,23 +387,6 @@ public sealed class ReservationStore(
                 [":now"] = Items.Time(now),
             },
             ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-        },
-    };
-
-    private TransactWriteItem ReturnHoldAction(Reservation reservation, DateTimeOffset now) => new()
-    {
-        Update = new Update
-        {
-            TableName = storage.InventoryTable,
-            Key = Items.InventoryKey(reservation.ProductId, reservation.WarehouseId),
-            UpdateExpression = "SET #r = #r - :q, #a = #a + :q, #lu = :now",
-            ConditionExpression = "attribute_exists(#p) AND #r >= :q",
-            ExpressionAttributeNames = RowNames(),
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-            {
-                [":q"] = Items.N(reservation.Quantity),
-                [":now"] = Items.Time(now),
-            },
         },
     };
 
