@@ -6,6 +6,7 @@ using Inventory.Api.Features.Admin;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.Inventory;
+using Inventory.Api.Features.Jobs;
 using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
 using Inventory.Api.Infrastructure;
@@ -39,6 +40,11 @@ public static class InventoryApp
         services.AddSingleton<ProductStore>();
         services.AddSingleton<InvariantChecker>();
         services.AddSingleton<TableProvisioner>();
+        services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
+        if (builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}"))
+        {
+            services.AddHostedService<ExpirySweeper>();
+        }
 
         services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);

@@ -58,6 +58,7 @@ public sealed class ReservationStore(
             "reserve", ttlSeconds,
             string.Join(';', items.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(i => $"{i.ProductId}@{i.WarehouseId}x{i.Quantity}")));
 
+        var reclaimed = false;
         for (var attempt = 1; ; attempt++)
         {
             List<ReserveItem> resolved;
@@ -71,6 +72,12 @@ public sealed class ReservationStore(
                 if (await GetAsync(items[0].ProductId, reservationId, ct) is { } existing)
                 {
                     return await ReplayAsync(existing, reservationId, items, fingerprint, ct);
+                }
+
+                if (!reclaimed && await ReclaimExpiredAsync(items.Select(i => i.ProductId), ct))
+                {
+                    reclaimed = true;
+                    continue;
                 }
 
                 throw;
@@ -130,8 +137,127 @@ public sealed class ReservationStore(
                 continue;
             }
 
+            if (!reclaimed && await ReclaimExpiredAsync(shortages.Select(x => x.ProductId), ct))
+            {
+                reclaimed = true;
+                continue;
+            }
+
             throw ShortageProblem(shortages);
         }
+    }
+
+    /// <summary>
+    /// Ends a hold whose time is up, returning its units, if it is still ACTIVE and still past its time.
+    /// The same condition guards a sale of the hold, so a hold that is sold while it expires ends in exactly
+    /// one of FULFILLED or EXPIRED. Returns whether this call expired it.
+    /// </summary>
+    public async Task<bool> ExpireAsync(Reservation reservation, CancellationToken ct)
+    {
+        var now = clock.UtcNowMillis();
+        if (!reservation.IsActive || !reservation.HasExpired(now))
+        {
+            return false;
+        }
+
+        var finish = FinishReservationAction(reservation, ReservationStatus.EXPIRED, now);
+        finish.Update.ConditionExpression += " AND #exp <= :nowEpoch";
+        finish.Update.ExpressionAttributeNames["#exp"] = Attr.ExpiresAtEpoch;
+        finish.Update.ExpressionAttributeValues[":nowEpoch"] = Items.N(now.ToUnixTimeSeconds());
+        var reasons = await writes.TransactAsync([finish, MoveHoldAction(reservation, take: false, now)], ct);
+        if (reasons is not null)
+        {
+            return false; // sold, released or expired by someone else first
+        }
+
+        await ReconcileAsync([(reservation.ProductId, reservation.WarehouseId)], ct);
+        return true;
+    }
+
+    /// <summary>
+    /// The sweep: expires every hold whose time is up, reading the sparse active-expiry index shard by shard.
+    /// Safe to run twice at once or to stop half-way: each hold is expired by one conditional transaction.
+    /// </summary>
+    public async Task<int> ExpireDueAsync(CancellationToken ct)
+    {
+        var expired = 0;
+        var nowEpoch = clock.UtcNowMillis().ToUnixTimeSeconds();
+        for (var shard = 0; shard < Indexes.ActiveShards; shard++)
+        {
+            Dictionary<string, AttributeValue>? start = null;
+            do
+            {
+                var page = await dynamo.QueryAsync(new QueryRequest
+                {
+                    TableName = storage.ReservationsTable,
+                    IndexName = Indexes.ActiveExpiry,
+                    KeyConditionExpression = "#shard = :shard AND #exp <= :now",
+                    ExpressionAttributeNames = new Dictionary<string, string> { ["#shard"] = Attr.ActiveShard, ["#exp"] = Attr.ExpiresAtEpoch },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":shard"] = Items.S("A" + shard.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                        [":now"] = Items.N(nowEpoch),
+                    },
+                    ExclusiveStartKey = start,
+                }, ct);
+                foreach (var key in page.Items ?? [])
+                {
+                    // The index is eventually consistent: re-read the hold before acting on it.
+                    if (await GetAsync(key[Attr.ProductId].S, key[Attr.ReservationId].S, ct) is { } hold && await ExpireAsync(hold, ct))
+                    {
+                        expired++;
+                    }
+                }
+
+                start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (start is not null);
+        }
+
+        return expired;
+    }
+
+    /// <summary>Before refusing for lack of stock, takes back holds on these products whose time is up.</summary>
+    private async Task<bool> ReclaimExpiredAsync(IEnumerable<string> productIds, CancellationToken ct)
+    {
+        var any = false;
+        var now = clock.UtcNowMillis();
+        foreach (var productId in productIds.Distinct())
+        {
+            Dictionary<string, AttributeValue>? start = null;
+            do
+            {
+                var page = await dynamo.QueryAsync(new QueryRequest
+                {
+                    TableName = storage.ReservationsTable,
+                    KeyConditionExpression = "#p = :p",
+                    FilterExpression = "#st = :active AND #exp <= :now",
+                    ExpressionAttributeNames = new Dictionary<string, string>
+                    {
+                        ["#p"] = Attr.ProductId,
+                        ["#st"] = Attr.Status,
+                        ["#exp"] = Attr.ExpiresAtEpoch,
+                    },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":p"] = Items.S(productId),
+                        [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
+                        [":now"] = Items.N(now.ToUnixTimeSeconds()),
+                    },
+                    ConsistentRead = true,
+                    ExclusiveStartKey = start,
+                }, ct);
+                foreach (var item in page.Items ?? [])
+                {
+                    any |= await ExpireAsync(Items.ToReservation(item), ct);
+                }
+
+                start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+            }
+            while (start is not null);
+        }
+
+        return any;
     }
 
     private async Task<ReservationResult> ReplayAsync(

@@ -1,0 +1,156 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inventory.Api.Domain;
+using Inventory.Api.Storage;
+using Inventory.Tests.Support;
+
+namespace Inventory.Tests.Api;
+
+public class ExpiryTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task An_abandoned_hold_returns_its_units_within_five_seconds_of_expiring()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 2);
+        using var platform = service.Client(TestService.ReserveKey);
+        var created = await TestService.ReadJsonAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 9, reservation_id = "abandoned", ttl_seconds = 1 }));
+        var expiresAt = created.GetProperty("expires_at").GetDateTimeOffset();
+        Assert.Equal(1, (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64());
+
+        JsonElement inventory;
+        var deadline = expiresAt.AddSeconds(5);
+        do
+        {
+            await Task.Delay(100);
+            inventory = await service.GetInventoryAsync(sku);
+        }
+        while (inventory.GetProperty("reserved_count").GetInt64() != 0 && DateTimeOffset.UtcNow < deadline);
+
+        Assert.True(DateTimeOffset.UtcNow < deadline, "the hold was not released within 5 s of expires_at");
+        Assert.Equal(10, inventory.GetProperty("available_count").GetInt64());
+        Assert.Equal("IN_STOCK", inventory.GetProperty("status").GetString());
+        var reservation = await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/abandoned"));
+        Assert.Equal("EXPIRED", reservation.GetProperty("status").GetString());
+
+        // Releasing an expired hold is a no-op; selling it is refused.
+        Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/abandoned")).StatusCode);
+        await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync("/orders/late/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = "abandoned" } } }),
+            409, "reservation_not_active");
+        await service.AssertInvariantsAsync(sku);
+    }
+}
+
+/// <summary>No background sweep, so the tests decide when expiry happens.</summary>
+public sealed class NoSweeperService : TestService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Jobs:RunInProcess=false"];
+}
+
+public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeperService>
+{
+    private static async Task WaitUntilPast(DateTimeOffset moment)
+    {
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        while (DateTimeOffset.UtcNow <= moment.AddMilliseconds(1100) && DateTimeOffset.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+    }
+
+    [Fact]
+    public async Task A_reservation_short_of_stock_first_reclaims_expired_holds_and_succeeds()
+    {
+        var sku = await service.CreateProductAsync(stock: 2);
+        using var platform = service.Client(TestService.ReserveKey);
+        var first = await TestService.ReadJsonAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "old-cart", ttl_seconds = 1 }));
+        await WaitUntilPast(first.GetProperty("expires_at").GetDateTimeOffset());
+
+        var second = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "new-cart" });
+
+        Assert.Equal(HttpStatusCode.Created, second.StatusCode);
+        var old = await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/old-cart"));
+        Assert.Equal("EXPIRED", old.GetProperty("status").GetString());
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task Two_sweepers_at_once_expire_each_hold_once()
+    {
+        var skus = new List<string>();
+        using var platform = service.Client(TestService.ReserveKey);
+        DateTimeOffset latest = default;
+        for (var i = 0; i < 5; i++)
+        {
+            var sku = await service.CreateProductAsync(stock: 10);
+            skus.Add(sku);
+            for (var j = 0; j < 4; j++)
+            {
+                var hold = await TestService.ReadJsonAsync(
+                    await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = $"h{j}", ttl_seconds = 1 }));
+                latest = hold.GetProperty("expires_at").GetDateTimeOffset();
+            }
+        }
+
+        await WaitUntilPast(latest);
+        var store = service.Get<ReservationStore>();
+        var counts = await Task.WhenAll(store.ExpireDueAsync(default), store.ExpireDueAsync(default), store.ExpireDueAsync(default));
+
+        Assert.Equal(20, counts.Sum());
+        foreach (var sku in skus)
+        {
+            Assert.Equal(10, (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64());
+        }
+
+        await service.AssertInvariantsAsync([.. skus]);
+    }
+
+    [Fact]
+    public async Task A_hold_sold_while_it_expires_ends_in_exactly_one_state_with_matching_counts()
+    {
+        using var platform = service.Client(TestService.ReserveKey);
+        var store = service.Get<ReservationStore>();
+        var skus = new List<string>();
+        var expiries = new List<DateTimeOffset>();
+        for (var i = 0; i < 25; i++)
+        {
+            var sku = await service.CreateProductAsync(stock: 5);
+            skus.Add(sku);
+            var hold = await TestService.ReadJsonAsync(
+                await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 3, reservation_id = "race", ttl_seconds = 1 }));
+            expiries.Add(hold.GetProperty("expires_at").GetDateTimeOffset());
+        }
+
+        await WaitUntilPast(expiries.Max());
+        var outcomes = await Task.WhenAll(skus.Select(async (sku, i) =>
+        {
+            var sale = platform.PostAsJsonAsync($"/orders/race-{i}/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = "race" } } });
+            var expiry = Task.Run(async () => await store.ExpireAsync((await store.GetAsync(sku, "race", default))!, default));
+            return (Sold: (await sale).StatusCode == HttpStatusCode.OK, Expired: await expiry);
+        }));
+
+        for (var i = 0; i < skus.Count; i++)
+        {
+            Assert.True(outcomes[i].Sold ^ outcomes[i].Expired, $"{skus[i]}: sold={outcomes[i].Sold} expired={outcomes[i].Expired}");
+            var reservation = await store.GetAsync(skus[i], "race", default);
+            var inventory = await service.GetInventoryAsync(skus[i]);
+            if (outcomes[i].Sold)
+            {
+                Assert.Equal(ReservationStatus.FULFILLED, reservation!.Status);
+                Assert.Equal(2, inventory.GetProperty("stock_count").GetInt64());
+            }
+            else
+            {
+                Assert.Equal(ReservationStatus.EXPIRED, reservation!.Status);
+                Assert.Equal(5, inventory.GetProperty("stock_count").GetInt64());
+            }
+
+            Assert.Equal(0, inventory.GetProperty("reserved_count").GetInt64());
+        }
+
+        await service.AssertInvariantsAsync([.. skus]);
+    }
+}
