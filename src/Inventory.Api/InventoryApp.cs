@@ -113,7 +113,7 @@ public static class InventoryApp
     private static IAmazonDynamoDB CreateDynamoClient(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        var config = new AmazonDynamoDBConfig { Timeout = TimeSpan.FromSeconds(5), MaxErrorRetry = 3 };
+        var config = new AmazonDynamoDBConfig { Timeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds), MaxErrorRetry = 3 };
         if (string.IsNullOrEmpty(options.ServiceUrl))
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);

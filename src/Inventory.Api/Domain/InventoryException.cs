@@ -86,6 +86,15 @@ public static class Problems
                 ["reservation_status"] = reservation.Status.ToString(),
             });
 
+    public static InventoryException ReservationExpired(Reservation reservation) =>
+        new("reservation_expired", 409, "The reservation has expired.",
+            $"Reservation '{reservation.ReservationId}' expired at {reservation.ExpiresAt:O}; its units are being returned. Reserve again.",
+            new Dictionary<string, object?>
+            {
+                ["reservation_id"] = reservation.ReservationId,
+                ["expires_at"] = reservation.ExpiresAt,
+            });
+
     public static InventoryException ProductExists(string sku) =>
         new("product_exists", 409, "Product already exists.",
             $"A different product with sku '{sku}' already exists.", new Dictionary<string, object?> { ["sku"] = sku });

@@ -148,6 +148,69 @@ public sealed class ReservationStore(
     }
 
     /// <summary>
+    /// Keeps a hold alive until at least <paramref name="ttlSeconds"/> from now (a shopper still in checkout).
+    /// It never shortens a hold, so repeating it changes nothing more. A hold already past its time is refused:
+    /// its units may already be on their way back.
+    /// </summary>
+    public async Task<Reservation> ExtendAsync(string productId, string reservationId, int ttlSeconds, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            var hold = await GetAsync(productId, reservationId, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
+            var now = clock.UtcNowMillis();
+            if (hold.Status == ReservationStatus.EXPIRED || (hold.IsActive && hold.HasExpired(now)))
+            {
+                throw Problems.ReservationExpired(hold);
+            }
+
+            if (!hold.IsActive)
+            {
+                throw Problems.ReservationNotActive(hold);
+            }
+
+            var expiresAt = now.AddSeconds(ttlSeconds);
+            if (expiresAt <= hold.ExpiresAt)
+            {
+                return hold;
+            }
+
+            var updated = await writes.UpdateAsync(new UpdateItemRequest
+            {
+                TableName = storage.ReservationsTable,
+                Key = Items.ReservationKey(productId, reservationId),
+                UpdateExpression = "SET #ea = :ea, #exp = :exp, #ttl = :ttl",
+                ConditionExpression = "#st = :active AND #ea = :seen",
+                ExpressionAttributeNames = new Dictionary<string, string>
+                {
+                    ["#ea"] = Attr.ExpiresAt,
+                    ["#exp"] = Attr.ExpiresAtEpoch,
+                    ["#ttl"] = Attr.ReservationExpiry,
+                    ["#st"] = Attr.Status,
+                },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":ea"] = Items.Time(expiresAt),
+                    [":exp"] = Items.N(expiresAt.ToUnixTimeSeconds()),
+                    [":ttl"] = Items.N(expiresAt.AddHours(storage.ReservationRetentionHours).ToUnixTimeSeconds()),
+                    [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
+                    [":seen"] = Items.Time(hold.ExpiresAt),
+                },
+            }, onConditionFailed: null, ct);
+            if (updated is not null)
+            {
+                return hold with { ExpiresAt = expiresAt };
+            }
+
+            if (attempt >= ResolveAttempts)
+            {
+                throw Problems.Busy();
+            }
+
+            // Sold, released, expired or extended meanwhile: answer from its new state.
+        }
+    }
+
+    /// <summary>
     /// Ends a hold whose time is up, returning its units, if it is still ACTIVE and still past its time.
     /// The same condition guards a sale of the hold, so a hold that is sold while it expires ends in exactly
     /// one of FULFILLED or EXPIRED. Returns whether this call expired it.
@@ -181,9 +244,25 @@ public sealed class ReservationStore(
     public async Task<int> ExpireDueAsync(CancellationToken ct)
     {
         var expired = 0;
-        var nowEpoch = clock.UtcNowMillis().ToUnixTimeSeconds();
-        for (var shard = 0; shard < Indexes.ActiveShards; shard++)
+        foreach (var (productId, reservationId) in await DueHoldKeysAsync(ct))
         {
+            // The index is eventually consistent: re-read the hold before acting on it.
+            if (await GetAsync(productId, reservationId, ct) is { } hold && await ExpireAsync(hold, ct))
+            {
+                expired++;
+            }
+        }
+
+        return expired;
+    }
+
+    /// <summary>Keys of ACTIVE holds whose time is up, from every shard of the sparse active-expiry index.</summary>
+    private async Task<List<(string ProductId, string ReservationId)>> DueHoldKeysAsync(CancellationToken ct)
+    {
+        var nowEpoch = clock.UtcNowMillis().ToUnixTimeSeconds();
+        var shards = await Task.WhenAll(Enumerable.Range(0, Indexes.ActiveShards).Select(async shard =>
+        {
+            var keys = new List<(string, string)>();
             Dictionary<string, AttributeValue>? start = null;
             do
             {
@@ -200,61 +279,32 @@ public sealed class ReservationStore(
                     },
                     ExclusiveStartKey = start,
                 }, ct);
-                foreach (var key in page.Items ?? [])
-                {
-                    // The index is eventually consistent: re-read the hold before acting on it.
-                    if (await GetAsync(key[Attr.ProductId].S, key[Attr.ReservationId].S, ct) is { } hold && await ExpireAsync(hold, ct))
-                    {
-                        expired++;
-                    }
-                }
-
+                keys.AddRange((page.Items ?? []).Select(k => (k[Attr.ProductId].S, k[Attr.ReservationId].S)));
                 start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
             }
             while (start is not null);
-        }
 
-        return expired;
+            return keys;
+        }));
+        return shards.SelectMany(k => k).ToList();
     }
 
-    /// <summary>Before refusing for lack of stock, takes back holds on these products whose time is up.</summary>
+    /// <summary>
+    /// Before refusing for lack of stock, takes back the holds on these products whose time is up. It reads
+    /// only the *due* entries of the active-expiry index (which the sweep keeps near empty), never a hot
+    /// product's whole reservation history, so a flash sale's refusals stay cheap.
+    /// </summary>
     private async Task<bool> ReclaimExpiredAsync(IEnumerable<string> productIds, CancellationToken ct)
     {
+        var wanted = productIds.ToHashSet(StringComparer.Ordinal);
+        var due = await DueHoldKeysAsync(ct);
         var any = false;
-        var now = clock.UtcNowMillis();
-        foreach (var productId in productIds.Distinct())
+        foreach (var (productId, reservationId) in due.Where(k => wanted.Contains(k.ProductId)))
         {
-            Dictionary<string, AttributeValue>? start = null;
-            do
+            if (await GetAsync(productId, reservationId, ct) is { } hold)
             {
-                var page = await dynamo.QueryAsync(new QueryRequest
-                {
-                    TableName = storage.ReservationsTable,
-                    KeyConditionExpression = "#p = :p",
-                    FilterExpression = "#st = :active AND #exp <= :now",
-                    ExpressionAttributeNames = new Dictionary<string, string>
-                    {
-                        ["#p"] = Attr.ProductId,
-                        ["#st"] = Attr.Status,
-                        ["#exp"] = Attr.ExpiresAtEpoch,
-                    },
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":p"] = Items.S(productId),
-                        [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
-                        [":now"] = Items.N(now.ToUnixTimeSeconds()),
-                    },
-                    ConsistentRead = true,
-                    ExclusiveStartKey = start,
-                }, ct);
-                foreach (var item in page.Items ?? [])
-                {
-                    any |= await ExpireAsync(Items.ToReservation(item), ct);
-                }
-
-                start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+                any |= await ExpireAsync(hold, ct);
             }
-            while (start is not null);
         }
 
         return any;

@@ -25,6 +25,9 @@ public sealed class StorageOptions
     /// <summary>How often a transaction that collided with another (TransactionConflict) is tried in all.</summary>
     public int MaxWriteAttempts { get; set; } = 8;
 
+    /// <summary>How long one DynamoDB call may take before it is abandoned (and retried by the SDK).</summary>
+    public double RequestTimeoutSeconds { get; set; } = 5;
+
     public int IdempotencyRetentionHours { get; set; } = 72;
 
     /// <summary>Finished reservation records stay this long after they expire (for replays and audit), then TTL deletes them.</summary>

@@ -16,6 +16,7 @@ public class ConcurrencyTests(TestService service) : IClassFixture<TestService>
         var responses = await Task.WhenAll(Enumerable.Range(0, 500).Select(i =>
             platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"shopper-{i}" })));
 
+        Assert.True(responses.All(r => r.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict), string.Join(", ", responses.GroupBy(r => r.StatusCode).Select(g => $"{g.Key}: {g.Count()}")) + " " + string.Join(" | ", responses.Where(r => (int)r.StatusCode >= 500).Take(2).Select(r => r.Content.ReadAsStringAsync().Result)));
         Assert.Equal(50, responses.Count(r => r.StatusCode == HttpStatusCode.Created));
         Assert.Equal(450, responses.Count(r => r.StatusCode == HttpStatusCode.Conflict));
         var inventory = await service.GetInventoryAsync(sku);

@@ -154,3 +154,59 @@ public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeper
         await service.AssertInvariantsAsync([.. skus]);
     }
 }
+
+public class ExtensionTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task A_hold_can_be_extended_repeatedly_without_shortening_and_then_outlives_its_first_expiry()
+    {
+        var sku = await service.CreateProductAsync(stock: 5);
+        using var platform = service.Client(TestService.ReserveKey);
+        var created = await TestService.ReadJsonAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "checkout", ttl_seconds = 2 }));
+        var firstExpiry = created.GetProperty("expires_at").GetDateTimeOffset();
+
+        var extended = await TestService.ReadJsonAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/checkout/extend", new { ttl_seconds = 600 }));
+        var shorter = await TestService.ReadJsonAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/checkout/extend", new { ttl_seconds = 60 }));
+
+        var newExpiry = extended.GetProperty("expires_at").GetDateTimeOffset();
+        Assert.True(newExpiry > firstExpiry.AddSeconds(590));
+        Assert.Equal(newExpiry, shorter.GetProperty("expires_at").GetDateTimeOffset());
+
+        // Past the first expiry plus several sweeps, the hold is still there.
+        while (DateTimeOffset.UtcNow < firstExpiry.AddSeconds(2))
+        {
+            await Task.Delay(100);
+        }
+
+        var reservation = await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/checkout"));
+        Assert.Equal("ACTIVE", reservation.GetProperty("status").GetString());
+        Assert.Equal(2, (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Extending_an_expired_released_or_unknown_hold_is_refused_clearly()
+    {
+        var sku = await service.CreateProductAsync(stock: 5);
+        using var platform = service.Client(TestService.ReserveKey);
+        var created = await TestService.ReadJsonAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "late", ttl_seconds = 1 }));
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "gone" })).EnsureSuccessStatusCode();
+        (await platform.DeleteAsync($"/inventory/{sku}/reserve/gone")).EnsureSuccessStatusCode();
+        while (DateTimeOffset.UtcNow <= created.GetProperty("expires_at").GetDateTimeOffset())
+        {
+            await Task.Delay(50);
+        }
+
+        await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/late/extend", new { ttl_seconds = 60 }), 409, "reservation_expired");
+        await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/gone/extend", new { ttl_seconds = 60 }), 409, "reservation_not_active");
+        await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/nobody/extend", new { ttl_seconds = 60 }), 404, "reservation_not_found");
+        await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/late/extend", new { ttl_seconds = 0 }), 400, "validation_failed");
+    }
+}

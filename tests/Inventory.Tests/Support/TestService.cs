@@ -49,6 +49,8 @@ public class TestService : IAsyncLifetime
             "--urls=http://127.0.0.1:0",
             $"--Storage:ServiceUrl={await SharedDynamoDb.ServiceUrlAsync()}",
             "--Storage:CreateTables=true",
+            // Two cores run the suite, DynamoDB Local and hundreds of parallel requests: allow slow calls.
+            "--Storage:RequestTimeoutSeconds=30",
             $"--Storage:InventoryTable={prefix}-inventory",
             $"--Storage:ReservationsTable={prefix}-reservations",
             $"--Storage:ProductsTable={prefix}-products",

@@ -8,6 +8,8 @@ namespace Inventory.Api.Features.Reservations;
 
 public sealed record ReserveRequest(long? Quantity, string? ReservationId, string? WarehouseId, int? TtlSeconds);
 
+public sealed record ExtendRequest(int? TtlSeconds);
+
 public sealed record OrderReserveItem(string? ProductId, long? Quantity, string? WarehouseId);
 
 public sealed record OrderReserveRequest(string? ReservationId, int? TtlSeconds, List<OrderReserveItem>? Items);
@@ -33,6 +35,9 @@ public static class ReservationsApi
         product.MapGet("/{reservationId}", GetReservation)
             .WithSummary("A reservation and its state.")
             .ProducesProblem(404);
+        product.MapPost("/{reservationId}/extend", Extend)
+            .WithSummary("Keep a hold until at least ttl_seconds from now. Never shortens it; safe to repeat.")
+            .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
         product.MapDelete("/{reservationId}", Release)
             .WithSummary("Give a hold's units back. Safe to repeat.")
             .ProducesProblem(404).ProducesProblem(409);
@@ -70,6 +75,18 @@ public static class ReservationsApi
         new Validator().Id("product_id", productId).Id("reservation_id", reservationId).ThrowIfInvalid();
         var reservation = await store.GetAsync(productId, reservationId, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
         return TypedResults.Ok(ReservationView.From(reservation));
+    }
+
+    public static async Task<Ok<ReservationView>> Extend(
+        string productId, string reservationId, ExtendRequest body, ReservationStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+    {
+        var settings = options.Value;
+        new Validator()
+            .Id("product_id", productId)
+            .Id("reservation_id", reservationId)
+            .Range("ttl_seconds", body.TtlSeconds, settings.MinReservationTtlSeconds, settings.MaxReservationTtlSeconds)
+            .ThrowIfInvalid();
+        return TypedResults.Ok(ReservationView.From(await store.ExtendAsync(productId, reservationId, body.TtlSeconds!.Value, ct)));
     }
 
     public static async Task<NoContent> Release(string productId, string reservationId, ReservationStore store, CancellationToken ct)
