@@ -27,7 +27,10 @@ public sealed class ReservationStore(
     /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
     private const int ResolveAttempts = 3;
 
+    private static readonly TimeSpan ReclaimInterval = TimeSpan.FromMilliseconds(250);
+
     private readonly StorageOptions storage = options.Value;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> lastReclaim = new(StringComparer.Ordinal);
 
     public async Task<Reservation?> GetAsync(string productId, string reservationId, CancellationToken ct)
     {
@@ -296,7 +299,12 @@ public sealed class ReservationStore(
     /// </summary>
     private async Task<bool> ReclaimExpiredAsync(IEnumerable<string> productIds, CancellationToken ct)
     {
-        var wanted = productIds.ToHashSet(StringComparer.Ordinal);
+        var wanted = productIds.Where(ShouldLookForDueHolds).ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return false;
+        }
+
         var due = await DueHoldKeysAsync(ct);
         var any = false;
         foreach (var (productId, reservationId) in due.Where(k => wanted.Contains(k.ProductId)))
@@ -308,6 +316,23 @@ public sealed class ReservationStore(
         }
 
         return any;
+    }
+
+    /// <summary>
+    /// A sold-out product refuses thousands of shoppers a second in a flash sale; looking for due holds on every
+    /// refusal would multiply the load. Each instance looks at most once per <see cref="ReclaimInterval"/> per
+    /// product (the sweep covers the rest). This is a cost guard, not state: losing it changes no outcome.
+    /// </summary>
+    private bool ShouldLookForDueHolds(string productId)
+    {
+        var now = clock.GetTimestamp();
+        if (lastReclaim.Count > 10_000)
+        {
+            lastReclaim.Clear();
+        }
+
+        var last = lastReclaim.GetOrAdd(productId, 0);
+        return (last == 0 || clock.GetElapsedTime(last, now) >= ReclaimInterval) && lastReclaim.TryUpdate(productId, now, last);
     }
 
     private async Task<ReservationResult> ReplayAsync(
