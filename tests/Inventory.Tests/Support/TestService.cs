@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -145,8 +144,6 @@ public class TestService : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         return await ReadJsonAsync(response);
     }
-
-    public static MediaTypeHeaderValue JsonType => new("application/json");
 
     public IAmazonDynamoDB Dynamo => Get<IAmazonDynamoDB>();
 }
