@@ -12,6 +12,12 @@ public sealed record Adjustment(string WarehouseId, long Delta, string Reason, D
 
 public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow Row, bool Replayed);
 
+public sealed record StockAlert(
+    string AlertId, string ProductId, string WarehouseId, long StockCount, long AvailableCount, long ThresholdLevel,
+    StockStatus OldStatus, StockStatus NewStatus, DateTimeOffset CreatedAt, string Message);
+
+public sealed record AlertPage(IReadOnlyList<StockAlert> Alerts, string? NextToken);
+
 public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken);
 
 /// <summary>Stock rows: reads, admin writes, listings and status upkeep.</summary>
@@ -21,6 +27,8 @@ public sealed class InventoryStore(
 {
     private readonly string table = options.Value.InventoryTable;
     private readonly string productsTable = options.Value.ProductsTable;
+    private readonly string alertsTable = options.Value.AlertsTable;
+    private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
 
     /// <summary>All warehouse rows of a product, strongly consistent (what a shopper's decision rests on).</summary>
     public async Task<IReadOnlyList<InventoryRow>> GetRowsAsync(string productId, CancellationToken ct)
@@ -302,28 +310,39 @@ public sealed class InventoryStore(
             return row;
         }
 
-        var response = await writes.UpdateAsync(new UpdateItemRequest
-        {
-            TableName = table,
-            Key = Items.InventoryKey(row.ProductId, row.WarehouseId),
-            UpdateExpression = "SET #st = :new",
-            ConditionExpression = "#st = :old AND #a = :a AND #t = :t",
-            ExpressionAttributeNames = new Dictionary<string, string>
+        var now = clock.UtcNowMillis();
+        var reasons = await writes.TransactAsync(
+        [
+            new TransactWriteItem
             {
-                ["#st"] = Attr.Status,
-                ["#a"] = Attr.AvailableCount,
-                ["#t"] = Attr.ThresholdLevel,
+                Update = new Update
+                {
+                    TableName = table,
+                    Key = Items.InventoryKey(row.ProductId, row.WarehouseId),
+                    UpdateExpression = "SET #st = :new",
+                    ConditionExpression = "#st = :old AND #a = :a AND #t = :t",
+                    ExpressionAttributeNames = new Dictionary<string, string>
+                    {
+                        ["#st"] = Attr.Status,
+                        ["#a"] = Attr.AvailableCount,
+                        ["#t"] = Attr.ThresholdLevel,
+                    },
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                    {
+                        [":new"] = Items.S(row.Status.ToString()),
+                        [":old"] = Items.S(row.StoredStatus.ToString()),
+                        [":a"] = Items.N(row.AvailableCount),
+                        [":t"] = Items.N(row.ThresholdLevel),
+                    },
+                },
             },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-            {
-                [":new"] = Items.S(row.Status.ToString()),
-                [":old"] = Items.S(row.StoredStatus.ToString()),
-                [":a"] = Items.N(row.AvailableCount),
-                [":t"] = Items.N(row.ThresholdLevel),
-            },
-        }, onConditionFailed: null, ct);
 
-        if (response is null)
+            // The alert commits with the transition (a transactional outbox): no alert for a change that did
+            // not happen, no transition without its alert.
+            new TransactWriteItem { Put = new Put { TableName = alertsTable, Item = AlertItem(row, now) } },
+        ], ct);
+
+        if (reasons is not null)
         {
             // A later write moved the row on; that writer reconciles from its own, newer values.
             return row;
@@ -333,6 +352,62 @@ public sealed class InventoryStore(
             "Status of {ProductId}/{WarehouseId} changed from {OldStatus} to {NewStatus} (available {Available}, threshold {Threshold})",
             row.ProductId, row.WarehouseId, row.StoredStatus, row.Status, row.AvailableCount, row.ThresholdLevel);
         return row with { StoredStatus = row.Status };
+    }
+
+    /// <summary>
+    /// A self-describing alert record: everything a reader (or an EventBridge Pipe input template turning it into
+    /// an email) needs is in the record itself, including a readable sentence.
+    /// </summary>
+    private Dictionary<string, AttributeValue> AlertItem(InventoryRow row, DateTimeOffset now)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        return new Dictionary<string, AttributeValue>
+        {
+            [Attr.AlertStream] = Items.S("alerts"),
+            [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(now)}#{id}"),
+            [Attr.AlertId] = Items.S(id),
+            [Attr.RecordType] = Items.S("STOCK_STATUS_CHANGED"),
+            [Attr.ProductId] = Items.S(row.ProductId),
+            [Attr.WarehouseId] = Items.S(row.WarehouseId),
+            [Attr.StockCount] = Items.N(row.StockCount),
+            [Attr.AvailableCount] = Items.N(row.AvailableCount),
+            [Attr.ThresholdLevel] = Items.N(row.ThresholdLevel),
+            [Attr.OldStatus] = Items.S(row.StoredStatus.ToString()),
+            [Attr.NewStatus] = Items.S(row.Status.ToString()),
+            [Attr.CreatedAt] = Items.Time(now),
+            [Attr.Message] = Items.S(
+                $"{row.ProductId} in warehouse {row.WarehouseId} is now {row.Status} (was {row.StoredStatus}): " +
+                $"{row.AvailableCount} available of {row.StockCount} in stock, threshold {row.ThresholdLevel}."),
+            [Attr.Ttl] = Items.N(now.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
+        };
+    }
+
+    /// <summary>Recent status transitions, newest first.</summary>
+    public async Task<AlertPage> ListAlertsAsync(int limit, string? nextToken, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = alertsTable,
+            KeyConditionExpression = "#s = :s",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S("alerts") },
+            ScanIndexForward = false,
+            Limit = limit,
+            ConsistentRead = true,
+            ExclusiveStartKey = PageToken.Decode(nextToken, Attr.AlertStream, Attr.AlertSortKey),
+        }, ct);
+        var alerts = (response.Items ?? []).Select(item => new StockAlert(
+            Items.Str(item, Attr.AlertId)!,
+            Items.Str(item, Attr.ProductId)!,
+            Items.Str(item, Attr.WarehouseId)!,
+            Items.Long(item, Attr.StockCount),
+            Items.Long(item, Attr.AvailableCount),
+            Items.Long(item, Attr.ThresholdLevel),
+            Enum.Parse<StockStatus>(Items.Str(item, Attr.OldStatus)!),
+            Enum.Parse<StockStatus>(Items.Str(item, Attr.NewStatus)!),
+            DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture),
+            Items.Str(item, Attr.Message)!)).ToList();
+        return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
     }
 
     /// <summary>Admin listing: by category or stored status (through their indexes), or everything.</summary>

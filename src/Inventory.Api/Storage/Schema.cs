@@ -37,6 +37,14 @@ internal static class Attr
     public const string Price = "price";
     public const string ImageUrl = "image_url";
 
+    public const string AlertStream = "alert_stream";
+    public const string AlertSortKey = "alert_key";
+    public const string AlertId = "alert_id";
+    public const string RecordType = "record_type";
+    public const string OldStatus = "old_status";
+    public const string NewStatus = "new_status";
+    public const string Message = "message";
+
     public const string IdempotencyKey = "idempotency_key";
     public const string Result = "result";
     public const string Ttl = "ttl";

@@ -14,6 +14,11 @@ public sealed class StorageOptions
     /// <summary>Idempotency keys and processed orders (with their outcome), kept for <see cref="IdempotencyRetentionHours"/>.</summary>
     public string IdempotencyTable { get; set; } = "inventory-idempotency";
 
+    /// <summary>Stock status transitions (low-stock alerts), written with the change that caused them; kept <see cref="AlertRetentionDays"/>.</summary>
+    public string AlertsTable { get; set; } = "inventory-alerts";
+
+    public int AlertRetentionDays { get; set; } = 30;
+
     /// <summary>DynamoDB endpoint override (DynamoDB Local); empty on AWS, where the region's endpoint is used.</summary>
     public string? ServiceUrl { get; set; }
 

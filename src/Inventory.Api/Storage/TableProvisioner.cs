@@ -51,6 +51,13 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
 
         await EnsureAsync(new CreateTableRequest
         {
+            TableName = storage.AlertsTable,
+            KeySchema = [Key(Attr.AlertStream, KeyType.HASH), Key(Attr.AlertSortKey, KeyType.RANGE)],
+            AttributeDefinitions = [Def(Attr.AlertStream, ScalarAttributeType.S), Def(Attr.AlertSortKey, ScalarAttributeType.S)],
+        }, Attr.Ttl, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
             TableName = storage.IdempotencyTable,
             KeySchema = [Key(Attr.IdempotencyKey, KeyType.HASH)],
             AttributeDefinitions = [Def(Attr.IdempotencyKey, ScalarAttributeType.S)],

@@ -24,23 +24,25 @@ public class TransactionConflictTests(ConflictingService service) : IClassFixtur
     {
         var sku = await service.CreateProductAsync(stock: 10);
         using var platform = service.Client(TestService.ReserveKey);
-        service.Faults.ConflictsBeforeSuccess = 2;
-        var callsBefore = service.Faults.TransactionCalls;
+        var injectedBefore = service.Faults.Injected;
         try
         {
+            service.Faults.FailNext(2);
             var reserve = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 3, reservation_id = "hot" });
             Assert.Equal(HttpStatusCode.Created, reserve.StatusCode);
+            Assert.Equal(injectedBefore + 2, service.Faults.Injected);
 
             service.Faults.UseConflictException = true;
+            service.Faults.FailNext(2);
             Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/hot")).StatusCode);
+            Assert.Equal(injectedBefore + 4, service.Faults.Injected);
         }
         finally
         {
-            service.Faults.ConflictsBeforeSuccess = 0;
+            service.Faults.FailNext(0);
             service.Faults.UseConflictException = false;
         }
 
-        Assert.True(service.Faults.TransactionCalls - callsBefore >= 6, "each write should have been tried three times");
         var inventory = await service.GetInventoryAsync(sku);
         Assert.Equal(0, inventory.GetProperty("reserved_count").GetInt64());
         Assert.Equal(10, inventory.GetProperty("available_count").GetInt64());
@@ -52,7 +54,7 @@ public class TransactionConflictTests(ConflictingService service) : IClassFixtur
     {
         var sku = await service.CreateProductAsync(stock: 10);
         using var platform = service.Client(TestService.ReserveKey);
-        service.Faults.ConflictsBeforeSuccess = 1000;
+        service.Faults.FailNext(1000);
         HttpResponseMessage response;
         try
         {
@@ -60,7 +62,7 @@ public class TransactionConflictTests(ConflictingService service) : IClassFixtur
         }
         finally
         {
-            service.Faults.ConflictsBeforeSuccess = 0;
+            service.Faults.FailNext(0);
         }
 
         await TestService.AssertProblemAsync(response, 503, "contention");

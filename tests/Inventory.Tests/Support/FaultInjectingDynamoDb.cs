@@ -13,9 +13,10 @@ public sealed class FaultInjectingDynamoDb(AWSCredentials credentials, AmazonDyn
 {
     private int transactionCalls;
     private int injected;
+    private int pendingConflicts;
 
-    /// <summary>Fail this many transaction calls in a row before letting one through (0 = never fail).</summary>
-    public int ConflictsBeforeSuccess { get; set; }
+    /// <summary>Fail the next <paramref name="count"/> transaction calls (0 = stop failing).</summary>
+    public void FailNext(int count) => Volatile.Write(ref pendingConflicts, count);
 
     /// <summary>Use the exception DynamoDB raises for single-item conflicts instead of a cancellation reason.</summary>
     public bool UseConflictException { get; set; }
@@ -26,8 +27,8 @@ public sealed class FaultInjectingDynamoDb(AWSCredentials credentials, AmazonDyn
 
     public override Task<TransactWriteItemsResponse> TransactWriteItemsAsync(TransactWriteItemsRequest request, CancellationToken cancellationToken = default)
     {
-        var call = Interlocked.Increment(ref transactionCalls);
-        if (ConflictsBeforeSuccess > 0 && call % (ConflictsBeforeSuccess + 1) != 0)
+        Interlocked.Increment(ref transactionCalls);
+        if (Interlocked.Decrement(ref pendingConflicts) >= 0)
         {
             Interlocked.Increment(ref injected);
             if (UseConflictException)
@@ -43,6 +44,7 @@ public sealed class FaultInjectingDynamoDb(AWSCredentials credentials, AmazonDyn
             };
         }
 
+        Interlocked.Exchange(ref pendingConflicts, 0);
         return base.TransactWriteItemsAsync(request, cancellationToken);
     }
 

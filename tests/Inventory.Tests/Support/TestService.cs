@@ -54,6 +54,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:ReservationsTable={prefix}-reservations",
             $"--Storage:ProductsTable={prefix}-products",
             $"--Storage:IdempotencyTable={prefix}-idempotency",
+            $"--Storage:AlertsTable={prefix}-alerts",
             "--Logging:LogLevel:Default=Warning",
             "--RateLimiting:PermitsPerSecond=100000",
             "--RateLimiting:Burst=100000",

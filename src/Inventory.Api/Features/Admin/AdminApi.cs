@@ -2,7 +2,9 @@ using Inventory.Api.Domain;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Inventory.Api.Features.Inventory;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Admin;
 
@@ -13,7 +15,22 @@ public static class AdminApi
         app.MapGet("/admin/invariants", CheckInvariants).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Report drift between stock rows and their reservations (one product, or all of them).")
             .ProducesProblem(400);
+        app.MapGet("/admin/alerts", ListAlerts).WithTags("Admin").RequireAuthorization(Policies.Admin)
+            .WithSummary("Recent stock status transitions (low-stock alerts), newest first, a page at a time.")
+            .ProducesProblem(400);
         return app;
+    }
+
+    public static async Task<Ok<PageView<StockAlert>>> ListAlerts(
+        [FromQuery] int? limit, [FromQuery(Name = "next_token")] string? nextToken, InventoryStore store,
+        IOptions<InventoryOptions> options, CancellationToken ct)
+    {
+        new Validator()
+            .Range("limit", limit, 1, options.Value.MaxPageSize, required: false)
+            .Text("next_token", nextToken, 4096, required: false)
+            .ThrowIfInvalid();
+        var page = await store.ListAlertsAsync(limit ?? 50, nextToken, ct);
+        return TypedResults.Ok(new PageView<StockAlert>(page.Alerts, page.NextToken));
     }
 
     public static async Task<Ok<InvariantReport>> CheckInvariants(

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inventory.Tests.Support;
+
+namespace Inventory.Tests.Api;
+
+/// <summary>Each status transition writes exactly one alert record, atomically with the change.</summary>
+public class AlertTests(NoSweeperService service) : IClassFixture<NoSweeperService>
+{
+    private async Task<List<JsonElement>> AlertsFor(string sku)
+    {
+        using var admin = service.Client();
+        var alerts = new List<JsonElement>();
+        string? token = null;
+        do
+        {
+            var page = await TestService.ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100" + (token is null ? "" : "&next_token=" + token)));
+            alerts.AddRange(page.GetProperty("items").EnumerateArray().Where(a => a.GetProperty("product_id").GetString() == sku));
+            token = page.GetProperty("next_token").GetString();
+        }
+        while (token is not null);
+
+        alerts.Reverse(); // oldest first
+        return alerts;
+    }
+
+    [Fact]
+    public async Task Two_hundred_parallel_holds_crossing_the_threshold_write_one_alert_per_transition()
+    {
+        var sku = await service.CreateProductAsync(stock: 200, threshold: 50);
+        var before = await AlertsFor(sku);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 200).Select(i =>
+            platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"fan-{i}" })));
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+
+        var alerts = (await AlertsFor(sku)).Skip(before.Count).ToList();
+
+        // The transitions form one chain from IN_STOCK to OUT_OF_STOCK, each recorded once. Under this much
+        // concurrency the row may jump straight past LOW_STOCK (one transition, one alert) or pass through it (two).
+        Assert.InRange(alerts.Count, 1, 2);
+        Assert.Equal("IN_STOCK", alerts[0].GetProperty("old_status").GetString());
+        Assert.Equal("OUT_OF_STOCK", alerts[^1].GetProperty("new_status").GetString());
+        for (var i = 1; i < alerts.Count; i++)
+        {
+            Assert.Equal(alerts[i - 1].GetProperty("new_status").GetString(), alerts[i].GetProperty("old_status").GetString());
+        }
+
+        var last = alerts[^1];
+        Assert.Equal(0, last.GetProperty("available_count").GetInt64());
+        Assert.Equal(200, last.GetProperty("stock_count").GetInt64());
+        Assert.Equal(50, last.GetProperty("threshold_level").GetInt64());
+        Assert.Contains("OUT_OF_STOCK", last.GetProperty("message").GetString());
+        var listed = await TestService.ReadJsonAsync(await service.Client().GetAsync("/inventory?status=OUT_OF_STOCK&limit=100"));
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), r => r.GetProperty("product_id").GetString() == sku);
+    }
+
+    [Fact]
+    public async Task A_row_that_stays_low_raises_no_further_alerts_and_coming_back_raises_one()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 8);
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 3, reservation_id = "a" })).EnsureSuccessStatusCode();
+        var afterDrop = await AlertsFor(sku);
+        Assert.Equal("LOW_STOCK", afterDrop[^1].GetProperty("new_status").GetString());
+
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "b" })).EnsureSuccessStatusCode();
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "c" })).EnsureSuccessStatusCode();
+        Assert.Equal(afterDrop.Count, (await AlertsFor(sku)).Count);
+
+        using var admin = service.Client();
+        var adjust = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments") { Content = JsonContent.Create(new { delta = 100, reason = "restock" }) };
+        adjust.Headers.Add("Idempotency-Key", "restock-1");
+        (await admin.SendAsync(adjust)).EnsureSuccessStatusCode();
+
+        var afterRestock = await AlertsFor(sku);
+        Assert.Equal(afterDrop.Count + 1, afterRestock.Count);
+        Assert.Equal("LOW_STOCK", afterRestock[^1].GetProperty("old_status").GetString());
+        Assert.Equal("IN_STOCK", afterRestock[^1].GetProperty("new_status").GetString());
+    }
+}
