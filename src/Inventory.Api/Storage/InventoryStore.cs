@@ -16,6 +16,8 @@ public sealed record StockAlert(
     string AlertId, string ProductId, string WarehouseId, long StockCount, long AvailableCount, long ThresholdLevel,
     StockStatus OldStatus, StockStatus NewStatus, DateTimeOffset CreatedAt, string Message);
 
+public sealed record ThresholdCheckResult(int RowsScanned, int StatusesRepaired);
+
 public sealed record AlertPage(IReadOnlyList<StockAlert> Alerts, string? NextToken);
 
 public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken);
@@ -380,6 +382,40 @@ public sealed class InventoryStore(
                 $"{row.AvailableCount} available of {row.StockCount} in stock, threshold {row.ThresholdLevel}."),
             [Attr.Ttl] = Items.N(now.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
         };
+    }
+
+    /// <summary>
+    /// The scheduled threshold check (seed `checkThresholds`): pages through every row, holding one page in
+    /// memory at a time, and writes the status (with its alert) wherever the stored one lags the counts, for
+    /// example after a crash between a write and its reconciliation.
+    /// </summary>
+    public async Task<ThresholdCheckResult> CheckThresholdsAsync(CancellationToken ct)
+    {
+        var scanned = 0;
+        var repaired = 0;
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var page = await dynamo.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true }, ct);
+            foreach (var row in (page.Items ?? []).Select(Items.ToRow))
+            {
+                scanned++;
+                if (row.StatusIsStale && !(await ReconcileStatusAsync(row, ct)).StatusIsStale)
+                {
+                    repaired++;
+                }
+            }
+
+            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        if (repaired > 0)
+        {
+            logger.LogWarning("Threshold check repaired the status of {Repaired} of {Scanned} rows", repaired, scanned);
+        }
+
+        return new ThresholdCheckResult(scanned, repaired);
     }
 
     /// <summary>Recent status transitions, newest first.</summary>

@@ -81,3 +81,34 @@ public class AlertTests(NoSweeperService service) : IClassFixture<NoSweeperServi
         Assert.Equal("IN_STOCK", afterRestock[^1].GetProperty("new_status").GetString());
     }
 }
+
+public class ThresholdCheckTests(NoSweeperService service) : IClassFixture<NoSweeperService>
+{
+    [Fact]
+    public async Task The_threshold_check_repairs_a_stale_status_once_and_emits_the_missed_alert()
+    {
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+        // A crash between a write and its reconciliation, simulated: the stored status says IN_STOCK.
+        await service.Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable,
+            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
+            UpdateExpression = "SET #s = :s",
+            ExpressionAttributeNames = new() { ["#s"] = "status" },
+            ExpressionAttributeValues = new() { [":s"] = new() { S = "IN_STOCK" } },
+        });
+        using var admin = service.Client();
+
+        var first = await TestService.ReadJsonAsync(await admin.PostAsync("/admin/threshold-check", null));
+        var second = await TestService.ReadJsonAsync(await admin.PostAsync("/admin/threshold-check", null));
+
+        Assert.True(first.GetProperty("statuses_repaired").GetInt32() >= 1);
+        Assert.Equal(0, second.GetProperty("statuses_repaired").GetInt32());
+        Assert.True(second.GetProperty("rows_scanned").GetInt32() >= 1);
+        var listed = await TestService.ReadJsonAsync(await admin.GetAsync("/inventory?status=LOW_STOCK&limit=100"));
+        Assert.Contains(listed.GetProperty("items").EnumerateArray(), r => r.GetProperty("product_id").GetString() == sku);
+        var alerts = await TestService.ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100"));
+        var mine = alerts.GetProperty("items").EnumerateArray().Where(a => a.GetProperty("product_id").GetString() == sku).ToList();
+        Assert.Contains(mine, a => a.GetProperty("old_status").GetString() == "IN_STOCK" && a.GetProperty("new_status").GetString() == "LOW_STOCK");
+    }
+}

@@ -15,11 +15,16 @@ public static class AdminApi
         app.MapGet("/admin/invariants", CheckInvariants).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Report drift between stock rows and their reservations (one product, or all of them).")
             .ProducesProblem(400);
+        app.MapPost("/admin/threshold-check", CheckThresholds).WithTags("Admin").RequireAuthorization(Policies.Admin)
+            .WithSummary("Run the threshold check now: repair any stale status and emit the alerts it missed.");
         app.MapGet("/admin/alerts", ListAlerts).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Recent stock status transitions (low-stock alerts), newest first, a page at a time.")
             .ProducesProblem(400);
         return app;
     }
+
+    public static async Task<Ok<ThresholdCheckResult>> CheckThresholds(InventoryStore store, CancellationToken ct) =>
+        TypedResults.Ok(await store.CheckThresholdsAsync(ct));
 
     public static async Task<Ok<PageView<StockAlert>>> ListAlerts(
         [FromQuery] int? limit, [FromQuery(Name = "next_token")] string? nextToken, InventoryStore store,
