@@ -44,6 +44,7 @@ public static class InventoryApp
         if (builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}"))
         {
             services.AddHostedService<ExpirySweeper>();
+            services.AddHostedService<ThresholdChecker>();
         }
 
         services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));

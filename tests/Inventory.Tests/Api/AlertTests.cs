@@ -112,3 +112,40 @@ public class ThresholdCheckTests(NoSweeperService service) : IClassFixture<NoSwe
         Assert.Contains(mine, a => a.GetProperty("old_status").GetString() == "IN_STOCK" && a.GetProperty("new_status").GetString() == "LOW_STOCK");
     }
 }
+
+/// <summary>A service whose scheduled threshold check runs every half second.</summary>
+public sealed class FrequentCheckService : TestService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Jobs:ThresholdCheckIntervalSeconds=0.5"];
+}
+
+public class ScheduledThresholdCheckTests(FrequentCheckService service) : IClassFixture<FrequentCheckService>
+{
+    [Fact]
+    public async Task The_scheduled_check_repairs_a_stale_status_on_its_own()
+    {
+        var sku = await service.CreateProductAsync(stock: 0, threshold: 5);
+        var table = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
+        var key = new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } };
+        await service.Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = table,
+            Key = key,
+            UpdateExpression = "SET #s = :s",
+            ExpressionAttributeNames = new() { ["#s"] = "status" },
+            ExpressionAttributeValues = new() { [":s"] = new() { S = "IN_STOCK" } },
+        });
+
+        string? stored;
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
+        do
+        {
+            await Task.Delay(100);
+            var item = await service.Dynamo.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest { TableName = table, Key = key, ConsistentRead = true });
+            stored = item.Item["status"].S;
+        }
+        while (stored != "OUT_OF_STOCK" && DateTimeOffset.UtcNow < deadline);
+
+        Assert.Equal("OUT_OF_STOCK", stored);
+    }
+}

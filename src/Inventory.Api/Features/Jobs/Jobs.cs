@@ -1,0 +1,61 @@
+using Inventory.Api.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Features.Jobs;
+
+public sealed class JobOptions
+{
+    public const string Section = "Jobs";
+
+    /// <summary>Run the background jobs inside this process (local runs). On AWS a schedule drives them instead.</summary>
+    public bool RunInProcess { get; set; }
+
+    /// <summary>How often the expiry sweep runs in process; holds come back within about this long after expiring.</summary>
+    public double ExpirySweepIntervalSeconds { get; set; } = 1;
+
+    /// <summary>How often the threshold check runs in process (seed: every 15 minutes).</summary>
+    public double ThresholdCheckIntervalSeconds { get; set; } = 900;
+}
+
+/// <summary>Runs a job every interval; a failed run is logged and retried at the next tick.</summary>
+public abstract class PeriodicJob(TimeSpan interval, ILogger logger) : BackgroundService
+{
+    protected abstract Task RunOnceAsync(CancellationToken ct);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(interval < TimeSpan.FromMilliseconds(100) ? TimeSpan.FromMilliseconds(100) : interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                await RunOnceAsync(stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogWarning(e, "{Job} failed; retrying at the next tick", GetType().Name);
+            }
+        }
+    }
+}
+
+/// <summary>Returns the units of abandoned carts: expires holds whose time is up. Each hold is expired at most once.</summary>
+public sealed class ExpirySweeper(ReservationStore reservations, IOptions<JobOptions> options, ILogger<ExpirySweeper> logger)
+    : PeriodicJob(TimeSpan.FromSeconds(options.Value.ExpirySweepIntervalSeconds), logger)
+{
+    protected override async Task RunOnceAsync(CancellationToken ct)
+    {
+        var expired = await reservations.ExpireDueAsync(ct);
+        if (expired > 0)
+        {
+            logger.LogInformation("Expiry sweep returned the units of {Count} expired reservation(s)", expired);
+        }
+    }
+}
+
+/// <summary>The scheduled threshold check: repairs stale statuses and emits the alerts they missed.</summary>
+public sealed class ThresholdChecker(InventoryStore inventory, IOptions<JobOptions> options, ILogger<ThresholdChecker> logger)
+    : PeriodicJob(TimeSpan.FromSeconds(options.Value.ThresholdCheckIntervalSeconds), logger)
+{
+    protected override Task RunOnceAsync(CancellationToken ct) => inventory.CheckThresholdsAsync(ct);
+}
