@@ -121,6 +121,10 @@ public sealed partial class Validator
         return this;
     }
 
+    /// <summary>The two query parameters every paginated listing takes.</summary>
+    public Validator Paging(int? limit, string? nextToken, int maxPageSize) =>
+        Range("limit", limit, 1, maxPageSize, required: false).Text("next_token", nextToken, 4096, required: false);
+
     public bool IsValid => errors.Count == 0;
 
     /// <summary>Throws a 400 <c>validation_failed</c> listing every fault, if there is any.</summary>

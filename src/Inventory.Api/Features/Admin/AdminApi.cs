@@ -31,8 +31,7 @@ public static class AdminApi
         IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
-            .Range("limit", limit, 1, options.Value.MaxPageSize, required: false)
-            .Text("next_token", nextToken, 4096, required: false)
+            .Paging(limit, nextToken, options.Value.MaxPageSize)
             .ThrowIfInvalid();
         var page = await store.ListAlertsAsync(limit ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<StockAlert>(page.Alerts, page.NextToken));

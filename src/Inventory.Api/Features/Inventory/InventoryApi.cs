@@ -150,8 +150,7 @@ public static class InventoryApi
             .Check(status is null || (Enum.TryParse(status, ignoreCase: false, out parsedStatus) && Enum.IsDefined(parsedStatus)),
                 "status", "must be one of IN_STOCK, LOW_STOCK, OUT_OF_STOCK.")
             .Check(category is null || status is null, "status", "filter by category or by status, not both.")
-            .Range("limit", limit, 1, options.Value.MaxPageSize, required: false)
-            .Text("next_token", nextToken, 4096, required: false)
+            .Paging(limit, nextToken, options.Value.MaxPageSize)
             .ThrowIfInvalid();
 
         var page = await store.ListAsync(category, status is null ? null : parsedStatus, limit ?? 50, nextToken, ct);

@@ -72,8 +72,7 @@ public static class ProductsApi
         IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
-            .Range("limit", limit, 1, options.Value.MaxPageSize, required: false)
-            .Text("next_token", nextToken, 4096, required: false)
+            .Paging(limit, nextToken, options.Value.MaxPageSize)
             .ThrowIfInvalid();
         var page = await products.ListAsync(limit ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<ProductView>(page.Products.Select(p => ProductView.From(p, null)).ToList(), page.NextToken));
