@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Inventory.Api.Features;
 using Inventory.Api.Features.Admin;
+using Inventory.Api.Features.Events;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.Inventory;
@@ -38,6 +39,8 @@ public static class InventoryApp
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<ReservationStore>();
         services.AddSingleton<ProductStore>();
+        services.AddSingleton<ProcessedOrders>();
+        services.AddSingleton<ReserveInventoryHandler>();
         services.AddSingleton<InvariantChecker>();
         services.AddSingleton<TableProvisioner>();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
@@ -94,6 +97,7 @@ public static class InventoryApp
         app.MapFulfilmentApi();
         app.MapProductsApi();
         app.MapAdminApi();
+        app.MapEventsApi();
         return app;
     }
 

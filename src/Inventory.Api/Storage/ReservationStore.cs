@@ -47,11 +47,17 @@ public sealed class ReservationStore(
     /// Holds every item or none. Each item adds two actions (the stock row's conditional increment and the
     /// reservation record's create-if-absent), so the same reservation id replayed finds its records and
     /// returns them instead of holding twice.
+    /// <para>
+    /// <paramref name="outcomeRecord"/>, when given, builds one more record that commits in the same transaction
+    /// (a processed-order record: the outbox of the order service's answer). If that record already exists,
+    /// nothing is held and the result is an empty replay: the caller reads the outcome it recorded before.
+    /// </para>
     /// </summary>
     public async Task<ReservationResult> ReserveAsync(
-        string reservationId, IReadOnlyList<ReserveItem> items, int ttlSeconds, CancellationToken ct)
+        string reservationId, IReadOnlyList<ReserveItem> items, int ttlSeconds, CancellationToken ct,
+        Func<IReadOnlyList<Reservation>, TransactWriteItem>? outcomeRecord = null)
     {
-        var actionCount = items.Count * 2;
+        var actionCount = (items.Count * 2) + (outcomeRecord is null ? 0 : 1);
         if (actionCount > MaxTransactionActions)
         {
             throw Problems.TooManyItems(actionCount, MaxTransactionActions);
@@ -99,11 +105,21 @@ public sealed class ReservationStore(
                 actions.Add(PutReservationAction(reservation));
             }
 
+            if (outcomeRecord is not null)
+            {
+                actions.Add(outcomeRecord(reservations));
+            }
+
             var reasons = await writes.TransactAsync(actions, ct);
             if (reasons is null)
             {
                 await ReconcileAsync(reservations.Select(r => (r.ProductId, r.WarehouseId)), ct);
                 return new ReservationResult(reservations, Replayed: false);
+            }
+
+            if (outcomeRecord is not null && Writes.IsConditionFailure(reasons[^1]))
+            {
+                return new ReservationResult([], Replayed: true);
             }
 
             // A reservation record that already exists means this is a replay (or a reused id).

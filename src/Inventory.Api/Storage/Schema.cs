@@ -45,6 +45,11 @@ internal static class Attr
     public const string NewStatus = "new_status";
     public const string Message = "message";
 
+    public const string OrderId = "order_id";
+    public const string CustomerId = "customer_id";
+    public const string Outcome = "outcome";
+    public const string OutcomeEvent = "outcome_event";
+
     public const string IdempotencyKey = "idempotency_key";
     public const string Result = "result";
     public const string Ttl = "ttl";

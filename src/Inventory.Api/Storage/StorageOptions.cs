@@ -11,8 +11,14 @@ public sealed class StorageOptions
 
     public string ProductsTable { get; set; } = "inventory-products";
 
-    /// <summary>Idempotency keys and processed orders (with their outcome), kept for <see cref="IdempotencyRetentionHours"/>.</summary>
+    /// <summary>Idempotency keys of HTTP requests (and fulfilled orders), kept for <see cref="IdempotencyRetentionHours"/>.</summary>
     public string IdempotencyTable { get; set; } = "inventory-idempotency";
+
+    /// <summary>
+    /// ReserveInventory messages already handled, keyed by order id, each with the outcome event it produced
+    /// (the order-result outbox a Pipe forwards to the order service). Kept for <see cref="IdempotencyRetentionHours"/>.
+    /// </summary>
+    public string ProcessedOrdersTable { get; set; } = "inventory-processed-orders";
 
     /// <summary>Stock status transitions (low-stock alerts), written with the change that caused them; kept <see cref="AlertRetentionDays"/>.</summary>
     public string AlertsTable { get; set; } = "inventory-alerts";

@@ -62,6 +62,13 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             KeySchema = [Key(Attr.IdempotencyKey, KeyType.HASH)],
             AttributeDefinitions = [Def(Attr.IdempotencyKey, ScalarAttributeType.S)],
         }, Attr.Ttl, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
+            TableName = storage.ProcessedOrdersTable,
+            KeySchema = [Key(Attr.OrderId, KeyType.HASH)],
+            AttributeDefinitions = [Def(Attr.OrderId, ScalarAttributeType.S)],
+        }, Attr.Ttl, ct);
     }
 
     private async Task EnsureAsync(CreateTableRequest request, string? ttlAttribute, CancellationToken ct)

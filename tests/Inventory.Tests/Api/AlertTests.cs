@@ -89,14 +89,7 @@ public class ThresholdCheckTests(NoSweeperService service) : IClassFixture<NoSwe
     {
         var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
         // A crash between a write and its reconciliation, simulated: the stored status says IN_STOCK.
-        await service.Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
-        {
-            TableName = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable,
-            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
-            UpdateExpression = "SET #s = :s",
-            ExpressionAttributeNames = new() { ["#s"] = "status" },
-            ExpressionAttributeValues = new() { [":s"] = new() { S = "IN_STOCK" } },
-        });
+        await service.SetStoredStatusAsync(sku, "IN_STOCK");
         using var admin = service.Client();
 
         var first = await TestService.ReadJsonAsync(await admin.PostAsync("/admin/threshold-check", null));
@@ -125,24 +118,14 @@ public class ScheduledThresholdCheckTests(FrequentCheckService service) : IClass
     public async Task The_scheduled_check_repairs_a_stale_status_on_its_own()
     {
         var sku = await service.CreateProductAsync(stock: 0, threshold: 5);
-        var table = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
-        var key = new Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } };
-        await service.Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
-        {
-            TableName = table,
-            Key = key,
-            UpdateExpression = "SET #s = :s",
-            ExpressionAttributeNames = new() { ["#s"] = "status" },
-            ExpressionAttributeValues = new() { [":s"] = new() { S = "IN_STOCK" } },
-        });
+        await service.SetStoredStatusAsync(sku, "IN_STOCK");
 
-        string? stored;
+        string stored;
         var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
         do
         {
             await Task.Delay(100);
-            var item = await service.Dynamo.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest { TableName = table, Key = key, ConsistentRead = true });
-            stored = item.Item["status"].S;
+            stored = await service.StoredStatusAsync(sku);
         }
         while (stored != "OUT_OF_STOCK" && DateTimeOffset.UtcNow < deadline);
 

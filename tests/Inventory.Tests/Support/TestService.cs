@@ -55,6 +55,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:ProductsTable={prefix}-products",
             $"--Storage:IdempotencyTable={prefix}-idempotency",
             $"--Storage:AlertsTable={prefix}-alerts",
+            $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
             "--Logging:LogLevel:Default=Warning",
             "--RateLimiting:PermitsPerSecond=100000",
             "--RateLimiting:Burst=100000",
@@ -147,4 +148,29 @@ public class TestService : IAsyncLifetime
     }
 
     public IAmazonDynamoDB Dynamo => Get<IAmazonDynamoDB>();
+
+    /// <summary>Overwrites a row's stored status behind the service's back: a crash between a write and its reconciliation.</summary>
+    public Task SetStoredStatusAsync(string productId, string status) =>
+        Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = Get<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.InventoryTable,
+            Key = MainRowKey(productId),
+            UpdateExpression = "SET #s = :s",
+            ExpressionAttributeNames = new() { ["#s"] = "status" },
+            ExpressionAttributeValues = new() { [":s"] = new() { S = status } },
+        });
+
+    public async Task<string> StoredStatusAsync(string productId)
+    {
+        var item = await Dynamo.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest
+        {
+            TableName = Get<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.InventoryTable,
+            Key = MainRowKey(productId),
+            ConsistentRead = true,
+        });
+        return item.Item["status"].S;
+    }
+
+    private static Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> MainRowKey(string productId) =>
+        new() { ["product_id"] = new() { S = productId }, ["warehouse_id"] = new() { S = "main" } };
 }

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Inventory.Api.Domain;
+using Inventory.Api.Infrastructure;
+using Inventory.Api.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Features.Events;
+
+/// <summary>Seed 003's OMS → IMS message. Fields the contract may grow later are ignored, not refused.</summary>
+public sealed record ReserveInventoryMessage(
+    string? Type, string? OrderId, string? CustomerId, List<ReserveInventoryLine?>? Items, JsonElement? Timestamp);
+
+public sealed record ReserveInventoryLine(string? Sku, long? Quantity);
+
+/// <summary>One line of the answer. <c>Reason</c> is null for a line that could be supplied.</summary>
+public sealed record OrderLineOutcome(string? Sku, long? Quantity, string? WarehouseId, string? Reason, long? AvailableCount);
+
+/// <summary>The answer to the order service: InventoryReserved or InventoryReservationFailed.</summary>
+public sealed record OrderOutcomeEvent(
+    string Type, string OrderId, string? CustomerId, string? ReservationId, DateTimeOffset? ExpiresAt, string? Reason,
+    IReadOnlyList<OrderLineOutcome> Items, DateTimeOffset Timestamp);
+
+/// <summary>How one message ended: answered (now or before), or to be retried by the queue.</summary>
+public enum MessageFate
+{
+    /// <summary>Answered; the outcome is in the processed-orders record.</summary>
+    Answered,
+
+    /// <summary>Not a message this service can act on (unreadable, unknown type, no order id): the queue's redrive policy takes it to the dead-letter queue.</summary>
+    Unprocessable,
+
+    /// <summary>A passing failure (database unreachable, contention): retrying can succeed.</summary>
+    Retry,
+}
+
+public sealed record MessageResult(MessageFate Fate, ProcessedOrder? Order, string? Problem);
+
+/// <summary>
+/// Reserves every line of an order or none, exactly once per order id. The answer commits in the same
+/// transaction as the holds (or on its own, for a refusal, which changes no stock), so a redelivered message finds
+/// it and changes nothing, and the answer a Pipe forwards is always the one that happened.
+/// </summary>
+public sealed class ReserveInventoryHandler(
+    ReservationStore reservations, InventoryStore inventory, ProcessedOrders processed, IOptions<InventoryOptions> options,
+    TimeProvider clock, ILogger<ReserveInventoryHandler> logger)
+{
+    public const string MessageType = "ReserveInventory";
+    public const string Reserved = "InventoryReserved";
+    public const string Failed = "InventoryReservationFailed";
+
+    /// <summary>Two actions per line plus the processed-order record must fit in one transaction.</summary>
+    public const int MaxLines = (ReservationStore.MaxTransactionActions - 1) / 2;
+
+    private static readonly JsonSerializerOptions MessageJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
+        NumberHandling = JsonNumberHandling.Strict,
+    };
+
+    private static readonly JsonSerializerOptions OutcomeJson = CreateOutcomeJson();
+
+    public async Task<MessageResult> HandleAsync(string body, CancellationToken ct)
+    {
+        ReserveInventoryMessage? message;
+        try
+        {
+            message = JsonSerializer.Deserialize<ReserveInventoryMessage>(body, MessageJson);
+        }
+        catch (JsonException e)
+        {
+            return Unprocessable($"The message body is not a ReserveInventory message: {e.Message}");
+        }
+
+        if (message?.Type != MessageType)
+        {
+            return Unprocessable($"Unknown message type '{message?.Type}'; this queue carries only {MessageType}.");
+        }
+
+        if (!new Validator().Id("order_id", message.OrderId).IsValid)
+        {
+            return Unprocessable("The message has no usable order_id, so no answer can be recorded for it.");
+        }
+
+        var orderId = message.OrderId!;
+        var lines = message.Items ?? [];
+        var fingerprint = Fingerprint.Of(MessageType, string.Join(';', lines.Select(l => $"{l?.Sku}x{l?.Quantity}")));
+        if (await processed.GetAsync(orderId, ct) is { } earlier)
+        {
+            if (earlier.Fingerprint != fingerprint)
+            {
+                logger.LogWarning("Order {OrderId} was already answered for different items; the first answer stands", orderId);
+            }
+
+            return Answered(earlier);
+        }
+
+        if (Invalid(lines) is { } invalidLines)
+        {
+            return await RecordRefusalAsync(message, "invalid_message", invalidLines, fingerprint, ct);
+        }
+
+        var ttlSeconds = options.Value.DefaultReservationTtlSeconds;
+        try
+        {
+            var result = await reservations.ReserveAsync(
+                orderId,
+                lines.Select(l => new ReserveItem(l!.Sku!, WarehouseId: null, l.Quantity!.Value)).ToList(),
+                ttlSeconds,
+                ct,
+                holds => processed.PutAction(ReservedOrder(message, holds, fingerprint), message.CustomerId));
+
+            if (!result.Replayed)
+            {
+                return Answered(ReservedOrder(message, result.Reservations, fingerprint));
+            }
+
+            // Another delivery of this message won the race, or the order id was already used for the same holds
+            // through the HTTP API: either way the holds exist, and the recorded answer (or a new one) says so.
+            if (result.Reservations.Count > 0)
+            {
+                await processed.TryRecordAsync(ReservedOrder(message, result.Reservations, fingerprint), message.CustomerId, ct);
+            }
+
+            return Answered((await processed.GetAsync(orderId, ct))!);
+        }
+        catch (InventoryException e) when (e.Code is "insufficient_stock" or "product_not_found" or "warehouse_not_found" or "idempotency_conflict")
+        {
+            var reason = e.Code is "idempotency_conflict" ? "order_id_reused" : e.Code == "insufficient_stock" ? e.Code : "unknown_sku";
+            return await RecordRefusalAsync(message, reason, await ExplainAsync(lines, ct), fingerprint, ct);
+        }
+    }
+
+    /// <summary>Per-line reasons for a message that cannot be acted on as sent, or null when every line is usable.</summary>
+    private List<OrderLineOutcome>? Invalid(List<ReserveInventoryLine?> lines)
+    {
+        var tooMany = lines.Count > MaxLines;
+        var outcomes = lines.Select(line =>
+        {
+            string? reason = line is null || !new Validator().Id("sku", line.Sku).IsValid ? "invalid_sku"
+                : line.Quantity is not { } q || q < 1 || q > options.Value.MaxQuantityPerLine ? "invalid_quantity"
+                : lines.Count(other => other?.Sku == line.Sku) > 1 ? "duplicate_sku"
+                : tooMany ? "too_many_items"
+                : null;
+            return new OrderLineOutcome(line?.Sku, line?.Quantity, null, reason, null);
+        }).ToList();
+        return lines.Count == 0 || outcomes.Any(o => o.Reason is not null) ? outcomes : null;
+    }
+
+    /// <summary>Why each line could not be supplied, read after the refusal (the refusal itself names only the first).</summary>
+    private async Task<List<OrderLineOutcome>> ExplainAsync(List<ReserveInventoryLine?> lines, CancellationToken ct)
+    {
+        var outcomes = new List<OrderLineOutcome>(lines.Count);
+        foreach (var line in lines)
+        {
+            var rows = await inventory.GetRowsAsync(line!.Sku!, ct);
+            var available = rows.Count == 0 ? (long?)null : rows.Max(r => r.AvailableCount);
+            var reason = available is null ? "unknown_sku" : available < line.Quantity ? "insufficient_stock" : null;
+            outcomes.Add(new OrderLineOutcome(line.Sku, line.Quantity, null, reason, available));
+        }
+
+        return outcomes;
+    }
+
+    private async Task<MessageResult> RecordRefusalAsync(
+        ReserveInventoryMessage message, string reason, List<OrderLineOutcome> lines, string fingerprint, CancellationToken ct)
+    {
+        var refusal = Order(message, new OrderOutcomeEvent(
+            Failed, message.OrderId!, message.CustomerId, null, null, reason, lines, clock.UtcNowMillis()), fingerprint);
+        if (await processed.TryRecordAsync(refusal, message.CustomerId, ct))
+        {
+            logger.LogInformation("Order {OrderId} refused: {Reason}", message.OrderId, reason);
+            return Answered(refusal);
+        }
+
+        return Answered((await processed.GetAsync(message.OrderId!, ct))!);
+    }
+
+    private ProcessedOrder ReservedOrder(ReserveInventoryMessage message, IReadOnlyList<Reservation> holds, string fingerprint) =>
+        Order(message, new OrderOutcomeEvent(
+            Reserved, message.OrderId!, message.CustomerId, message.OrderId, holds.Min(h => h.ExpiresAt), null,
+            holds.Select(h => new OrderLineOutcome(h.ProductId, h.Quantity, h.WarehouseId, null, null)).ToList(),
+            clock.UtcNowMillis()), fingerprint);
+
+    private static ProcessedOrder Order(ReserveInventoryMessage message, OrderOutcomeEvent outcome, string fingerprint) =>
+        new(message.OrderId!, outcome.Type, JsonSerializer.Serialize(outcome, OutcomeJson), fingerprint, outcome.Timestamp);
+
+    private static MessageResult Answered(ProcessedOrder order) => new(MessageFate.Answered, order, null);
+
+    private MessageResult Unprocessable(string problem)
+    {
+        logger.LogWarning("Unprocessable ReserveInventory message: {Problem}", problem);
+        return new MessageResult(MessageFate.Unprocessable, null, problem);
+    }
+
+    private static JsonSerializerOptions CreateOutcomeJson()
+    {
+        var json = new JsonSerializerOptions();
+        JsonSetup.Apply(json);
+        return json;
+    }
+}

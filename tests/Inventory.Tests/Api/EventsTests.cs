@@ -1,0 +1,302 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inventory.Api.Storage;
+using Inventory.Tests.Support;
+
+namespace Inventory.Tests.Api;
+
+/// <summary>POST /events: SQS batches carrying seed 003's ReserveInventory message, and scheduled jobs.</summary>
+public class EventsTests(TestService service) : IClassFixture<TestService>
+{
+    private static string ReserveMessage(string orderId, params (string Sku, long Quantity)[] items) => JsonSerializer.Serialize(new
+    {
+        type = "ReserveInventory",
+        order_id = orderId,
+        customer_id = "customer-7",
+        items = items.Select(i => new { sku = i.Sku, quantity = i.Quantity }),
+        timestamp = "2026-11-22T10:00:00Z",
+    });
+
+    /// <summary>An SQS event as Lambda delivers it; each message id is "m{index}".</summary>
+    private static string SqsBatch(params string[] bodies) => JsonSerializer.Serialize(new
+    {
+        Records = bodies.Select((body, i) => new
+        {
+            messageId = $"m{i}",
+            receiptHandle = "handle",
+            body,
+            eventSource = "aws:sqs",
+            eventSourceARN = "arn:aws:sqs:us-east-1:123456789012:IMS-InventoryQueue",
+            awsRegion = "us-east-1",
+        }),
+    });
+
+    /// <summary>Posts an event the way the Lambda Web Adapter does, and returns the ids Lambda would leave on the queue.</summary>
+    private async Task<List<string>> SendBatchAsync(params string[] bodies)
+    {
+        using var runtime = service.Client(apiKey: null);
+        var response = await runtime.PostAsync("/events", TestService.RawJson(SqsBatch(bodies)));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var json = await TestService.ReadJsonAsync(response);
+        return json.GetProperty("batchItemFailures").EnumerateArray().Select(f => f.GetProperty("itemIdentifier").GetString()!).ToList();
+    }
+
+    private async Task<JsonElement> OutcomeAsync(string orderId)
+    {
+        var record = await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None);
+        Assert.NotNull(record);
+        var outcome = JsonDocument.Parse(record.OutcomeEventJson).RootElement;
+        Assert.Equal(record.Outcome, outcome.GetProperty("type").GetString());
+        return outcome;
+    }
+
+    private async Task<long> AvailableAsync(string sku) => (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64();
+
+    [Fact]
+    public async Task A_ReserveInventory_message_holds_every_item_and_records_InventoryReserved()
+    {
+        var shirt = await service.CreateProductAsync(stock: 10);
+        var mug = await service.CreateProductAsync(stock: 5);
+        var orderId = Guid.NewGuid().ToString();
+
+        Assert.Empty(await SendBatchAsync(ReserveMessage(orderId, (shirt, 2), (mug, 5))));
+
+        Assert.Equal(8, await AvailableAsync(shirt));
+        Assert.Equal(0, await AvailableAsync(mug));
+        var outcome = await OutcomeAsync(orderId);
+        Assert.Equal("InventoryReserved", outcome.GetProperty("type").GetString());
+        Assert.Equal(orderId, outcome.GetProperty("order_id").GetString());
+        Assert.Equal("customer-7", outcome.GetProperty("customer_id").GetString());
+        Assert.Equal(orderId, outcome.GetProperty("reservation_id").GetString());
+        var lines = outcome.GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal([(shirt, 2L), (mug, 5L)], lines.Select(l => (l.GetProperty("sku").GetString()!, l.GetProperty("quantity").GetInt64())).Order());
+        Assert.All(lines, l => Assert.Equal("main", l.GetProperty("warehouse_id").GetString()));
+
+        // The holds are ordinary reservations under the order id: the order service can fulfil or release them.
+        using var platform = service.Client(TestService.ReserveKey);
+        var hold = await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{shirt}/reserve/{orderId}"));
+        Assert.Equal("ACTIVE", hold.GetProperty("status").GetString());
+        await service.AssertInvariantsAsync(shirt, mug);
+    }
+
+    [Fact]
+    public async Task A_redelivered_message_changes_nothing_and_yields_the_same_outcome()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        var message = ReserveMessage(orderId, (sku, 3));
+
+        Assert.Empty(await SendBatchAsync(message));
+        var first = (await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None))!;
+
+        // SQS delivers at least once: again on its own, twice in one batch, and in 20 batches at the same time.
+        Assert.Empty(await SendBatchAsync(message));
+        Assert.Empty(await SendBatchAsync(message, message));
+        var concurrent = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => SendBatchAsync(message)));
+        Assert.All(concurrent, Assert.Empty);
+
+        Assert.Equal(7, await AvailableAsync(sku));
+        var last = (await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None))!;
+        Assert.Equal(first.OutcomeEventJson, last.OutcomeEventJson);
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task Concurrent_first_deliveries_of_one_order_hold_once()
+    {
+        var sku = await service.CreateProductAsync(stock: 100);
+        var orderId = Guid.NewGuid().ToString();
+        var message = ReserveMessage(orderId, (sku, 4));
+
+        var batches = await Task.WhenAll(Enumerable.Range(0, 30).Select(_ => SendBatchAsync(message)));
+
+        Assert.All(batches, Assert.Empty);
+        Assert.Equal(96, await AvailableAsync(sku));
+        Assert.Equal("InventoryReserved", (await OutcomeAsync(orderId)).GetProperty("type").GetString());
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task Insufficient_stock_on_one_item_fails_the_order_and_leaves_every_item_untouched()
+    {
+        var plenty = await service.CreateProductAsync(stock: 10);
+        var scarce = await service.CreateProductAsync(stock: 3);
+        var orderId = Guid.NewGuid().ToString();
+
+        // Refused for lack of stock is an answer, not an error: the message is done, not retried.
+        Assert.Empty(await SendBatchAsync(ReserveMessage(orderId, (plenty, 2), (scarce, 5))));
+
+        Assert.Equal(10, await AvailableAsync(plenty));
+        Assert.Equal(3, await AvailableAsync(scarce));
+        var outcome = await OutcomeAsync(orderId);
+        Assert.Equal("InventoryReservationFailed", outcome.GetProperty("type").GetString());
+        Assert.Equal("insufficient_stock", outcome.GetProperty("reason").GetString());
+        var lines = outcome.GetProperty("items").EnumerateArray().ToDictionary(l => l.GetProperty("sku").GetString()!);
+        Assert.Equal(JsonValueKind.Null, lines[plenty].GetProperty("reason").ValueKind);
+        Assert.Equal("insufficient_stock", lines[scarce].GetProperty("reason").GetString());
+        Assert.Equal(3, lines[scarce].GetProperty("available_count").GetInt64());
+
+        using var platform = service.Client(TestService.ReserveKey);
+        Assert.Equal(HttpStatusCode.NotFound, (await platform.GetAsync($"/inventory/{plenty}/reserve/{orderId}")).StatusCode);
+        await service.AssertInvariantsAsync(plenty, scarce);
+    }
+
+    [Fact]
+    public async Task An_unknown_sku_fails_the_order_with_its_reason_and_holds_nothing()
+    {
+        var known = await service.CreateProductAsync(stock: 10);
+        var unknown = "no-such-sku-" + Guid.NewGuid().ToString("N")[..8];
+        var orderId = Guid.NewGuid().ToString();
+
+        Assert.Empty(await SendBatchAsync(ReserveMessage(orderId, (known, 1), (unknown, 1))));
+
+        var outcome = await OutcomeAsync(orderId);
+        Assert.Equal("InventoryReservationFailed", outcome.GetProperty("type").GetString());
+        Assert.Equal("unknown_sku", outcome.GetProperty("reason").GetString());
+        var lines = outcome.GetProperty("items").EnumerateArray().ToDictionary(l => l.GetProperty("sku").GetString()!);
+        Assert.Equal("unknown_sku", lines[unknown].GetProperty("reason").GetString());
+        Assert.Equal(JsonValueKind.Null, lines[known].GetProperty("reason").ValueKind);
+        Assert.Equal(10, await AvailableAsync(known));
+        await service.AssertInvariantsAsync(known);
+    }
+
+    [Fact]
+    public async Task A_partial_batch_failure_names_only_the_messages_that_cannot_be_processed()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var first = Guid.NewGuid().ToString();
+        var last = Guid.NewGuid().ToString();
+
+        var failures = await SendBatchAsync(
+            ReserveMessage(first, (sku, 1)),
+            "this is not json",
+            """{"type":"CancelOrder","order_id":"o-1"}""",
+            """{"type":"ReserveInventory","customer_id":"c","items":[{"sku":"x","quantity":1}]}""",
+            ReserveMessage(last, (sku, 2)));
+
+        Assert.Equal(["m1", "m2", "m3"], failures);
+        Assert.Equal(7, await AvailableAsync(sku));
+        Assert.Equal("InventoryReserved", (await OutcomeAsync(first)).GetProperty("type").GetString());
+        Assert.Equal("InventoryReserved", (await OutcomeAsync(last)).GetProperty("type").GetString());
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task A_message_with_invalid_lines_is_answered_as_failed_because_retrying_cannot_help()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+
+        Assert.Empty(await SendBatchAsync(ReserveMessage(orderId, (sku, 0))));
+
+        var outcome = await OutcomeAsync(orderId);
+        Assert.Equal("InventoryReservationFailed", outcome.GetProperty("type").GetString());
+        Assert.Equal("invalid_message", outcome.GetProperty("reason").GetString());
+        Assert.Equal("invalid_quantity", outcome.GetProperty("items")[0].GetProperty("reason").GetString());
+        Assert.Equal(10, await AvailableAsync(sku));
+    }
+
+    [Fact]
+    public async Task Two_hundred_orders_for_fifty_units_reserve_exactly_fifty()
+    {
+        var sku = await service.CreateProductAsync(stock: 50, threshold: 5);
+        var orders = Enumerable.Range(0, 200).Select(_ => Guid.NewGuid().ToString()).ToList();
+
+        // 20 batches of 10 messages (SQS's batch size), all at once.
+        var batches = await Task.WhenAll(orders.Chunk(10).Select(chunk => SendBatchAsync(chunk.Select(o => ReserveMessage(o, (sku, 1))).ToArray())));
+
+        Assert.All(batches, Assert.Empty);
+        var outcomes = await Task.WhenAll(orders.Select(OutcomeAsync));
+        Assert.Equal(50, outcomes.Count(o => o.GetProperty("type").GetString() == "InventoryReserved"));
+        Assert.Equal(150, outcomes.Count(o => o.GetProperty("type").GetString() == "InventoryReservationFailed"));
+        Assert.Equal(0, await AvailableAsync(sku));
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task Scheduled_events_run_the_job_they_name()
+    {
+        using var runtime = service.Client(apiKey: null);
+        var sweep = await runtime.PostAsync("/events", TestService.RawJson("""
+            {"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","time":"2026-11-22T10:00:00Z",
+             "region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/other"],"detail":{"job":"expiry-sweep"}}
+            """));
+        Assert.Equal(HttpStatusCode.OK, sweep.StatusCode);
+        Assert.Equal("application/json", sweep.Content.Headers.ContentType?.MediaType);
+        var swept = await TestService.ReadJsonAsync(sweep);
+        Assert.Equal("expiry-sweep", swept.GetProperty("job").GetString());
+        Assert.True(swept.GetProperty("expired_reservations").GetInt32() >= 0);
+
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        await service.SetStoredStatusAsync(sku, "OUT_OF_STOCK");
+        var check = await runtime.PostAsync("/events", TestService.RawJson("""
+            {"detail-type":"Scheduled Event","source":"aws.events","resources":["arn:aws:events:us-east-1:123456789012:rule/inventory-threshold-check"],"detail":{}}
+            """));
+        var checkedRows = await TestService.ReadJsonAsync(check);
+        Assert.Equal("threshold-check", checkedRows.GetProperty("job").GetString());
+        Assert.True(checkedRows.GetProperty("statuses_repaired").GetInt32() >= 1);
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(sku));
+    }
+
+    [Theory]
+    [InlineData("""{"detail-type":"Scheduled Event","detail":{"job":"reboot"}}""", "unknown_event")]
+    [InlineData("""[1,2,3]""", "unknown_event")]
+    [InlineData("""{"Records": """, "invalid_event")]
+    public async Task Unknown_or_unreadable_events_get_a_json_400(string body, string code)
+    {
+        using var runtime = service.Client(apiKey: null);
+        var response = await runtime.PostAsync("/events", TestService.RawJson(body));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(code, (await TestService.ReadJsonAsync(response)).GetProperty("code").GetString());
+    }
+
+    [Fact]
+    public async Task Requests_through_API_Gateway_are_refused_and_change_nothing()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var outsider = service.Client(apiKey: null);
+        var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = TestService.RawJson(SqsBatch(ReserveMessage(orderId, (sku, 1)))) };
+        request.Headers.Add("x-amzn-request-context", """{"requestId":"abc","stage":"prod"}""");
+
+        var response = await outsider.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(10, await AvailableAsync(sku));
+        Assert.Null(await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Events_are_not_part_of_the_published_API()
+    {
+        using var anonymous = service.Client(apiKey: null);
+        var document = await anonymous.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("/inventory/{productId}", document);
+        Assert.DoesNotContain("/events", document);
+    }
+}
+
+public class EventsDatabaseDownTests(DatabaseDownService service) : IClassFixture<DatabaseDownService>
+{
+    [Fact]
+    public async Task Messages_stay_on_the_queue_when_the_database_is_unreachable()
+    {
+        using var runtime = service.Client(apiKey: null);
+        var batch = """{"Records":[{"messageId":"a","body":"{\"type\":\"ReserveInventory\",\"order_id\":\"o-1\",\"items\":[{\"sku\":\"s\",\"quantity\":1}]}"}]}""";
+
+        var response = await runtime.PostAsync("/events", TestService.RawJson(batch));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var failures = (await TestService.ReadJsonAsync(response)).GetProperty("batchItemFailures");
+        Assert.Equal("a", failures[0].GetProperty("itemIdentifier").GetString());
+
+        var sweep = await runtime.PostAsync("/events", TestService.RawJson("""{"detail-type":"Scheduled Event","detail":{"job":"expiry-sweep"}}"""));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, sweep.StatusCode);
+        Assert.Equal("application/json", sweep.Content.Headers.ContentType?.MediaType);
+    }
+}
