@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Inventory.Api.Features;
 using Inventory.Api.Features.Admin;
+using Inventory.Api.Features.Alerts;
 using Inventory.Api.Features.Events;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
@@ -43,11 +44,21 @@ public static class InventoryApp
         services.AddSingleton<ReserveInventoryHandler>();
         services.AddSingleton<InvariantChecker>();
         services.AddSingleton<TableProvisioner>();
+        services.AddSingleton<DeliveryCursors>();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
-        if (builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}"))
+        services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
+        var runJobsInProcess = builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}");
+        if (runJobsInProcess)
         {
             services.AddHostedService<ExpirySweeper>();
             services.AddHostedService<ThresholdChecker>();
+            services.AddSingleton<AlertFeed>();
+            services.AddHostedService(s => s.GetRequiredService<AlertFeed>());
+            if (!string.IsNullOrEmpty(builder.Configuration[$"{AlertOptions.Section}:{nameof(AlertOptions.WebhookUrl)}"]))
+            {
+                services.AddHttpClient(AlertWebhook.HttpClientName);
+                services.AddHostedService<AlertWebhook>();
+            }
         }
 
         services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
@@ -97,6 +108,12 @@ public static class InventoryApp
         app.MapFulfilmentApi();
         app.MapProductsApi();
         app.MapAdminApi();
+        if (runJobsInProcess)
+        {
+            // The live feed needs a long-lived process; on Lambda alerts leave through the stream and SNS instead.
+            app.MapAlertStreamApi();
+        }
+
         app.MapEventsApi();
         return app;
     }

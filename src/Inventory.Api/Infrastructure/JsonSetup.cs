@@ -9,6 +9,13 @@ public static class JsonSetup
     /// snake_case like the seeds' schema; enums as their names; unknown fields refused, so a typo such as
     /// "quantaty" is a 400 instead of a silently ignored field.
     /// </summary>
+    public static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions();
+        Apply(options);
+        return options;
+    }
+
     public static void Apply(JsonSerializerOptions options)
     {
         options.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;

@@ -27,6 +27,9 @@ public sealed class InventoryStore(
     IAmazonDynamoDB dynamo, Writes writes, IdempotencyRecords idempotency, IOptions<StorageOptions> options,
     TimeProvider clock, ILogger<InventoryStore> logger)
 {
+    /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
+    private const string AlertStreamName = "alerts";
+
     private readonly string table = options.Value.InventoryTable;
     private readonly string productsTable = options.Value.ProductsTable;
     private readonly string alertsTable = options.Value.AlertsTable;
@@ -365,7 +368,7 @@ public sealed class InventoryStore(
         var id = Guid.NewGuid().ToString("N");
         return new Dictionary<string, AttributeValue>
         {
-            [Attr.AlertStream] = Items.S("alerts"),
+            [Attr.AlertStream] = Items.S(AlertStreamName),
             [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(now)}#{id}"),
             [Attr.AlertId] = Items.S(id),
             [Attr.RecordType] = Items.S("STOCK_STATUS_CHANGED"),
@@ -426,25 +429,58 @@ public sealed class InventoryStore(
             TableName = alertsTable,
             KeyConditionExpression = "#s = :s",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S("alerts") },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName) },
             ScanIndexForward = false,
             Limit = limit,
             ConsistentRead = true,
             ExclusiveStartKey = PageToken.Decode(nextToken, Attr.AlertStream, Attr.AlertSortKey),
         }, ct);
-        var alerts = (response.Items ?? []).Select(item => new StockAlert(
-            Items.Str(item, Attr.AlertId)!,
-            Items.Str(item, Attr.ProductId)!,
-            Items.Str(item, Attr.WarehouseId)!,
-            Items.Long(item, Attr.StockCount),
-            Items.Long(item, Attr.AvailableCount),
-            Items.Long(item, Attr.ThresholdLevel),
-            Enum.Parse<StockStatus>(Items.Str(item, Attr.OldStatus)!),
-            Enum.Parse<StockStatus>(Items.Str(item, Attr.NewStatus)!),
-            DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture),
-            Items.Str(item, Attr.Message)!)).ToList();
+        var alerts = (response.Items ?? []).Select(ToAlert).ToList();
         return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
     }
+
+    /// <summary>
+    /// Alerts recorded at or after <paramref name="since"/> (by the writer's clock), oldest first, for the live
+    /// feed and the webhook to tail the table.
+    /// </summary>
+    public async Task<IReadOnlyList<StockAlert>> AlertsSinceAsync(DateTimeOffset since, CancellationToken ct)
+    {
+        var alerts = new List<StockAlert>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = alertsTable,
+                KeyConditionExpression = "#s = :s AND #k >= :since",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":s"] = Items.S(AlertStreamName),
+                    [":since"] = Items.Time(since),
+                },
+                ConsistentRead = true,
+                ExclusiveStartKey = start,
+            }, ct);
+            alerts.AddRange((response.Items ?? []).Select(ToAlert));
+            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (start is not null);
+
+        return alerts;
+    }
+
+    private static StockAlert ToAlert(Dictionary<string, AttributeValue> item) => new(
+        Items.Str(item, Attr.AlertId)!,
+        Items.Str(item, Attr.ProductId)!,
+        Items.Str(item, Attr.WarehouseId)!,
+        Items.Long(item, Attr.StockCount),
+        Items.Long(item, Attr.AvailableCount),
+        Items.Long(item, Attr.ThresholdLevel),
+        Enum.Parse<StockStatus>(Items.Str(item, Attr.OldStatus)!),
+        Enum.Parse<StockStatus>(Items.Str(item, Attr.NewStatus)!),
+        DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture),
+        Items.Str(item, Attr.Message)!);
 
     /// <summary>Admin listing: by category or stored status (through their indexes), or everything.</summary>
     public async Task<RowPage> ListAsync(string? category, StockStatus? status, int limit, string? nextToken, CancellationToken ct)

@@ -39,7 +39,7 @@ public class TestService : IAsyncLifetime
     {
     }
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         var prefix = "t" + Guid.NewGuid().ToString("N")[..10];
         string[] args =
@@ -75,7 +75,7 @@ public class TestService : IAsyncLifetime
         BaseAddress = new Uri(address);
     }
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         if (app is not null)
         {

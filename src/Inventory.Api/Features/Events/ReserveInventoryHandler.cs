@@ -59,7 +59,7 @@ public sealed class ReserveInventoryHandler(
         NumberHandling = JsonNumberHandling.Strict,
     };
 
-    private static readonly JsonSerializerOptions OutcomeJson = CreateOutcomeJson();
+    private static readonly JsonSerializerOptions OutcomeJson = JsonSetup.Create();
 
     public async Task<MessageResult> HandleAsync(string body, CancellationToken ct)
     {
@@ -180,7 +180,9 @@ public sealed class ReserveInventoryHandler(
     private ProcessedOrder ReservedOrder(ReserveInventoryMessage message, IReadOnlyList<Reservation> holds, string fingerprint) =>
         Order(message, new OrderOutcomeEvent(
             Reserved, message.OrderId!, message.CustomerId, message.OrderId, holds.Min(h => h.ExpiresAt), null,
-            holds.Select(h => new OrderLineOutcome(h.ProductId, h.Quantity, h.WarehouseId, null, null)).ToList(),
+            // In the message's order, so the order service can match lines by position as well as by sku.
+            holds.OrderBy(h => message.Items!.FindIndex(l => l?.Sku == h.ProductId))
+                .Select(h => new OrderLineOutcome(h.ProductId, h.Quantity, h.WarehouseId, null, null)).ToList(),
             clock.UtcNowMillis()), fingerprint);
 
     private static ProcessedOrder Order(ReserveInventoryMessage message, OrderOutcomeEvent outcome, string fingerprint) =>
@@ -192,12 +194,5 @@ public sealed class ReserveInventoryHandler(
     {
         logger.LogWarning("Unprocessable ReserveInventory message: {Problem}", problem);
         return new MessageResult(MessageFate.Unprocessable, null, problem);
-    }
-
-    private static JsonSerializerOptions CreateOutcomeJson()
-    {
-        var json = new JsonSerializerOptions();
-        JsonSetup.Apply(json);
-        return json;
     }
 }
