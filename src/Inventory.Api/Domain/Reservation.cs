@@ -17,7 +17,8 @@ public sealed record Reservation(
     ReservationStatus Status,
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
-    string RequestFingerprint)
+    string RequestFingerprint,
+    DateTimeOffset? FinishedAt = null)
 {
     public bool IsActive => Status == ReservationStatus.ACTIVE;
 

@@ -525,30 +525,9 @@ public sealed class InventoryStore(
 
     private async Task<List<InventoryRow>> BatchGetRowsAsync(List<Dictionary<string, AttributeValue>> keys, CancellationToken ct)
     {
-        var found = new Dictionary<(string, string), InventoryRow>();
-        var pending = keys;
-        for (var round = 0; pending.Count > 0; round++)
-        {
-            var response = await dynamo.BatchGetItemAsync(new BatchGetItemRequest
-            {
-                RequestItems = new Dictionary<string, KeysAndAttributes>
-                {
-                    [table] = new KeysAndAttributes { Keys = pending, ConsistentRead = true },
-                },
-            }, ct);
-            foreach (var item in response.Responses?.GetValueOrDefault(table) ?? [])
-            {
-                var row = Items.ToRow(item);
-                found[(row.ProductId, row.WarehouseId)] = row;
-            }
-
-            pending = response.UnprocessedKeys?.GetValueOrDefault(table)?.Keys ?? [];
-            if (pending.Count > 0)
-            {
-                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(500, 20 << Math.Min(round, 5))), ct);
-            }
-        }
-
+        var found = (await BatchReads.GetAllAsync(dynamo, table, keys, ct))
+            .Select(Items.ToRow)
+            .ToDictionary(r => (r.ProductId, r.WarehouseId));
         return keys
             .Select(k => found.GetValueOrDefault((k[Attr.ProductId].S, k[Attr.WarehouseId].S)))
             .OfType<InventoryRow>()

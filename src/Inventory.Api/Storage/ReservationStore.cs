@@ -27,6 +27,9 @@ public sealed class ReservationStore(
     /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
     private const int ResolveAttempts = 3;
 
+    /// <summary>How many products one sweep expires at once; bounded so a sweep does not crowd out live traffic.</summary>
+    private const int SweepParallelism = 8;
+
     private static readonly TimeSpan ReclaimInterval = TimeSpan.FromMilliseconds(250);
 
     private readonly StorageOptions storage = options.Value;
@@ -242,12 +245,7 @@ public sealed class ReservationStore(
             return false;
         }
 
-        var finish = FinishReservationAction(reservation, ReservationStatus.EXPIRED, now);
-        finish.Update.ConditionExpression += " AND #exp <= :nowEpoch";
-        finish.Update.ExpressionAttributeNames["#exp"] = Attr.ExpiresAtEpoch;
-        finish.Update.ExpressionAttributeValues[":nowEpoch"] = Items.N(now.ToUnixTimeSeconds());
-        var reasons = await writes.TransactAsync([finish, MoveHoldAction(reservation, take: false, now)], ct);
-        if (reasons is not null)
+        if (await writes.TransactAsync([ExpireAction(reservation, now), MoveHoldAction(reservation, take: false, now)], ct) is not null)
         {
             return false; // sold, released or expired by someone else first
         }
@@ -263,13 +261,55 @@ public sealed class ReservationStore(
     public async Task<int> ExpireDueAsync(CancellationToken ct)
     {
         var expired = 0;
-        foreach (var (productId, reservationId) in await DueHoldKeysAsync(ct))
+        var dueKeys = await DueHoldKeysAsync(ct);
+
+        // Products in parallel, each product's holds one batch after another: the holds of one product all
+        // update the same row, and parallel transactions on one item would only cancel each other.
+        var byProduct = dueKeys.GroupBy(k => k.ProductId, StringComparer.Ordinal);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = SweepParallelism, CancellationToken = ct };
+        await Parallel.ForEachAsync(byProduct, parallel, async (product, token) =>
+            Interlocked.Add(ref expired, await ExpireHoldsAsync([.. product], token)));
+
+        return expired;
+    }
+
+    /// <summary>
+    /// Expires the given holds that are still ACTIVE and due. The holds of one row go in one transaction (each
+    /// hold's conditional finish plus a single release of their total from the row), so a sweep costs one
+    /// write per row, not one per abandoned cart. If any of them changed meanwhile (sold, released, extended)
+    /// the transaction cancels as a whole and those holds are retried one by one.
+    /// </summary>
+    private async Task<int> ExpireHoldsAsync(List<(string ProductId, string ReservationId)> keys, CancellationToken ct)
+    {
+        // The index is eventually consistent: re-read the holds before acting on them.
+        var now = clock.UtcNowMillis();
+        var stored = await BatchReads.GetAllAsync(
+            dynamo, storage.ReservationsTable, keys.Select(k => Items.ReservationKey(k.ProductId, k.ReservationId)).ToList(), ct);
+        var due = stored.Select(Items.ToReservation).Where(h => h.IsActive && h.HasExpired(now)).ToList();
+
+        var expired = 0;
+        foreach (var row in due.GroupBy(h => (h.ProductId, h.WarehouseId)))
         {
-            // The index is eventually consistent: re-read the hold before acting on it.
-            if (await GetAsync(productId, reservationId, ct) is { } hold && await ExpireAsync(hold, ct))
+            foreach (var batch in row.Chunk(MaxTransactionActions - 1))
             {
-                expired++;
+                List<TransactWriteItem> actions = [.. batch.Select(h => ExpireAction(h, now))];
+                actions.Add(MoveHoldAction(row.Key.ProductId, row.Key.WarehouseId, batch.Sum(h => h.Quantity), take: false, now));
+                if (await writes.TransactAsync(actions, ct) is null)
+                {
+                    expired += batch.Length;
+                    continue;
+                }
+
+                foreach (var hold in batch)
+                {
+                    expired += await ExpireAsync(hold, ct) ? 1 : 0;
+                }
             }
+        }
+
+        if (expired > 0)
+        {
+            await ReconcileAsync(due.Select(h => (h.ProductId, h.WarehouseId)), ct);
         }
 
         return expired;
@@ -321,17 +361,8 @@ public sealed class ReservationStore(
             return false;
         }
 
-        var due = await DueHoldKeysAsync(ct);
-        var any = false;
-        foreach (var (productId, reservationId) in due.Where(k => wanted.Contains(k.ProductId)))
-        {
-            if (await GetAsync(productId, reservationId, ct) is { } hold)
-            {
-                any |= await ExpireAsync(hold, ct);
-            }
-        }
-
-        return any;
+        var due = (await DueHoldKeysAsync(ct)).Where(k => wanted.Contains(k.ProductId)).ToList();
+        return due.Count > 0 && await ExpireHoldsAsync(due, ct) > 0;
     }
 
     /// <summary>
@@ -589,18 +620,21 @@ public sealed class ReservationStore(
     /// Moves a hold's units between available and reserved: taking a hold needs them available, giving one
     /// back needs them reserved. The old row comes back on failure, to say how many were available.
     /// </summary>
-    private TransactWriteItem MoveHoldAction(Reservation reservation, bool take, DateTimeOffset now) => new()
+    private TransactWriteItem MoveHoldAction(Reservation reservation, bool take, DateTimeOffset now) =>
+        MoveHoldAction(reservation.ProductId, reservation.WarehouseId, reservation.Quantity, take, now);
+
+    private TransactWriteItem MoveHoldAction(string productId, string warehouseId, long quantity, bool take, DateTimeOffset now) => new()
     {
         Update = new Update
         {
             TableName = storage.InventoryTable,
-            Key = Items.InventoryKey(reservation.ProductId, reservation.WarehouseId),
+            Key = Items.InventoryKey(productId, warehouseId),
             UpdateExpression = take ? "SET #r = #r + :q, #a = #a - :q, #lu = :now" : "SET #r = #r - :q, #a = #a + :q, #lu = :now",
             ConditionExpression = take ? "attribute_exists(#p) AND #a >= :q" : "attribute_exists(#p) AND #r >= :q",
             ExpressionAttributeNames = RowNames(),
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
-                [":q"] = Items.N(reservation.Quantity),
+                [":q"] = Items.N(quantity),
                 [":now"] = Items.Time(now),
             },
             ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
@@ -684,6 +718,16 @@ public sealed class ReservationStore(
             ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
         },
     };
+
+    /// <summary>Expires a hold only while it is ACTIVE and still due, so an extension that lands first wins.</summary>
+    private TransactWriteItem ExpireAction(Reservation reservation, DateTimeOffset now)
+    {
+        var finish = FinishReservationAction(reservation, ReservationStatus.EXPIRED, now);
+        finish.Update.ConditionExpression += " AND #exp <= :nowEpoch";
+        finish.Update.ExpressionAttributeNames["#exp"] = Attr.ExpiresAtEpoch;
+        finish.Update.ExpressionAttributeValues[":nowEpoch"] = Items.N(now.ToUnixTimeSeconds());
+        return finish;
+    }
 
     /// <summary>Chosen once, when the hold is created, so a random spread is all that is needed.</summary>
     private static string ActiveShardOf() => "A" + Random.Shared.Next(Indexes.ActiveShards);

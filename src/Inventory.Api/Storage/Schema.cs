@@ -115,7 +115,8 @@ internal static class Items
         Status: Enum.Parse<ReservationStatus>(Str(item, Attr.Status)!),
         CreatedAt: Timestamp(item, Attr.CreatedAt),
         ExpiresAt: Timestamp(item, Attr.ExpiresAt),
-        RequestFingerprint: Str(item, Attr.Fingerprint) ?? string.Empty);
+        RequestFingerprint: Str(item, Attr.Fingerprint) ?? string.Empty,
+        FinishedAt: item.ContainsKey(Attr.FinishedAt) ? Timestamp(item, Attr.FinishedAt) : null);
 
     public static Product ToProduct(Dictionary<string, AttributeValue> item) => new(
         Sku: Str(item, Attr.Sku)!,

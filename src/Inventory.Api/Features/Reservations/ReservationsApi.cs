@@ -16,10 +16,10 @@ public sealed record OrderReserveRequest(string? ReservationId, int? TtlSeconds,
 
 public sealed record ReservationView(
     string ReservationId, string ProductId, string WarehouseId, long Quantity, ReservationStatus Status,
-    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt)
+    DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? FinishedAt)
 {
     public static ReservationView From(Reservation r) =>
-        new(r.ReservationId, r.ProductId, r.WarehouseId, r.Quantity, r.Status, r.CreatedAt, r.ExpiresAt);
+        new(r.ReservationId, r.ProductId, r.WarehouseId, r.Quantity, r.Status, r.CreatedAt, r.ExpiresAt, r.FinishedAt);
 }
 
 public sealed record OrderReservationView(string ReservationId, DateTimeOffset ExpiresAt, IReadOnlyList<ReservationView> Items);
