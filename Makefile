@@ -1,9 +1,9 @@
-# The two commands: `make start` (run locally) and `make test` (every test). `make bench` measures.
+# The two commands: `make start` (run locally) and `make test` (every test). `make bench` and `make bench-jobs` measure.
 SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test bench deps check-tools clean
+.PHONY: start test bench bench-jobs deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -31,6 +31,9 @@ test: deps
 
 bench: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore
+
+bench-jobs: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs
 
 clean:
 	rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj

@@ -1,15 +1,22 @@
 // Measures the service over real HTTP against DynamoDB Local, and the same storage operations called
 // directly (no HTTP, no auth, no JSON) in the same run, so the service's own overhead shows as a ratio.
 // Usage: make bench   (or: dotnet run --project bench/Inventory.Bench -c Release -- [concurrency] [operations])
+// The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
 using Inventory.Api;
+using Inventory.Bench;
 using Inventory.Api.Local;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+
+if (args is ["jobs", .. var jobArgs])
+{
+    return await JobsBenchmark.RunAsync(jobArgs);
+}
 
 var concurrency = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
 var operations = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 6000;

@@ -30,6 +30,9 @@ public sealed class InventoryStore(
     /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
     private const string AlertStreamName = "alerts";
 
+    /// <summary>How many stale rows the threshold check repairs at once; bounded so it does not crowd out live traffic.</summary>
+    private const int RepairParallelism = 16;
+
     private readonly string table = options.Value.InventoryTable;
     private readonly string productsTable = options.Value.ProductsTable;
     private readonly string alertsTable = options.Value.AlertsTable;
@@ -396,18 +399,22 @@ public sealed class InventoryStore(
     {
         var scanned = 0;
         var repaired = 0;
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = RepairParallelism, CancellationToken = ct };
         Dictionary<string, AttributeValue>? start = null;
         do
         {
             var page = await dynamo.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true }, ct);
-            foreach (var row in (page.Items ?? []).Select(Items.ToRow))
+            var rows = (page.Items ?? []).Select(Items.ToRow).ToList();
+            scanned += rows.Count;
+
+            // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one.
+            await Parallel.ForEachAsync(rows.Where(r => r.StatusIsStale), parallel, async (row, token) =>
             {
-                scanned++;
-                if (row.StatusIsStale && !(await ReconcileStatusAsync(row, ct)).StatusIsStale)
+                if (!(await ReconcileStatusAsync(row, token)).StatusIsStale)
                 {
-                    repaired++;
+                    Interlocked.Increment(ref repaired);
                 }
-            }
+            });
 
             start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
         }
