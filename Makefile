@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test bench bench-jobs deps check-tools clean
+.PHONY: start test test-web web chromium bench bench-jobs deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -20,14 +20,34 @@ node_modules/.package-lock.json: package.json package-lock.json
 deps: check-tools node_modules/.package-lock.json
 	$(DOTNET) restore Inventory.slnx
 
-start: deps
+# The front end (web/src) built into web/dist, which the service serves at /admin and /demo.
+WEB_SOURCES := $(wildcard web/src/*) web/build.mjs
+web/dist/.built: node_modules/.package-lock.json $(WEB_SOURCES)
+	node web/build.mjs
+	@touch $@
+
+web: web/dist/.built
+
+# The browser tests drive Debian's Chromium (Playwright's own browser download cannot work offline).
+chromium:
+	@command -v chromium >/dev/null || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
+	@command -v chromium >/dev/null || { echo "error: chromium is required for the browser tests"; exit 1; }
+
+start: deps web
 	$(DOTNET) build src/Inventory.Api -c Release --no-restore -v quiet -nologo
 	@echo "Local API keys (development only): read=local-read-key reserve=local-reserve-key admin=local-admin-key"
-	@echo "Service: http://127.0.0.1:$(PORT)  docs: http://127.0.0.1:$(PORT)/docs  (Ctrl+C stops it and DynamoDB Local)"
+	@echo "Service: http://127.0.0.1:$(PORT)  docs: /docs  admin panel: /admin  demo product page: /demo  (Ctrl+C stops it and DynamoDB Local)"
 	cd src/Inventory.Api && ASPNETCORE_ENVIRONMENT=Development exec $(DOTNET) bin/Release/net10.0/Inventory.Api.dll --urls http://127.0.0.1:$(PORT)
 
-test: deps
+test: deps web chromium test-web
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
+
+# Unit tests of the client and the widget (node's test runner, happy-dom).
+test-web: node_modules/.package-lock.json
+	node --test web/test/
 
 bench: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore
@@ -36,4 +56,4 @@ bench-jobs: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs
 
 clean:
-	rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj
+	rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj web/dist

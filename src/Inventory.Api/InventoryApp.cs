@@ -11,6 +11,7 @@ using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Jobs;
 using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
+using Inventory.Api.Features.Web;
 using Inventory.Api.Infrastructure;
 using Inventory.Api.Local;
 using Inventory.Api.Security;
@@ -75,7 +76,7 @@ public static class InventoryApp
         services.AddCors(o => o.AddDefaultPolicy(p => p
             .WithOrigins(origins)
             .WithMethods("GET", "POST", "PUT", "DELETE")
-            .WithHeaders(ApiKeyAuthentication.HeaderName, "content-type", "if-match", "idempotency-key")
+            .WithHeaders(ApiKeyAuthentication.HeaderName, "content-type", "if-match", "idempotency-key", "last-event-id")
             .WithExposedHeaders("etag", "retry-after", "idempotent-replayed", "location")));
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeyDocumentTransformer>());
 
@@ -90,6 +91,7 @@ public static class InventoryApp
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();
+        app.UseWebUi();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -51,5 +51,5 @@ internal static class PageToken
         }
     }
 
-    private static InventoryException InvalidToken() => Problems.Validation("next_token", "is not a token this listing issued.");
+    public static InventoryException InvalidToken() => Problems.Validation("next_token", "is not a token this listing issued.");
 }

@@ -10,6 +10,8 @@ public sealed record ReserveItem(string ProductId, string? WarehouseId, long Qua
 
 public sealed record ReservationResult(IReadOnlyList<Reservation> Reservations, bool Replayed);
 
+public sealed record ReservationPage(IReadOnlyList<Reservation> Reservations, string? NextToken);
+
 public sealed record FulfilLine(string ProductId, string? ReservationId, long? Quantity, string? WarehouseId);
 
 public sealed record FulfilledLine(string ProductId, string WarehouseId, long Quantity, string? ReservationId);
@@ -44,6 +46,40 @@ public sealed class ReservationStore(
             ConsistentRead = true,
         }, ct);
         return response.Item is { Count: > 0 } item ? Items.ToReservation(item) : null;
+    }
+
+    /// <summary>
+    /// A product's reservations in reservation id order, for the admin panel. With a status only those are
+    /// returned, filtered after the read, so such a page may hold fewer than <paramref name="limit"/>.
+    /// </summary>
+    public async Task<ReservationPage> ListAsync(
+        string productId, ReservationStatus? status, int limit, string? nextToken, CancellationToken ct)
+    {
+        var start = PageToken.Decode(nextToken, Attr.ProductId, Attr.ReservationId);
+        if (start is not null && start[Attr.ProductId].S != productId)
+        {
+            throw PageToken.InvalidToken(); // another product's token would make DynamoDB fail the query
+        }
+
+        var request = new QueryRequest
+        {
+            TableName = storage.ReservationsTable,
+            KeyConditionExpression = "#p = :p",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId) },
+            Limit = limit,
+            ConsistentRead = true,
+            ExclusiveStartKey = start,
+        };
+        if (status is { } wanted)
+        {
+            request.FilterExpression = "#st = :st";
+            request.ExpressionAttributeNames["#st"] = Attr.Status;
+            request.ExpressionAttributeValues[":st"] = Items.S(wanted.ToString());
+        }
+
+        var response = await dynamo.QueryAsync(request, ct);
+        return new ReservationPage((response.Items ?? []).Select(Items.ToReservation).ToList(), PageToken.Encode(response.LastEvaluatedKey));
     }
 
     /// <summary>

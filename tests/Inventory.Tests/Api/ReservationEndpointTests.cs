@@ -7,6 +7,47 @@ namespace Inventory.Tests.Api;
 public class ReservationEndpointTests(TestService service) : IClassFixture<TestService>
 {
     [Fact]
+    public async Task Admins_list_a_products_reservations_by_status_page_by_page()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var other = await service.CreateProductAsync(stock: 10);
+        using var platform = service.Client(TestService.ReserveKey);
+        foreach (var id in new[] { "a", "b", "c" })
+        {
+            (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = id })).EnsureSuccessStatusCode();
+        }
+
+        (await platform.PostAsJsonAsync($"/inventory/{other}/reserve", new { quantity = 1, reservation_id = "x" })).EnsureSuccessStatusCode();
+        (await platform.DeleteAsync($"/inventory/{sku}/reserve/b")).EnsureSuccessStatusCode();
+        using var admin = service.Client();
+
+        var all = await TestService.ReadJsonAsync(await admin.GetAsync($"/inventory/{sku}/reservations"));
+        Assert.Equal(["a:ACTIVE", "b:RELEASED", "c:ACTIVE"], all.GetProperty("items").EnumerateArray()
+            .Select(r => $"{r.GetProperty("reservation_id").GetString()}:{r.GetProperty("status").GetString()}"));
+        var active = await TestService.ReadJsonAsync(await admin.GetAsync($"/inventory/{sku}/reservations?status=ACTIVE"));
+        Assert.Equal(["a", "c"], active.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("reservation_id").GetString()));
+
+        var seen = new List<string?>();
+        string? token = null;
+        do
+        {
+            var page = await TestService.ReadJsonAsync(await admin.GetAsync(
+                $"/inventory/{sku}/reservations?limit=1" + (token is null ? "" : "&next_token=" + Uri.EscapeDataString(token))));
+            seen.AddRange(page.GetProperty("items").EnumerateArray().Select(r => r.GetProperty("reservation_id").GetString()));
+            token = page.GetProperty("next_token").GetString();
+        }
+        while (token is not null);
+        Assert.Equal(["a", "b", "c"], seen);
+
+        // Another product's token, a bad status or a reserve-scoped key are refused.
+        var first = await TestService.ReadJsonAsync(await admin.GetAsync($"/inventory/{other}/reservations?limit=1"));
+        var foreign = first.GetProperty("next_token").GetString()!;
+        await TestService.AssertProblemAsync(await admin.GetAsync($"/inventory/{sku}/reservations?next_token={Uri.EscapeDataString(foreign)}"), 400, "validation_failed");
+        await TestService.AssertProblemAsync(await admin.GetAsync($"/inventory/{sku}/reservations?status=GONE"), 400, "validation_failed");
+        await TestService.AssertProblemAsync(await platform.GetAsync($"/inventory/{sku}/reservations"), 403, "forbidden");
+    }
+
+    [Fact]
     public async Task Reserve_holds_units_and_answers_201_with_the_reservation()
     {
         var sku = await service.CreateProductAsync(stock: 10, threshold: 3);

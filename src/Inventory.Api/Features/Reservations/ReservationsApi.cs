@@ -1,7 +1,9 @@
 using Inventory.Api.Domain;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
+using Inventory.Api.Features.Inventory;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Reservations;
@@ -42,6 +44,10 @@ public static class ReservationsApi
             .WithSummary("Give a hold's units back. Safe to repeat.")
             .ProducesProblem(404).ProducesProblem(409);
 
+        app.MapGet("/inventory/{productId}/reservations", List).WithTags("Reservations").RequireAuthorization(Policies.Admin)
+            .WithSummary("A product's reservations (admin), optionally only those with one status. Paginated.")
+            .ProducesProblem(400);
+
         app.MapPost("/reservations", ReserveOrder).WithTags("Reservations").RequireAuthorization(Policies.Reserve)
             .WithSummary("Hold several products for one order, all or nothing. Idempotent on reservation_id.")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
@@ -67,6 +73,22 @@ public static class ReservationsApi
             ct);
         var view = ReservationView.From(result.Reservations[0]);
         return Answer(result, view, http, $"/inventory/{Uri.EscapeDataString(productId)}/reserve/{Uri.EscapeDataString(view.ReservationId)}");
+    }
+
+    public static async Task<Ok<PageView<ReservationView>>> List(
+        string productId, [FromQuery] string? status, [FromQuery] int? limit, [FromQuery(Name = "next_token")] string? nextToken,
+        ReservationStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+    {
+        ReservationStatus parsed = default;
+        new Validator()
+            .Id("product_id", productId)
+            .Check(status is null || (Enum.TryParse(status, ignoreCase: false, out parsed) && Enum.IsDefined(parsed)),
+                "status", "must be one of ACTIVE, RELEASED, FULFILLED, EXPIRED.")
+            .Paging(limit, nextToken, options.Value.MaxPageSize)
+            .ThrowIfInvalid();
+
+        var page = await store.ListAsync(productId, status is null ? null : parsed, limit ?? 50, nextToken, ct);
+        return TypedResults.Ok(new PageView<ReservationView>(page.Reservations.Select(ReservationView.From).ToList(), page.NextToken));
     }
 
     public static async Task<Ok<ReservationView>> GetReservation(

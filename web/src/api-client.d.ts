@@ -1,0 +1,114 @@
+// Types for api-client.js. Field names are the service's own (snake_case), as in docs/api.md.
+
+export type StockStatus = 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK';
+export type ReservationStatus = 'ACTIVE' | 'RELEASED' | 'FULFILLED' | 'EXPIRED';
+
+export interface ClientOptions {
+  /** The service's base URL. Default: the page's origin. */
+  baseUrl?: string;
+  /** Sent as x-api-key. A storefront uses a read-scoped key; the admin panel an admin key. */
+  apiKey?: string | null;
+  /** Per attempt. Default 10,000. */
+  timeoutMs?: number;
+  /** Retries after the first attempt. Default 3. */
+  retries?: number;
+  /** First backoff ceiling; it doubles per retry up to retryMaxMs. Defaults 250 and 5,000. */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
+  /** A Retry-After longer than this is not waited for: the error is thrown. Default 30,000. */
+  maxRetryAfterMs?: number;
+  fetch?: typeof fetch;
+  random?: () => number;
+}
+
+export interface RequestOptions { signal?: AbortSignal }
+
+export type ErrorKind = 'http' | 'network' | 'timeout' | 'aborted' | 'invalid_response';
+
+export declare class ApiError extends Error {
+  readonly kind: ErrorKind;
+  /** The problem JSON's code ("insufficient_stock", "version_conflict", ...) or "network_error", "timeout", "aborted", "invalid_response". */
+  readonly code: string;
+  /** HTTP status, 0 when there was no answer. */
+  readonly status: number;
+  /** The RFC 7807 body, with its extra fields (available_count, current, errors, ...). */
+  readonly problem: Record<string, any> | null;
+  readonly retryAfterMs: number | null;
+  readonly isOutOfStock: boolean;
+  readonly isConflict: boolean;
+  readonly isNetwork: boolean;
+  readonly isUnauthorized: boolean;
+  readonly isForbidden: boolean;
+}
+
+export interface InventoryRow {
+  product_id: string; warehouse_id: string; stock_count: number; reserved_count: number; available_count: number;
+  threshold_level: number; status: StockStatus; category: string | null; last_updated: string; version: number; etag: string;
+}
+
+export interface Inventory {
+  product_id: string; stock_count: number; reserved_count: number; available_count: number; threshold_level: number;
+  status: StockStatus; last_updated: string; warehouses: InventoryRow[];
+}
+
+export interface Page<T> { items: T[]; next_token: string | null }
+
+export interface Reservation {
+  reservation_id: string; product_id: string; warehouse_id: string; quantity: number; status: ReservationStatus;
+  created_at: string; expires_at: string; finished_at: string | null;
+}
+
+export interface StockAlert {
+  alert_id: string; product_id: string; warehouse_id: string; stock_count: number; available_count: number;
+  threshold_level: number; old_status: StockStatus; new_status: StockStatus; created_at: string; message: string;
+}
+
+export interface Product {
+  sku: string; name: string; description?: string | null; price: number; image_url?: string | null; category?: string | null;
+  threshold_level?: number;
+}
+
+export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'failed' | 'closed';
+
+export interface AlertStream { close(): Promise<void>; readonly lastEventId: string | null }
+
+export interface InventoryClient {
+  readonly settings: Required<Omit<ClientOptions, 'apiKey'>> & { apiKey: string | null };
+  health(o?: RequestOptions): Promise<{ status: string }>;
+
+  getInventory(productId: string, o?: RequestOptions & { warehouseId?: string }): Promise<Inventory>;
+  listInventory(o?: RequestOptions & { category?: string; status?: StockStatus; limit?: number; nextToken?: string | null }): Promise<Page<InventoryRow>>;
+  checkAvailability(items: { sku: string; quantity: number }[], o?: RequestOptions): Promise<{
+    status: 'AVAILABLE' | 'UNAVAILABLE'; items: { sku: string; quantity: number; found: boolean; available_count: number; available: boolean }[];
+  }>;
+  setInventory(productId: string, change: { warehouse_id?: string; stock_count?: number; threshold_level?: number; category?: string },
+    o?: RequestOptions & { etag?: string; expectedVersion?: number }): Promise<InventoryRow>;
+  adjustStock(productId: string, adjustment: { warehouseId?: string; delta: number; reason: string },
+    o?: RequestOptions & { idempotencyKey?: string }): Promise<{ adjustment: { warehouse_id: string; delta: number; reason: string; applied_at: string }; inventory: InventoryRow }>;
+
+  reserve(productId: string, hold: { quantity: number; reservationId?: string; warehouseId?: string; ttlSeconds?: number }, o?: RequestOptions): Promise<Reservation>;
+  getReservation(productId: string, reservationId: string, o?: RequestOptions): Promise<Reservation>;
+  extendReservation(productId: string, reservationId: string, ttlSeconds: number, o?: RequestOptions): Promise<Reservation>;
+  releaseReservation(productId: string, reservationId: string, o?: RequestOptions): Promise<void>;
+  reserveOrder(order: { reservationId?: string; ttlSeconds?: number; items: { productId: string; quantity: number; warehouseId?: string }[] },
+    o?: RequestOptions): Promise<{ reservation_id: string; expires_at: string; items: Reservation[] }>;
+  listReservations(productId: string, o?: RequestOptions & { status?: ReservationStatus; limit?: number; nextToken?: string | null }): Promise<Page<Reservation>>;
+
+  fulfilOrder(orderId: string, lines: { productId: string; reservationId?: string; quantity?: number; warehouseId?: string }[],
+    o?: RequestOptions): Promise<{ order_id: string; status: 'FULFILLED'; fulfilled_at: string; lines: { product_id: string; warehouse_id: string; quantity: number; reservation_id: string | null }[] }>;
+
+  createProduct(product: Product, o?: RequestOptions): Promise<Product & { quantity: number }>;
+  getProduct(sku: string, o?: RequestOptions): Promise<Product & { quantity: number; inventory: Inventory }>;
+  listProducts(o?: RequestOptions & { limit?: number; nextToken?: string | null }): Promise<Page<Product>>;
+
+  runThresholdCheck(o?: RequestOptions): Promise<{ rows_scanned: number; statuses_repaired: number }>;
+  listAlerts(o?: RequestOptions & { limit?: number; nextToken?: string | null }): Promise<Page<StockAlert>>;
+  checkInvariants(o?: RequestOptions & { productId?: string }): Promise<{ rows_checked: number; active_reservations: number; violations: unknown[]; holds: boolean }>;
+
+  streamAlerts(o: { onAlert: (alert: StockAlert) => void; onStatus?: (status: StreamStatus, error?: ApiError) => void; lastEventId?: string | null; signal?: AbortSignal }): AlertStream;
+}
+
+export declare function createClient(options?: ClientOptions): InventoryClient;
+export declare function parseRetryAfter(value: string | null, now?: number): number | null;
+export declare function isRetryable(error: ApiError, idempotent: boolean): boolean;
+export declare function readEvents(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string; data: string; id: string | null }>;
