@@ -3,7 +3,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium bench bench-jobs deps check-tools clean
+.PHONY: start test test-web web chromium screenshots bench bench-jobs deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -48,6 +48,11 @@ test: deps web chromium test-web
 # Unit tests of the client and the widget (node's test runner, happy-dom).
 test-web: node_modules/.package-lock.json
 	node --test web/test/
+
+# Re-takes the screenshots in docs/screenshots from the browser tests.
+screenshots: deps web chromium
+	mkdir -p docs/screenshots
+	SCREENSHOTS_DIR=$(CURDIR)/docs/screenshots $(DOTNET) test Inventory.slnx --no-restore -nologo --filter "FullyQualifiedName~Inventory.Tests.Browser"
 
 bench: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore

@@ -17,7 +17,10 @@ const detail = { productId: null, reservationsToken: null };
 function show(element, text, kind) {
   element.hidden = !text;
   element.textContent = text ?? '';
-  if (kind) element.className = `banner ${kind}`;
+  if (kind) {
+    element.classList.remove('error', 'ok', 'conflict');
+    element.classList.add(kind);
+  }
 }
 
 function cell(row, text, className) {
@@ -215,6 +218,7 @@ function warehouseCard(productId, row) {
         // Someone else saved first: show what is there now and keep the admin's values, ready to save over it.
         const current = error.problem.current;
         fillCard(card, current);
+        loadPage();
         show(message,
           `Someone else changed this row while you were editing. It now has stock ${current.stock_count} and threshold ` +
           `${current.threshold_level} (version ${current.version}). Your values are still in the form: save again to replace them, or reload.`,

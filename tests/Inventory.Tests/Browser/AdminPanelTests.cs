@@ -1,0 +1,169 @@
+using System.Net.Http.Json;
+using Inventory.Tests.Support;
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace Inventory.Tests.Browser;
+
+/// <summary>The admin panel in headless Chromium against the real service: what shop staff see and do.</summary>
+public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserService>
+{
+    private static async Task<IPage> SignedInAsync(BrowserService service, string key = TestService.AdminKey)
+    {
+        var page = await service.NewPageAsync();
+        await page.GotoAsync("/admin");
+        await page.FillAsync("#key", key);
+        await page.ClickAsync("#login-form button");
+        return page;
+    }
+
+    private static async Task OpenProductAsync(IPage page, string sku)
+    {
+        await page.FillAsync("#q-product", sku);
+        await page.ClickAsync("#search button[type=submit]");
+        await page.ClickAsync($"#rows tbody tr[data-product='{sku}']");
+        await Expect(page.Locator("#detail-title")).ToHaveTextAsync(sku);
+    }
+
+    private static ILocator Card(IPage page) => page.Locator("#warehouses .row-card[data-warehouse=main]");
+
+    [Fact]
+    public async Task A_wrong_key_or_a_read_key_is_told_so_and_sees_nothing()
+    {
+        var unknown = await SignedInAsync(service, "not-a-key");
+        await Expect(unknown.Locator("#login-error")).ToHaveTextAsync("This key is not known to the service.");
+        await Expect(unknown.Locator("#app")).ToBeHiddenAsync();
+
+        var reader = await SignedInAsync(service, TestService.ReadKey);
+        await Expect(reader.Locator("#login-error")).ToContainTextAsync("cannot administer");
+        await Expect(reader.Locator("#app")).ToBeHiddenAsync();
+        Assert.Null(await reader.EvaluateAsync<string?>("sessionStorage.getItem('inventory-admin-key')"));
+    }
+
+    [Fact]
+    public async Task Admins_search_by_category_and_status_page_through_results_and_see_empty_results_plainly()
+    {
+        var category = "cat-" + Guid.NewGuid().ToString("N")[..8];
+        for (var i = 0; i < 23; i++)
+        {
+            await service.CreateProductAsync(stock: i == 0 ? 0 : 40, threshold: 5, category: category);
+        }
+
+        var page = await SignedInAsync(service);
+        await page.FillAsync("#q-category", category);
+        await page.ClickAsync("#search button[type=submit]");
+        await Expect(page.Locator("#rows tbody tr")).ToHaveCountAsync(20);
+        await page.ClickAsync("#next");
+        await Expect(page.Locator("#rows tbody tr")).ToHaveCountAsync(3);
+        await Expect(page.Locator("#next")).ToBeDisabledAsync();
+        await page.ClickAsync("#prev");
+        await Expect(page.Locator("#rows tbody tr")).ToHaveCountAsync(20);
+
+        await page.FillAsync("#q-category", "");
+        await page.SelectOptionAsync("#q-status", "OUT_OF_STOCK");
+        await page.ClickAsync("#search button[type=submit]");
+        await Expect(page.Locator("#list-state")).Not.ToHaveTextAsync("Loading…");
+        Assert.True(await page.Locator("#rows tbody tr").CountAsync() >= 1);
+        foreach (var status in await page.Locator("#rows tbody .badge").AllTextContentsAsync())
+        {
+            Assert.Equal("out of stock", status);
+        }
+
+        await page.SelectOptionAsync("#q-status", "");
+        await page.FillAsync("#q-category", "no-such-category");
+        await page.ClickAsync("#search button[type=submit]");
+        await Expect(page.Locator("#list-state")).ToHaveTextAsync("No inventory matches these filters.");
+        await page.FillAsync("#q-product", "no-such-product");
+        await page.ClickAsync("#search button[type=submit]");
+        await Expect(page.Locator("#list-state")).ToHaveTextAsync("No product with id “no-such-product”.");
+    }
+
+    [Fact]
+    public async Task An_admin_edit_and_an_adjustment_show_up_on_the_product_page()
+    {
+        var sku = await service.CreateProductAsync(stock: 40, threshold: 5, category: "apparel");
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "cart-9" })).EnsureSuccessStatusCode();
+
+        var shop = await service.NewPageAsync();
+        await shop.GotoAsync(BrowserService.DemoUrl(sku));
+        await Expect(shop.Locator("inventory-status [part=text]")).ToHaveTextAsync("In stock");
+
+        var admin = await SignedInAsync(service);
+        await OpenProductAsync(admin, sku);
+        await Expect(admin.Locator("#reservations tbody tr")).ToHaveCountAsync(1);
+        await Expect(admin.Locator("#reservations tbody tr")).ToContainTextAsync("cart-9");
+        await Expect(Card(admin).Locator(".counts")).ToContainTextAsync("40 in stock · 2 held · 38 available");
+
+        await Card(admin).Locator("input[name=stock]").FillAsync("6");
+        await Card(admin).Locator("form.edit button").ClickAsync();
+        await Expect(Card(admin).Locator(".message")).ToHaveTextAsync("Saved.");
+
+        // The shopper's tab regains focus and shows the new truth: 6 in stock, 2 in carts.
+        await shop.EvaluateAsync("window.dispatchEvent(new Event('focus'))");
+        await Expect(shop.Locator("inventory-status [part=text]")).ToHaveTextAsync("Low stock: only 4 left");
+
+        await Card(admin).Locator("input[name=delta]").FillAsync("-4");
+        await Card(admin).Locator("input[name=reason]").FillAsync("damaged in storage");
+        await Card(admin).Locator("form.adjust button").ClickAsync();
+        await Expect(Card(admin).Locator(".message")).ToHaveTextAsync("Adjusted by -4: damaged in storage.");
+        await shop.EvaluateAsync("window.dispatchEvent(new Event('focus'))");
+        await Expect(shop.Locator("inventory-status [part=text]")).ToHaveTextAsync("Out of stock");
+        await Expect(shop.Locator("#add")).ToBeDisabledAsync();
+
+        // Taking away units that are held in carts is refused, and the panel says why.
+        await Card(admin).Locator("input[name=delta]").FillAsync("-1");
+        await Card(admin).Locator("input[name=reason]").FillAsync("recount");
+        await Card(admin).Locator("form.adjust button").ClickAsync();
+        await Expect(Card(admin).Locator(".message")).ToContainTextAsync("Only 0 units are free to remove");
+        Assert.Equal(2, (await service.GetInventoryAsync(sku)).GetProperty("stock_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task Two_admin_tabs_editing_the_same_row_see_a_conflict_with_the_fresh_values()
+    {
+        var sku = await service.CreateProductAsync(stock: 30, threshold: 5);
+        var first = await SignedInAsync(service);
+        var second = await SignedInAsync(service);
+        await OpenProductAsync(first, sku);
+        await OpenProductAsync(second, sku);
+
+        await Card(first).Locator("input[name=stock]").FillAsync("40");
+        await Card(first).Locator("form.edit button").ClickAsync();
+        await Expect(Card(first).Locator(".message")).ToHaveTextAsync("Saved.");
+
+        // The second tab still holds the old ETag: its save is refused and it is shown what is there now.
+        await Card(second).Locator("input[name=stock]").FillAsync("45");
+        await Card(second).Locator("form.edit button").ClickAsync();
+        var message = Card(second).Locator(".message");
+        await Expect(message).ToContainTextAsync("Someone else changed this row");
+        await Expect(message).ToContainTextAsync("It now has stock 40 and threshold 5");
+        await Expect(message).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\bconflict\b"));
+        await Expect(Card(second).Locator("input[name=stock]")).ToHaveValueAsync("45");
+        Assert.Equal(40, (await service.GetInventoryAsync(sku)).GetProperty("stock_count").GetInt64());
+        await BrowserService.ScreenshotAsync(second, "admin-panel-conflict.png");
+
+        // Having seen it, the admin saves again on purpose, now against the fresh version.
+        await Card(second).Locator("form.edit button").ClickAsync();
+        await Expect(message).ToHaveTextAsync("Saved.");
+        Assert.Equal(45, (await service.GetInventoryAsync(sku)).GetProperty("stock_count").GetInt64());
+    }
+
+    [Fact]
+    public async Task Low_stock_alerts_arrive_live()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        var page = await SignedInAsync(service);
+        await Expect(page.Locator("#feed")).ToHaveAttributeAsync("data-status", "live");
+
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "big-cart" })).EnsureSuccessStatusCode();
+
+        var alert = page.Locator("#alerts li", new() { HasText = sku }).Filter(new() { HasText = "low stock" });
+        await Expect(alert).ToHaveCountAsync(1);
+        await Expect(alert).ToContainTextAsync("low stock");
+        await Expect(alert).ToContainTextAsync("4 available of 10, threshold 5 (was in stock)");
+        await BrowserService.ScreenshotAsync(page, "admin-panel.png");
+    }
+}
