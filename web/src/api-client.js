@@ -121,6 +121,7 @@ export function createClient(options = {}) {
 
   /** One attempt: a fetch with a timeout, turned into a value or an ApiError. */
   async function attempt(method, path, { body, headers, signal }) {
+    if (signal?.aborted) throw abortedError(signal);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });

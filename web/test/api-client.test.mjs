@@ -168,3 +168,12 @@ test('the alert stream gives up on a refused key instead of retrying forever', a
   assert.equal(calls.length, 1);
   assert.deepEqual(statuses.at(-1), ['failed', 'forbidden']);
 });
+
+test('a cancelled request is reported as aborted and never retried', async () => {
+  const { fetch, calls } = scriptedFetch(json(200, {}));
+  const cancel = new AbortController();
+  cancel.abort();
+  const error = await client(fetch).getInventory('p', { signal: cancel.signal }).catch((e) => e);
+  assert.equal(error.code, 'aborted');
+  assert.equal(calls.length, 0);
+});
