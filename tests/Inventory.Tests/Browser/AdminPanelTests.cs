@@ -30,6 +30,13 @@ public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserServ
     [Fact]
     public async Task A_wrong_key_or_a_read_key_is_told_so_and_sees_nothing()
     {
+        // The page that holds an admin key runs only its own script and cannot be framed by another site.
+        using var anonymous = service.Client(apiKey: null);
+        var html = await anonymous.GetAsync("/ui/admin-panel.html");
+        var policy = string.Join(";", html.Headers.GetValues("Content-Security-Policy"));
+        Assert.Contains("script-src 'self'", policy, StringComparison.Ordinal);
+        Assert.Contains("frame-ancestors 'none'", policy, StringComparison.Ordinal);
+
         var unknown = await SignedInAsync(service, "not-a-key");
         await Expect(unknown.Locator("#login-error")).ToHaveTextAsync("This key is not known to the service.");
         await Expect(unknown.Locator("#app")).ToBeHiddenAsync();

@@ -10,6 +10,14 @@ public static class WebUi
 {
     public const string RequestPath = "/ui";
 
+    /// <summary>
+    /// The admin panel holds an admin key, so injected script must not run and no other site may frame it.
+    /// Styles are inline in the page; the API may be another origin (?api=).
+    /// </summary>
+    private const string AdminPanelPolicy =
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+        "connect-src 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
     private static string Root => Path.Combine(AppContext.BaseDirectory, "ui");
 
     public static WebApplication UseWebUi(this WebApplication app)
@@ -29,6 +37,10 @@ public static class WebUi
                 // Files are not fingerprinted, so a browser must check for a newer build each time.
                 context.Context.Response.Headers.CacheControl = "no-cache";
                 context.Context.Response.Headers.XContentTypeOptions = "nosniff";
+                if (context.File.Name == "admin-panel.html")
+                {
+                    context.Context.Response.Headers.ContentSecurityPolicy = AdminPanelPolicy;
+                }
             },
         });
         app.MapGet("/admin", () => TypedResults.Redirect($"{RequestPath}/admin-panel.html")).AllowAnonymous().ExcludeFromDescription();
