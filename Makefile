@@ -46,9 +46,10 @@ start: deps web
 test: deps web chromium test-web
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
 
-# Unit tests of the client and the widget (node's test runner, happy-dom).
+# Unit tests of the client and the widget (node's test runner, happy-dom), and a type check of their .d.ts files.
 test-web: node_modules/.package-lock.json
 	node --test web/test/
+	node_modules/.bin/tsc -p web/tsconfig.json
 
 # Re-takes the screenshots in docs/screenshots from the browser tests.
 screenshots: deps web chromium

@@ -20,7 +20,7 @@ await Promise.all([
   build({ ...common, format: 'iife', globalName: 'InventoryApi', entryPoints: [join(src, 'api-client.js')], outfile: join(dist, 'api-client.global.js') }),
   build({ ...common, format: 'iife', globalName: 'InventoryWidget', entryPoints: [join(src, 'inventory-widget.js')], outfile: join(dist, 'inventory-widget.global.js') }),
 ]);
-for (const file of ['admin-panel.html', 'demo.html', 'embed-example.html', 'api-client.d.ts']) {
+for (const file of ['admin-panel.html', 'demo.html', 'embed-example.html', 'api-client.d.ts', 'inventory-widget.d.ts']) {
   await copyFile(join(src, file), join(dist, file));
 }
 console.log(`web: built ${dist}`);

@@ -1,0 +1,44 @@
+// Types for inventory-widget.js.
+import type { ApiError, InventoryClient, Inventory, Reservation } from './api-client';
+
+export type WidgetState = 'loading' | 'in-stock' | 'low-stock' | 'out-of-stock' | 'unavailable';
+
+export interface StockDescription { state: WidgetState; text: string; available: number | null }
+
+/** The words and state for an inventory answer: from available units against the threshold. */
+export declare function describeStock(inventory: Pick<Inventory, 'available_count' | 'threshold_level'> | null | undefined): StockDescription;
+export declare function canAddToCart(state: WidgetState): boolean;
+
+/**
+ * <inventory-status product-id api-base api-key warehouse-id refresh-seconds add-to-cart>.
+ * Events: 'inventory-change' (detail: StockDescription & { productId }), 'inventory-error' (detail: { error }).
+ */
+export declare class InventoryStatusElement extends HTMLElement {
+  /** Set your own client (for example with a custom fetch); otherwise one is made from the attributes. */
+  client: Pick<InventoryClient, 'getInventory'>;
+  readonly state: WidgetState;
+  readonly available: number | null;
+  readonly productId: string | null;
+  refresh(): Promise<void>;
+}
+
+export interface CartResult { ok: boolean; reservation?: Reservation; error?: ApiError; message: string }
+
+/** Wires a button to reserve the widget's product; returns a function that unwires it. Fires 'cart-result' on the button. */
+export declare function attachAddToCart(
+  widget: InventoryStatusElement,
+  button: HTMLButtonElement,
+  options: {
+    client: Pick<InventoryClient, 'reserve'>;
+    quantity?: () => number;
+    reservationId?: () => string;
+    output?: HTMLElement;
+    ttlSeconds?: number;
+  },
+): () => void;
+
+export declare function defineInventoryStatus(name?: string): void;
+
+declare global {
+  interface HTMLElementTagNameMap { 'inventory-status': InventoryStatusElement }
+}

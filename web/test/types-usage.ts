@@ -1,0 +1,36 @@
+// Compiled, never run: the declared types must accept the documented uses and catch a misuse.
+import { ApiError, createClient } from '../src/api-client';
+import { attachAddToCart, describeStock } from '../src/inventory-widget';
+
+const client = createClient({ baseUrl: 'https://api.example.com', apiKey: 'read-key', timeoutMs: 5000 });
+
+export async function shopper(): Promise<string> {
+  const inventory = await client.getInventory('demo-mug');
+  const left: number = inventory.available_count;
+  try {
+    const hold = await client.reserve('demo-mug', { quantity: 1, reservationId: 'cart-1' });
+    return `${left} left, held until ${hold.expires_at}`;
+  } catch (error) {
+    if (error instanceof ApiError && error.isOutOfStock) return `only ${String(error.problem?.available_count)} left`;
+    throw error;
+  }
+}
+
+export async function admin(): Promise<void> {
+  const page = await client.listInventory({ status: 'LOW_STOCK', limit: 20 });
+  const row = page.items[0];
+  await client.setInventory(row.product_id, { stock_count: 10 }, { etag: row.etag });
+  await client.adjustStock(row.product_id, { delta: -1, reason: 'damaged' });
+  const stream = client.streamAlerts({ onAlert: (alert) => console.log(alert.new_status) });
+  await stream.close();
+  // @ts-expect-error a status that does not exist is refused
+  await client.listInventory({ status: 'SOLD_OUT' });
+}
+
+export function widget(): void {
+  const element = document.querySelector('inventory-status');
+  const button = document.querySelector<HTMLButtonElement>('#add');
+  if (element && button) attachAddToCart(element, button, { client, quantity: () => 2 });
+  const words: string = describeStock({ available_count: 3, threshold_level: 5 }).text;
+  console.log(words, element?.state);
+}
