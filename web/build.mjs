@@ -12,7 +12,8 @@ const dist = join(here, 'dist');
 await rm(dist, { recursive: true, force: true });
 await mkdir(dist, { recursive: true });
 
-const common = { bundle: true, target: ['es2022'], legalComments: 'none', sourcemap: true, logLevel: 'warning' };
+// Minified for shops' pages; the source maps keep them debuggable.
+const common = { bundle: true, minify: true, target: ['es2022'], legalComments: 'none', sourcemap: true, logLevel: 'warning' };
 await Promise.all([
   // ES modules, for pages and bundlers that import them.
   build({ ...common, format: 'esm', entryPoints: ['api-client.js', 'inventory-widget.js', 'admin-panel.js', 'demo.js'].map((f) => join(src, f)), outdir: dist }),
