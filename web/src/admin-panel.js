@@ -62,7 +62,7 @@ async function signIn(key) {
   } catch (error) {
     const message = error.isUnauthorized ? 'This key is not known to the service.'
       : error.isForbidden ? 'This key is valid but cannot administer inventory: use a key with the admin scope.'
-        : explainPlain(error);
+        : explain(error);
     show($('#login-error'), message, 'error');
     return;
   }
@@ -75,8 +75,6 @@ async function signIn(key) {
   show($('#login-error'), null);
   await Promise.all([search({}), startAlerts()]);
 }
-
-const explainPlain = (error) => (error?.isNetwork ? 'The inventory service cannot be reached.' : error?.message ?? 'Sign-in failed.');
 
 function signOut(message) {
   sessionStorage.removeItem(KEY_STORAGE);

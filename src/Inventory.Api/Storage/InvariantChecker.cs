@@ -101,33 +101,25 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
     private async Task<Dictionary<string, (int Count, long Units)>> ActiveHoldsByWarehouseAsync(string productId, CancellationToken ct)
     {
         var held = new Dictionary<string, (int Count, long Units)>(StringComparer.Ordinal);
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        var active = Reads.QueryAllAsync(dynamo, new QueryRequest
         {
-            var response = await dynamo.QueryAsync(new QueryRequest
+            TableName = storage.ReservationsTable,
+            KeyConditionExpression = "#p = :p",
+            FilterExpression = "#st = :active",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#st"] = Attr.Status },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
-                TableName = storage.ReservationsTable,
-                KeyConditionExpression = "#p = :p",
-                FilterExpression = "#st = :active",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#st"] = Attr.Status },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                {
-                    [":p"] = Items.S(productId),
-                    [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
-                },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, ct);
-            foreach (var item in response.Items ?? [])
-            {
-                var warehouse = Items.Str(item, Attr.WarehouseId)!;
-                var current = held.GetValueOrDefault(warehouse);
-                held[warehouse] = (current.Count + 1, current.Units + Items.Long(item, Attr.Quantity));
-            }
-
-            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+                [":p"] = Items.S(productId),
+                [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
+            },
+            ConsistentRead = true,
+        }, ct);
+        await foreach (var item in active)
+        {
+            var warehouse = Items.Str(item, Attr.WarehouseId)!;
+            var current = held.GetValueOrDefault(warehouse);
+            held[warehouse] = (current.Count + 1, current.Units + Items.Long(item, Attr.Quantity));
         }
-        while (start is not null);
 
         return held;
     }

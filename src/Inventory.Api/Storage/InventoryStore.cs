@@ -39,28 +39,15 @@ public sealed class InventoryStore(
     private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
 
     /// <summary>All warehouse rows of a product, strongly consistent (what a shopper's decision rests on).</summary>
-    public async Task<IReadOnlyList<InventoryRow>> GetRowsAsync(string productId, CancellationToken ct)
-    {
-        var rows = new List<InventoryRow>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+    public async Task<IReadOnlyList<InventoryRow>> GetRowsAsync(string productId, CancellationToken ct) =>
+        await Reads.QueryAllAsync(dynamo, new QueryRequest
         {
-            var response = await dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = table,
-                KeyConditionExpression = "#p = :p",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId) },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, ct);
-            rows.AddRange((response.Items ?? []).Select(Items.ToRow));
-            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-
-        return rows;
-    }
+            TableName = table,
+            KeyConditionExpression = "#p = :p",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId) },
+            ConsistentRead = true,
+        }, ct).Select(Items.ToRow).ToListAsync(ct);
 
     public async Task<InventoryRow?> GetRowAsync(string productId, string warehouseId, CancellationToken ct)
     {
@@ -450,32 +437,19 @@ public sealed class InventoryStore(
     /// Alerts recorded at or after <paramref name="since"/> (by the writer's clock), oldest first, for the live
     /// feed and the webhook to tail the table.
     /// </summary>
-    public async Task<IReadOnlyList<StockAlert>> AlertsSinceAsync(DateTimeOffset since, CancellationToken ct)
-    {
-        var alerts = new List<StockAlert>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+    public async Task<IReadOnlyList<StockAlert>> AlertsSinceAsync(DateTimeOffset since, CancellationToken ct) =>
+        await Reads.QueryAllAsync(dynamo, new QueryRequest
         {
-            var response = await dynamo.QueryAsync(new QueryRequest
+            TableName = alertsTable,
+            KeyConditionExpression = "#s = :s AND #k >= :since",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
-                TableName = alertsTable,
-                KeyConditionExpression = "#s = :s AND #k >= :since",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                {
-                    [":s"] = Items.S(AlertStreamName),
-                    [":since"] = Items.Time(since),
-                },
-                ConsistentRead = true,
-                ExclusiveStartKey = start,
-            }, ct);
-            alerts.AddRange((response.Items ?? []).Select(ToAlert));
-            start = response.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-
-        return alerts;
-    }
+                [":s"] = Items.S(AlertStreamName),
+                [":since"] = Items.Time(since),
+            },
+            ConsistentRead = true,
+        }, ct).Select(ToAlert).ToListAsync(ct);
 
     private static StockAlert ToAlert(Dictionary<string, AttributeValue> item) => new(
         Items.Str(item, Attr.AlertId)!,
@@ -532,7 +506,7 @@ public sealed class InventoryStore(
 
     private async Task<List<InventoryRow>> BatchGetRowsAsync(List<Dictionary<string, AttributeValue>> keys, CancellationToken ct)
     {
-        var found = (await BatchReads.GetAllAsync(dynamo, table, keys, ct))
+        var found = (await Reads.BatchGetAllAsync(dynamo, table, keys, ct))
             .Select(Items.ToRow)
             .ToDictionary(r => (r.ProductId, r.WarehouseId));
         return keys

@@ -319,7 +319,7 @@ public sealed class ReservationStore(
     {
         // The index is eventually consistent: re-read the holds before acting on them.
         var now = clock.UtcNowMillis();
-        var stored = await BatchReads.GetAllAsync(
+        var stored = await Reads.BatchGetAllAsync(
             dynamo, storage.ReservationsTable, keys.Select(k => Items.ReservationKey(k.ProductId, k.ReservationId)).ToList(), ct);
         var due = stored.Select(Items.ToReservation).Where(h => h.IsActive && h.HasExpired(now)).ToList();
 
@@ -355,32 +355,19 @@ public sealed class ReservationStore(
     private async Task<List<(string ProductId, string ReservationId)>> DueHoldKeysAsync(CancellationToken ct)
     {
         var nowEpoch = clock.UtcNowMillis().ToUnixTimeSeconds();
-        var shards = await Task.WhenAll(Enumerable.Range(0, Indexes.ActiveShards).Select(async shard =>
-        {
-            var keys = new List<(string, string)>();
-            Dictionary<string, AttributeValue>? start = null;
-            do
+        var shards = await Task.WhenAll(Enumerable.Range(0, Indexes.ActiveShards).Select(shard =>
+            Reads.QueryAllAsync(dynamo, new QueryRequest
             {
-                var page = await dynamo.QueryAsync(new QueryRequest
+                TableName = storage.ReservationsTable,
+                IndexName = Indexes.ActiveExpiry,
+                KeyConditionExpression = "#shard = :shard AND #exp <= :now",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#shard"] = Attr.ActiveShard, ["#exp"] = Attr.ExpiresAtEpoch },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
                 {
-                    TableName = storage.ReservationsTable,
-                    IndexName = Indexes.ActiveExpiry,
-                    KeyConditionExpression = "#shard = :shard AND #exp <= :now",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#shard"] = Attr.ActiveShard, ["#exp"] = Attr.ExpiresAtEpoch },
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":shard"] = Items.S("A" + shard.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-                        [":now"] = Items.N(nowEpoch),
-                    },
-                    ExclusiveStartKey = start,
-                }, ct);
-                keys.AddRange((page.Items ?? []).Select(k => (k[Attr.ProductId].S, k[Attr.ReservationId].S)));
-                start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-            }
-            while (start is not null);
-
-            return keys;
-        }));
+                    [":shard"] = Items.S("A" + shard.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    [":now"] = Items.N(nowEpoch),
+                },
+            }, ct).Select(k => (k[Attr.ProductId].S, k[Attr.ReservationId].S)).ToListAsync(ct).AsTask()));
         return shards.SelectMany(k => k).ToList();
     }
 

@@ -3,8 +3,8 @@ using Amazon.DynamoDBv2.Model;
 
 namespace Inventory.Api.Storage;
 
-/// <summary>Strongly consistent BatchGetItem over any number of keys of one table.</summary>
-public static class BatchReads
+/// <summary>Reads that take more than one DynamoDB request: every page of a query, every chunk of a batch get.</summary>
+public static class Reads
 {
     /// <summary>DynamoDB's limit on keys per BatchGetItem request.</summary>
     private const int MaxKeysPerRequest = 100;
@@ -13,7 +13,7 @@ public static class BatchReads
     /// The items found, in no particular order; missing keys are simply absent. Keys DynamoDB leaves
     /// unprocessed (throttling) are asked for again after a short, growing pause.
     /// </summary>
-    public static async Task<List<Dictionary<string, AttributeValue>>> GetAllAsync(
+    public static async Task<List<Dictionary<string, AttributeValue>>> BatchGetAllAsync(
         IAmazonDynamoDB dynamo, string table, IReadOnlyList<Dictionary<string, AttributeValue>> keys, CancellationToken ct)
     {
         var found = new List<Dictionary<string, AttributeValue>>(keys.Count);
@@ -39,5 +39,22 @@ public static class BatchReads
         }
 
         return found;
+    }
+
+    /// <summary>Every item the query matches, page after page, so a caller holds one page at a time at most.</summary>
+    public static async IAsyncEnumerable<Dictionary<string, AttributeValue>> QueryAllAsync(
+        IAmazonDynamoDB dynamo, QueryRequest request, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        do
+        {
+            var page = await dynamo.QueryAsync(request, ct);
+            foreach (var item in page.Items ?? [])
+            {
+                yield return item;
+            }
+
+            request.ExclusiveStartKey = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
+        }
+        while (request.ExclusiveStartKey is not null);
     }
 }
