@@ -9,6 +9,7 @@ using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Jobs;
+using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
 using Inventory.Api.Features.Web;
@@ -46,6 +47,9 @@ public static class InventoryApp
         services.AddSingleton<InvariantChecker>();
         services.AddSingleton<TableProvisioner>();
         services.AddSingleton<DeliveryCursors>();
+        services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<ApiKeyRegistry>();
+        services.AddSingleton<ApiKeyAuthorizer>();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
         var runJobsInProcess = builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}");
@@ -110,6 +114,7 @@ public static class InventoryApp
         app.MapFulfilmentApi();
         app.MapProductsApi();
         app.MapAdminApi();
+        app.MapKeysApi();
         if (runJobsInProcess)
         {
             // The live feed needs a long-lived process; on Lambda alerts leave through the stream and SNS instead.
@@ -120,7 +125,7 @@ public static class InventoryApp
         return app;
     }
 
-    /// <summary>Creates missing tables (when configured) and the demo data (when configured), before traffic arrives.</summary>
+    /// <summary>Creates missing tables, seeds configured keys into the key table and adds the demo data (each when configured), before traffic arrives.</summary>
     public static async Task PrepareAsync(WebApplication app, CancellationToken ct = default)
     {
         if (app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.CreateTables)
@@ -128,6 +133,7 @@ public static class InventoryApp
             await app.Services.GetRequiredService<TableProvisioner>().EnsureTablesAsync(ct);
         }
 
+        await app.Services.GetRequiredService<ApiKeyRegistry>().SeedConfiguredKeysAsync(ct);
         if (app.Configuration.GetValue<bool>("Demo:Seed"))
         {
             await DemoData.SeedAsync(app.Services, ct);

@@ -104,6 +104,14 @@ public static class Problems
             $"This request needs {actions} DynamoDB transaction actions; at most {limit} fit in one all-or-nothing write. Split it.",
             new Dictionary<string, object?> { ["actions"] = actions, ["limit"] = limit });
 
+    public static InventoryException ApiKeyNotFound(string keyId) =>
+        new("api_key_not_found", 404, "API key not found.", $"No API key has the id '{keyId}'.",
+            new Dictionary<string, object?> { ["key_id"] = keyId });
+
+    public static InventoryException ApiKeysNotManaged() =>
+        new("api_keys_not_managed", 409, "Keys are not managed here.",
+            "This deployment takes its API keys from configuration; set Storage:ApiKeysTable to create and revoke keys through the API.");
+
     public static InventoryException Busy() =>
         new("contention", 503, "The item is too busy right now.",
             "The write kept colliding with concurrent writes to the same item; it changed nothing. Retry shortly.");

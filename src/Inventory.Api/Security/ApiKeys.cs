@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Inventory.Api.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
@@ -23,7 +21,11 @@ public sealed class ApiKeyOptions
 {
     public const string Section = "ApiKeys";
 
+    /// <summary>Keys from configuration: the only keys without a key table, and seeded into it when there is one.</summary>
     public List<ApiKeyEntry> Keys { get; set; } = [];
+
+    /// <summary>How long an instance remembers a key table's answer (so how long a revoked key may still work there).</summary>
+    public double CacheSeconds { get; set; } = 30;
 }
 
 public sealed class ApiKeyEntry
@@ -37,47 +39,38 @@ public sealed class ApiKeyEntry
 }
 
 /// <summary>
-/// Reads <c>x-api-key</c> (API Gateway's header). Every configured key is compared, each in constant time
-/// over SHA-256 digests, so neither timing nor key length reveals which key came close.
+/// Reads <c>x-api-key</c> (API Gateway's header) and asks the <see cref="ApiKeyRegistry"/> whose it is. On AWS the
+/// authorizer has checked the key already; the service checks it again, and the scope, so a route that lost its
+/// authorizer still refuses strangers.
 /// </summary>
 public sealed class ApiKeyAuthentication(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    IOptionsMonitor<ApiKeyOptions> keys,
+    ApiKeyRegistry registry,
     IProblemDetailsService problems)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, loggerFactory, encoder)
 {
     public const string SchemeName = "ApiKey";
     public const string HeaderName = "x-api-key";
     public const string ScopeClaim = "scope";
+    public const string KeyIdClaim = "key_id";
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(HeaderName, out var presented) || string.IsNullOrEmpty(presented.ToString()))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
 
-        var digest = SHA256.HashData(Encoding.UTF8.GetBytes(presented.ToString()));
-        ApiKeyEntry? match = null;
-        foreach (var entry in keys.CurrentValue.Keys)
+        if (await registry.FindAsync(presented.ToString(), Context.RequestAborted) is not { } key)
         {
-            var expected = SHA256.HashData(Encoding.UTF8.GetBytes(entry.Key));
-            if (CryptographicOperations.FixedTimeEquals(digest, expected) && entry.Key.Length > 0)
-            {
-                match = entry;
-            }
-        }
-
-        if (match is null)
-        {
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+            return AuthenticateResult.Fail("Unknown API key.");
         }
 
         var identity = new ClaimsIdentity(
-            [new Claim(ClaimTypes.Name, match.Name), new Claim(ScopeClaim, match.Scope.ToString())], SchemeName);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName)));
+            [new Claim(ClaimTypes.Name, key.Name), new Claim(ScopeClaim, key.Scope.ToString()), new Claim(KeyIdClaim, key.KeyId)], SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
@@ -109,6 +102,15 @@ public static class Policies
         options.AddPolicy(Reserve, p => p.RequireAssertion(c => Has(c.User, Scope.Reserve)));
         options.AddPolicy(Admin, p => p.RequireAssertion(c => Has(c.User, Scope.Admin)));
     }
+
+    /// <summary>The scope a policy name asks for; null for a name that is not one of these policies.</summary>
+    public static Scope? ScopeOf(string? policy) => policy switch
+    {
+        Read => Scope.Read,
+        Reserve => Scope.Reserve,
+        Admin => Scope.Admin,
+        _ => null,
+    };
 
     private static bool Has(ClaimsPrincipal user, Scope needed) =>
         Enum.TryParse<Scope>(user.FindFirst(ApiKeyAuthentication.ScopeClaim)?.Value, out var granted) && granted >= needed;

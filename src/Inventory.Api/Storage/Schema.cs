@@ -1,6 +1,7 @@
 using System.Globalization;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
+using Inventory.Api.Security;
 
 namespace Inventory.Api.Storage;
 
@@ -49,6 +50,11 @@ internal static class Attr
     public const string CustomerId = "customer_id";
     public const string Outcome = "outcome";
     public const string OutcomeEvent = "outcome_event";
+
+    public const string KeyId = "key_id";
+    public const string KeyHash = "key_hash";
+    public const string Scope = "scope";
+    public const string RevokedAt = "revoked_at";
 
     public const string IdempotencyKey = "idempotency_key";
     public const string Result = "result";
@@ -127,6 +133,14 @@ internal static class Items
         Category: Str(item, Attr.Category),
         CreatedAt: Timestamp(item, Attr.CreatedAt),
         UpdatedAt: Timestamp(item, Attr.UpdatedAt));
+
+    public static ApiKeyRecord ToApiKey(Dictionary<string, AttributeValue> item) => new(
+        KeyId: Str(item, Attr.KeyId)!,
+        KeyHash: Str(item, Attr.KeyHash)!,
+        Name: Str(item, Attr.Name)!,
+        Scope: Enum.Parse<Scope>(Str(item, Attr.Scope)!),
+        CreatedAt: Timestamp(item, Attr.CreatedAt),
+        RevokedAt: item.ContainsKey(Attr.RevokedAt) ? Timestamp(item, Attr.RevokedAt) : null);
 
     public static string? Str(Dictionary<string, AttributeValue> item, string name) =>
         item.TryGetValue(name, out var value) ? value.S : null;

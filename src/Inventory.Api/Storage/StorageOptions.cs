@@ -25,6 +25,12 @@ public sealed class StorageOptions
 
     public int AlertRetentionDays { get; set; } = 30;
 
+    /// <summary>
+    /// Hashed API key records (created, listed and revoked through /admin/keys, read by the authorizer). Empty: no
+    /// table, and the keys in configuration are the only keys.
+    /// </summary>
+    public string? ApiKeysTable { get; set; }
+
     /// <summary>DynamoDB endpoint override (DynamoDB Local); empty on AWS, where the region's endpoint is used.</summary>
     public string? ServiceUrl { get; set; }
 

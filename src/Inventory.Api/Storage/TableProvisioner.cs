@@ -69,6 +69,16 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             KeySchema = [Key(Attr.OrderId, KeyType.HASH)],
             AttributeDefinitions = [Def(Attr.OrderId, ScalarAttributeType.S)],
         }, Attr.Ttl, ct);
+
+        if (!string.IsNullOrEmpty(storage.ApiKeysTable))
+        {
+            await EnsureAsync(new CreateTableRequest
+            {
+                TableName = storage.ApiKeysTable,
+                KeySchema = [Key(Attr.KeyId, KeyType.HASH)],
+                AttributeDefinitions = [Def(Attr.KeyId, ScalarAttributeType.S)],
+            }, ttlAttribute: null, ct);
+        }
     }
 
     private async Task EnsureAsync(CreateTableRequest request, string? ttlAttribute, CancellationToken ct)

@@ -6,7 +6,7 @@ using Inventory.Tests.Support;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>POST /events: SQS batches carrying seed 003's ReserveInventory message, and scheduled jobs.</summary>
+/// <summary>POST /events: SQS batches carrying the order service's ReserveInventory message, and scheduled jobs.</summary>
 public class EventsTests(TestService service) : IClassFixture<TestService>
 {
     private static string ReserveMessage(string orderId, params (string Sku, long Quantity)[] items) => JsonSerializer.Serialize(new
@@ -240,18 +240,88 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
         Assert.Equal("IN_STOCK", await service.StoredStatusAsync(sku));
     }
 
+    /// <summary>
+    /// A non-HTTP event exactly as the Lambda Web Adapter forwards it: POST to the pass-through path, JSON, and
+    /// x-amzn-request-context set to the JSON literal null (it sets that header on every request it forwards).
+    /// </summary>
+    private static HttpRequestMessage AsWebAdapterSendsIt(string eventJson)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = TestService.RawJson(eventJson) };
+        request.Headers.TryAddWithoutValidation("x-amzn-request-context", "null");
+        request.Headers.TryAddWithoutValidation("x-amzn-lambda-context", """{"request_id":"9f1c","deadline":1764000000000,"invoked_function_arn":"arn:aws:lambda:eu-west-1:123456789012:function:inventory-queue","xray_trace_id":null,"client_context":null,"identity":null,"env_config":{"function_name":"inventory-queue","memory":1024,"version":"$LATEST","log_stream":"","log_group":""}}""");
+        return request;
+    }
+
+    private static async Task<List<string>> BatchFailuresAsync(HttpResponseMessage response)
+    {
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var json = await TestService.ReadJsonAsync(response);
+        return json.GetProperty("batchItemFailures").EnumerateArray().Select(f => f.GetProperty("itemIdentifier").GetString()!).ToList();
+    }
+
+    [Fact]
+    public async Task An_SQS_batch_forwarded_by_the_Web_Adapter_is_processed()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var runtime = service.Client(apiKey: null);
+
+        var response = await runtime.SendAsync(AsWebAdapterSendsIt(SqsBatch(ReserveMessage(orderId, (sku, 3)))));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Empty(await BatchFailuresAsync(response));
+        Assert.Equal(7, await AvailableAsync(sku));
+        Assert.Equal("InventoryReserved", (await OutcomeAsync(orderId)).GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_schedule_forwarded_by_the_Web_Adapter_runs_its_job()
+    {
+        using var runtime = service.Client(apiKey: null);
+
+        var response = await runtime.SendAsync(AsWebAdapterSendsIt("""
+            {"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-23T10:00:00Z","region":"eu-west-1","resources":["arn:aws:events:eu-west-1:123456789012:rule/inventory-expiry-sweep"],"detail":{}}
+            """));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("expiry-sweep", (await TestService.ReadJsonAsync(response)).GetProperty("job").GetString());
+    }
+
     [Theory]
     [InlineData("""{"detail-type":"Scheduled Event","detail":{"job":"reboot"}}""", "unknown_event")]
     [InlineData("""[1,2,3]""", "unknown_event")]
     [InlineData("""{"Records": """, "invalid_event")]
-    public async Task Unknown_or_unreadable_events_get_a_json_400(string body, string code)
+    [InlineData("""{"Records":[{"messageId":"a","body":"x"}""", "invalid_event")]
+    public async Task Unknown_or_unreadable_events_get_a_json_400_that_Lambda_reads_as_a_failed_batch(string body, string code)
     {
         using var runtime = service.Client(apiKey: null);
-        var response = await runtime.PostAsync("/events", TestService.RawJson(body));
+        var response = await runtime.SendAsync(AsWebAdapterSendsIt(body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(code, (await TestService.ReadJsonAsync(response)).GetProperty("code").GetString());
+        // Lambda sees only the body: an empty identifier makes it retry the whole batch rather than delete it.
+        Assert.Equal([""], await BatchFailuresAsync(response));
+    }
+
+    [Fact]
+    public async Task A_record_without_a_message_id_keeps_the_whole_batch_on_the_queue()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        var batch = JsonSerializer.Serialize(new
+        {
+            Records = new object[]
+            {
+                new { messageId = "m0", body = ReserveMessage(orderId, (sku, 1)) },
+                new { body = ReserveMessage(Guid.NewGuid().ToString(), (sku, 1)) },
+            },
+        });
+        using var runtime = service.Client(apiKey: null);
+
+        var failures = await BatchFailuresAsync(await runtime.SendAsync(AsWebAdapterSendsIt(batch)));
+
+        Assert.Contains("", failures);
+        Assert.Equal(9, await AvailableAsync(sku)); // the named message was handled (a retry of it is a replay)
     }
 
     [Fact]
@@ -261,12 +331,12 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
         var orderId = Guid.NewGuid().ToString();
         using var outsider = service.Client(apiKey: null);
         var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = TestService.RawJson(SqsBatch(ReserveMessage(orderId, (sku, 1)))) };
-        request.Headers.Add("x-amzn-request-context", """{"requestId":"abc","stage":"prod"}""");
+        request.Headers.Add("x-amzn-request-context", """{"requestId":"abc","stage":"prod","apiId":"a1b2c3","resourcePath":"/events","httpMethod":"POST"}""");
 
         var response = await outsider.SendAsync(request);
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("events_not_public", (await TestService.ReadJsonAsync(response)).GetProperty("code").GetString());
         Assert.Equal(10, await AvailableAsync(sku));
         Assert.Null(await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None));
     }

@@ -134,7 +134,8 @@ public class RateLimitTests(RateLimitedService service) : IClassFixture<RateLimi
 /// <summary>A service whose database is not there.</summary>
 public sealed class DatabaseDownService : TestService
 {
-    protected override IEnumerable<string> ExtraArgs => ["--Storage:CreateTables=false"];
+    // Keys from configuration: with the key table unreachable too, no request would get as far as the database.
+    protected override IEnumerable<string> ExtraArgs => ["--Storage:CreateTables=false", "--Storage:ApiKeysTable="];
 
     protected override void OverrideServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
         Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Amazon.DynamoDBv2.IAmazonDynamoDB>(

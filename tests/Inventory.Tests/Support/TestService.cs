@@ -56,6 +56,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:IdempotencyTable={prefix}-idempotency",
             $"--Storage:AlertsTable={prefix}-alerts",
             $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
+            $"--Storage:ApiKeysTable={prefix}-api-keys",
             "--Logging:LogLevel:Default=Warning",
             "--RateLimiting:PermitsPerSecond=100000",
             "--RateLimiting:Burst=100000",

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Amazon.Runtime;
 using Inventory.Api.Domain;
 using Inventory.Api.Infrastructure;
+using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -37,51 +38,79 @@ public static class EventsApi
 
     public static async Task<IResult> HandleAsync(
         HttpContext http, ReserveInventoryHandler orders, ReservationStore reservations, InventoryStore inventory,
-        ILoggerFactory loggers, CancellationToken ct)
+        ApiKeyAuthorizer authorizer, ILoggerFactory loggers, CancellationToken ct)
     {
-        if (http.Request.Headers.ContainsKey(RequestContextHeader))
+        if (CameThroughApiGateway(http.Request))
         {
-            return Error(403, "events_not_public", "Not reachable from outside.",
+            return Refusal(403, "events_not_public", "Not reachable from outside.",
                 "/events takes events from the Lambda runtime only; it is not part of the public API.");
         }
 
-        JsonElement body;
+        var log = loggers.CreateLogger(typeof(EventsApi));
         try
         {
-            using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
-            body = document.RootElement.Clone();
-        }
-        catch (JsonException e)
-        {
-            return Error(400, "invalid_event", "The event is not JSON.", e.Message);
-        }
+            JsonElement body;
+            try
+            {
+                using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+                body = document.RootElement.Clone();
+            }
+            catch (JsonException e)
+            {
+                return Refusal(400, "invalid_event", "The event is not JSON.", e.Message);
+            }
 
-        var log = loggers.CreateLogger(typeof(EventsApi));
-        if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("Records", out var records) && records.ValueKind == JsonValueKind.Array)
-        {
-            return TypedResults.Json(await HandleSqsBatchAsync(records, orders, log, ct), contentType: "application/json");
-        }
+            if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("Records", out var records) && records.ValueKind == JsonValueKind.Array)
+            {
+                return Answer(await HandleSqsBatchAsync(records, orders, log, ct));
+            }
 
-        if (ScheduledJob(body) is not { } job)
-        {
-            return Error(400, "unknown_event", "Unknown event.",
-                $"Expected an SQS batch or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
-        }
+            if (ApiKeyAuthorizer.IsTokenEvent(body))
+            {
+                return Answer(await authorizer.DecideAsync(body, ct));
+            }
 
+            if (ScheduledJob(body) is not { } job)
+            {
+                return Refusal(400, "unknown_event", "Unknown event.",
+                    $"Expected an SQS batch, an API Gateway TOKEN authorizer event, or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
+            }
+
+            return await RunJobAsync(job, reservations, inventory, log, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Whatever it was, the answer must still be a batch response, or Lambda would delete an SQS batch unprocessed.
+            log.LogError(e, "An event could not be handled; if it was an SQS batch, every message stays on the queue");
+            return Refusal(500, "internal_error", "The event could not be handled.", "The failure was logged.");
+        }
+    }
+
+    /// <summary>
+    /// The Lambda Web Adapter sets <c>x-amzn-request-context</c> on every request it forwards, overwriting any
+    /// value a client sent: API Gateway's request context for an HTTP request, the JSON literal <c>null</c> for an
+    /// event it passes through. Only a real context means the request came from outside.
+    /// </summary>
+    public static bool CameThroughApiGateway(HttpRequest request) =>
+        request.Headers.TryGetValue(RequestContextHeader, out var values)
+        && values.Any(v => !string.Equals(v?.Trim(), "null", StringComparison.Ordinal));
+
+    private static async Task<IResult> RunJobAsync(string job, ReservationStore reservations, InventoryStore inventory, ILogger log, CancellationToken ct)
+    {
         try
         {
             if (job == ExpirySweep)
             {
-                return TypedResults.Json(new JobRun(job, await reservations.ExpireDueAsync(ct), null, null), contentType: "application/json");
+                return Answer(new JobRun(job, await reservations.ExpireDueAsync(ct), null, null));
             }
 
             var check = await inventory.CheckThresholdsAsync(ct);
-            return TypedResults.Json(new JobRun(job, null, check.RowsScanned, check.StatusesRepaired), contentType: "application/json");
+            return Answer(new JobRun(job, null, check.RowsScanned, check.StatusesRepaired));
         }
         catch (Exception e) when (IsPassing(e))
         {
             log.LogWarning(e, "Scheduled {Job} failed; the next schedule runs it again", job);
-            return Error(503, "storage_unavailable", "The job could not finish.", "The next scheduled run picks up where this one stopped.");
+            return Refusal(503, "storage_unavailable", "The job could not finish.", "The next scheduled run picks up where this one stopped.");
         }
     }
 
@@ -90,26 +119,21 @@ public static class EventsApi
         var failures = new List<BatchItemFailure>();
         foreach (var record in records.EnumerateArray())
         {
-            var messageId = record.ValueKind == JsonValueKind.Object && record.TryGetProperty("messageId", out var id) && id.ValueKind == JsonValueKind.String
-                ? id.GetString()!
-                : null;
-            if (messageId is null)
+            if (MessageId(record) is not { } messageId)
             {
-                // Without its id a record cannot be named for a retry; Lambda would delete it, so say so loudly.
-                log.LogError("An SQS record without a messageId was skipped: {Record}", record.GetRawText());
-                continue;
-            }
-
-            if (!record.TryGetProperty("body", out var body) || body.ValueKind != JsonValueKind.String)
-            {
-                failures.Add(new BatchItemFailure(messageId));
+                // A record that cannot be named cannot be retried alone; an empty identifier makes Lambda retry the
+                // whole batch instead of deleting it (the queue's redrive policy ends the loop).
+                log.LogError("An SQS record without a readable messageId: the whole batch stays on the queue");
+                failures.Add(WholeBatch);
                 continue;
             }
 
             try
             {
-                var result = await orders.HandleAsync(body.GetString()!, ct);
-                if (result.Fate != MessageFate.Answered)
+                var result = record.TryGetProperty("body", out var body) && body.ValueKind == JsonValueKind.String
+                    ? await orders.HandleAsync(body.GetString()!, ct)
+                    : null;
+                if (result?.Fate != MessageFate.Answered)
                 {
                     failures.Add(new BatchItemFailure(messageId));
                 }
@@ -119,9 +143,29 @@ public static class EventsApi
                 log.LogWarning(e, "Message {MessageId} left on the queue for a retry", messageId);
                 failures.Add(new BatchItemFailure(messageId));
             }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                log.LogError(e, "Message {MessageId} could not be handled; it stays on the queue", messageId);
+                failures.Add(new BatchItemFailure(messageId));
+            }
         }
 
         return new SqsBatchResponse(failures);
+    }
+
+    private static string? MessageId(JsonElement record)
+    {
+        try
+        {
+            return record.ValueKind == JsonValueKind.Object && record.TryGetProperty("messageId", out var id)
+                && id.ValueKind == JsonValueKind.String && id.GetString() is { Length: > 0 } text
+                ? text
+                : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null; // a string that is not valid UTF-8
+        }
     }
 
     /// <summary>
@@ -156,6 +200,19 @@ public static class EventsApi
         e is AmazonServiceException or AmazonClientException or HttpRequestException or TimeoutException
         || (e is InventoryException refusal && refusal.Status == 503);
 
-    private static JsonHttpResult<Microsoft.AspNetCore.Mvc.ProblemDetails> Error(int status, string code, string title, string detail) =>
-        TypedResults.Json(ProblemHandling.Problem(status, code, title, detail), contentType: "application/json", statusCode: status);
+    /// <summary>In a batch response, an empty identifier means "retry every message of the batch".</summary>
+    private static readonly BatchItemFailure WholeBatch = new(string.Empty);
+
+    private static JsonHttpResult<T> Answer<T>(T body) => TypedResults.Json(body, contentType: "application/json");
+
+    /// <summary>
+    /// A refusal as problem JSON that is also a batch response naming the whole batch: Lambda sees only the body of
+    /// a passed-through event, so whatever the event was, an SQS batch it might have been is retried, never deleted.
+    /// </summary>
+    private static JsonHttpResult<Microsoft.AspNetCore.Mvc.ProblemDetails> Refusal(int status, string code, string title, string detail)
+    {
+        var problem = ProblemHandling.Problem(status, code, title, detail);
+        problem.Extensions["batchItemFailures"] = new[] { WholeBatch };
+        return TypedResults.Json(problem, contentType: "application/json", statusCode: status);
+    }
 }

@@ -1,0 +1,135 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Storage;
+using Inventory.Tests.Support;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Tests.Api;
+
+/// <summary>Keys kept as hashed records in DynamoDB: created, used, listed and revoked without a redeploy.</summary>
+public class ApiKeyTests(TestService service) : IClassFixture<TestService>
+{
+    private async Task<(string KeyId, string Secret)> CreateKeyAsync(string name, string scope)
+    {
+        using var admin = service.Client();
+        var response = await admin.PostAsJsonAsync("/admin/keys", new { name, scope });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var created = await TestService.ReadJsonAsync(response);
+        Assert.Equal(name, created.GetProperty("name").GetString());
+        Assert.Equal(scope, created.GetProperty("scope").GetString());
+        var keyId = created.GetProperty("key_id").GetString()!;
+        Assert.Equal($"/admin/keys/{keyId}", response.Headers.Location?.OriginalString);
+        return (keyId, created.GetProperty("key").GetString()!);
+    }
+
+    [Fact]
+    public async Task A_created_key_works_with_its_scope_at_once_and_only_its_hash_is_stored()
+    {
+        var sku = await service.CreateProductAsync(stock: 5);
+        var (keyId, secret) = await CreateKeyAsync("storefront-eu", "Read");
+        Assert.StartsWith("ik_", secret);
+        Assert.True(secret.Length >= 40);
+
+        using var storefront = service.Client(secret);
+        Assert.Equal(HttpStatusCode.OK, (await storefront.GetAsync($"/inventory/{sku}")).StatusCode);
+        await TestService.AssertProblemAsync(
+            await storefront.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "r1" }), 403, "forbidden");
+
+        var item = (await service.Dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = service.Get<IOptions<StorageOptions>>().Value.ApiKeysTable,
+            Key = new() { ["key_id"] = new AttributeValue { S = keyId } },
+            ConsistentRead = true,
+        })).Item;
+        Assert.Equal("storefront-eu", item["name"].S);
+        Assert.DoesNotContain(item.Values, v => v.S is { } text && text.Contains(secret[3..], StringComparison.Ordinal));
+        Assert.Equal(64, item["key_hash"].S.Length);
+    }
+
+    [Fact]
+    public async Task The_listing_shows_every_key_without_secrets_including_the_seeded_configuration_keys()
+    {
+        var (keyId, secret) = await CreateKeyAsync("backend-1", "Reserve");
+        using var admin = service.Client();
+
+        var text = await admin.GetStringAsync("/admin/keys");
+
+        Assert.DoesNotContain(secret, text);
+        Assert.DoesNotContain(TestService.AdminKey, text);
+        var keys = JsonDocument.Parse(text).RootElement.GetProperty("items").EnumerateArray().ToList();
+        var listed = keys.Single(k => k.GetProperty("key_id").GetString() == keyId);
+        Assert.True(listed.GetProperty("active").GetBoolean());
+        Assert.Equal(JsonValueKind.Null, listed.GetProperty("revoked_at").ValueKind);
+        Assert.False(listed.TryGetProperty("key", out _));
+        Assert.Contains(keys, k => k.GetProperty("name").GetString() == "admin" && k.GetProperty("scope").GetString() == "Admin");
+    }
+
+    [Fact]
+    public async Task A_revoked_key_stops_working_and_a_second_revocation_answers_the_first()
+    {
+        var sku = await service.CreateProductAsync(stock: 5);
+        var (keyId, secret) = await CreateKeyAsync("old-backend", "Reserve");
+        using var backend = service.Client(secret);
+        Assert.Equal(HttpStatusCode.OK, (await backend.GetAsync($"/inventory/{sku}")).StatusCode);
+
+        using var admin = service.Client();
+        var first = await TestService.ReadJsonAsync(await admin.DeleteAsync($"/admin/keys/{keyId}"));
+        Assert.False(first.GetProperty("active").GetBoolean());
+        var again = await admin.DeleteAsync($"/admin/keys/{keyId}");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(first.GetProperty("revoked_at").GetString(), (await TestService.ReadJsonAsync(again)).GetProperty("revoked_at").GetString());
+
+        await TestService.AssertProblemAsync(await backend.GetAsync($"/inventory/{sku}"), 401, "unauthorized");
+    }
+
+    [Theory]
+    [InlineData("""{"name":"x","scope":"Owner"}""", "scope")]
+    [InlineData("""{"name":"x","scope":"read"}""", "scope")]
+    [InlineData("""{"name":"x","scope":"3"}""", "scope")]
+    [InlineData("""{"name":"x"}""", "scope")]
+    [InlineData("""{"name":"","scope":"Read"}""", "name")]
+    [InlineData("""{"scope":"Read"}""", "name")]
+    public async Task Invalid_key_requests_are_400_and_create_nothing(string body, string field)
+    {
+        using var admin = service.Client();
+        var before = (await TestService.ReadJsonAsync(await admin.GetAsync("/admin/keys"))).GetProperty("items").GetArrayLength();
+
+        var problem = await TestService.AssertProblemAsync(await admin.PostAsync("/admin/keys", TestService.RawJson(body)), 400, "validation_failed");
+
+        Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        Assert.Equal(before, (await TestService.ReadJsonAsync(await admin.GetAsync("/admin/keys"))).GetProperty("items").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Only_admins_manage_keys_and_unknown_ids_are_404()
+    {
+        using var platform = service.Client(TestService.ReserveKey);
+        await TestService.AssertProblemAsync(await platform.PostAsJsonAsync("/admin/keys", new { name = "mine", scope = "Admin" }), 403, "forbidden");
+        await TestService.AssertProblemAsync(await platform.GetAsync("/admin/keys"), 403, "forbidden");
+
+        using var admin = service.Client();
+        await TestService.AssertProblemAsync(await admin.DeleteAsync("/admin/keys/0123456789abcdef"), 404, "api_key_not_found");
+    }
+}
+
+/// <summary>Without a key table, the keys in configuration are the keys, and the key API says it cannot manage them.</summary>
+public sealed class ConfiguredKeysService : TestService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Storage:ApiKeysTable="];
+}
+
+public class ConfiguredKeysTests(ConfiguredKeysService service) : IClassFixture<ConfiguredKeysService>
+{
+    [Fact]
+    public async Task Configuration_keys_work_and_key_management_is_a_409()
+    {
+        var sku = await service.CreateProductAsync(stock: 3);
+        Assert.Equal(3, (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64());
+
+        using var admin = service.Client();
+        await TestService.AssertProblemAsync(await admin.GetAsync("/admin/keys"), 409, "api_keys_not_managed");
+        await TestService.AssertProblemAsync(await admin.PostAsJsonAsync("/admin/keys", new { name = "n", scope = "Read" }), 409, "api_keys_not_managed");
+    }
+}
