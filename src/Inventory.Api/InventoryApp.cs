@@ -29,6 +29,7 @@ public static class InventoryApp
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? overrideServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
+        LogFormat.Apply(builder);
         var localDynamo = await StartLocalDynamoDbIfAskedAsync(builder);
 
         var services = builder.Services;
@@ -69,7 +70,10 @@ public static class InventoryApp
         services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
-            c.ProblemDetails.Extensions["trace_id"] = c.HttpContext.TraceIdentifier);
+        {
+            c.ProblemDetails.Extensions["trace_id"] = RequestLog.RequestId(c.HttpContext);
+            RequestLog.RecordProblem(c.HttpContext, c.ProblemDetails);
+        });
         services.AddExceptionHandler<ProblemHandling>();
 
         services.AddAuthentication(ApiKeyAuthentication.SchemeName)
@@ -92,6 +96,7 @@ public static class InventoryApp
             app.Lifetime.ApplicationStopped.Register(localDynamo.Dispose);
         }
 
+        app.UseRequestLog();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseCors();

@@ -13,6 +13,11 @@ public static class HealthApi
     {
         app.MapGet("/health", Check).WithTags("Health").AllowAnonymous().DisableRateLimiting()
             .WithSummary("200 when DynamoDB answers, 503 when it does not.");
+
+        // The Lambda Web Adapter waits for its readiness check before the first event: that check must not wait on
+        // DynamoDB, or a slow database would stall every cold start.
+        app.MapGet("/health/live", () => TypedResults.Ok(new HealthView("alive", "not checked"))).WithTags("Health").AllowAnonymous().DisableRateLimiting()
+            .WithSummary("200 as soon as the process serves requests; does not call DynamoDB.");
         return app;
     }
 

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds the Lambda package: one zip that every function of the service runs (read, reserve, admin, jobs, queue,
+# authorizer), each with its own role and environment.
+#
+#   deploy/package.sh [arm64|x86_64] [framework|self-contained]      (defaults: arm64 framework)
+#
+# framework:      for the managed dotnet10 runtime. Handler run.sh, layer = Lambda Web Adapter,
+#                 AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap. ReadyToRun app and dependencies; AWS patches the runtime.
+# self-contained: for provided.al2023. The zip's bootstrap starts the app; the runtime ships inside (ReadyToRun).
+#
+# Output: artifacts/lambda/inventory-<arch>-<mode>.zip, and the unpacked folder beside it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+arch="${1:-arm64}"
+mode="${2:-framework}"
+case "$arch" in
+  arm64) rid=linux-arm64 ;;
+  x86_64) rid=linux-x64 ;;
+  *) echo "error: architecture must be arm64 or x86_64 (got '$arch')" >&2; exit 2 ;;
+esac
+case "$mode" in
+  framework) self_contained=false ;;
+  self-contained) self_contained=true ;;
+  *) echo "error: mode must be framework or self-contained (got '$mode')" >&2; exit 2 ;;
+esac
+
+command -v zip >/dev/null || { echo "error: zip is required to build the Lambda package (apt-get install zip)" >&2; exit 1; }
+
+name="inventory-$arch-$mode"
+out="artifacts/lambda/$name"
+rm -rf "$out" "$out.zip"
+mkdir -p "$out"
+
+dotnet publish src/Inventory.Api -c Release -r "$rid" --self-contained "$self_contained" \
+  -p:PublishReadyToRun=true -p:TieredPGO=true \
+  -p:DebugType=none -p:GenerateDocumentationFile=false \
+  -o "$out" -nologo -v quiet
+
+# Development settings (DynamoDB Local, demo keys) never ship.
+rm -f "$out/appsettings.Development.json"
+
+# The Lambda Web Adapter's exec wrapper runs $LAMBDA_TASK_ROOT/$_HANDLER; provided.al2023 runs ./bootstrap.
+# Both start Kestrel on the port the adapter forwards to; the environment decides which function this is.
+if [ "$self_contained" = true ]; then
+  start='exec "$LAMBDA_TASK_ROOT/Inventory.Api" --urls "http://127.0.0.1:${AWS_LWA_PORT:-8080}"'
+else
+  start='exec dotnet "$LAMBDA_TASK_ROOT/Inventory.Api.dll" --urls "http://127.0.0.1:${AWS_LWA_PORT:-8080}"'
+fi
+for script in run.sh bootstrap; do
+  printf '#!/bin/sh\n# Started by Lambda (through the Web Adapter exec wrapper, or as the bootstrap of provided.al2023).\nLAMBDA_TASK_ROOT="${LAMBDA_TASK_ROOT:-$(dirname "$0")}"\ncd "$LAMBDA_TASK_ROOT"\n%s\n' "$start" > "$out/$script"
+  chmod 755 "$out/$script"
+done
+
+# Fixed timestamps and order, so the same sources give the same zip (Terraform compares its hash).
+find "$out" -exec touch -h -d '2020-01-01 00:00:00' {} +
+(cd "$out" && find . -type f | LC_ALL=C sort | zip -q -X -D "../$name.zip" -@)
+echo "$out.zip ($(du -h "$out.zip" | cut -f1), unpacked $(du -sh "$out" | cut -f1))"
