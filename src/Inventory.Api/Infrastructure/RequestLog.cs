@@ -34,20 +34,21 @@ public static class RequestLog
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger("Inventory.Requests");
         return app.Use(async (http, next) =>
         {
+            // Read before the request runs: the exception handler clears the endpoint and route values of a refusal.
             var started = Stopwatch.GetTimestamp();
+            var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(none)";
+            var product = http.Request.RouteValues.TryGetValue("productId", out var id) || http.Request.RouteValues.TryGetValue("sku", out id)
+                ? id as string
+                : null;
             try
             {
                 await next(http);
             }
             finally
             {
-                var route = (http.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(none)";
                 var isWrite = !HttpMethods.IsGet(http.Request.Method) && !HttpMethods.IsHead(http.Request.Method);
                 var status = http.Response.StatusCode;
                 var outcome = http.Items.TryGetValue(OutcomeItem, out var code) ? code as string : status < 400 ? "ok" : null;
-                var product = http.Request.RouteValues.TryGetValue("productId", out var id) || http.Request.RouteValues.TryGetValue("sku", out id)
-                    ? id as string
-                    : null;
                 logger.LogInformation(
                     "{Method} {Route} {Status} in {LatencyMs} ms; request {RequestId}, key {KeyName}, product {ProductId}, outcome {Outcome}",
                     http.Request.Method, route, status, Math.Round(Stopwatch.GetElapsedTime(started).TotalMilliseconds, 1),

@@ -34,7 +34,8 @@ public sealed class StorageOptions
     /// <summary>DynamoDB endpoint override (DynamoDB Local); empty on AWS, where the region's endpoint is used.</summary>
     public string? ServiceUrl { get; set; }
 
-    public string Region { get; set; } = "us-east-1";
+    /// <summary>On Lambda the function's own region (AWS_REGION); locally any name will do.</summary>
+    public string Region { get; set; } = Environment.GetEnvironmentVariable("AWS_REGION") is { Length: > 0 } region ? region : "us-east-1";
 
     /// <summary>Create missing tables at start-up. For local runs and tests only: on AWS, Terraform owns the tables.</summary>
     public bool CreateTables { get; set; }
