@@ -1,9 +1,10 @@
-# The two commands: `make start` (run locally) and `make test` (every test). `make bench` and `make bench-jobs` measure.
+# The two commands: `make start` (run locally) and `make test` (every test). `make package` builds the Lambda zip;
+# `make bench`, `make bench-jobs` and `make bench-coldstart` measure.
 SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium screenshots bench bench-jobs deps check-tools clean
+.PHONY: start test test-web web chromium screenshots bench bench-jobs bench-coldstart package deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -62,5 +63,23 @@ bench: deps
 bench-jobs: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs
 
+# The Lambda package: ARCH=arm64 (default) or x86_64; MODE=framework (managed dotnet10 runtime, default) or self-contained.
+ARCH ?= arm64
+MODE ?= framework
+package: check-tools
+	deploy/package.sh $(ARCH) $(MODE)
+
+# Cold start of each build here (x86_64, the machine's architecture): exec to the first successful GET, 10 runs each.
+COLDSTART_RUNS ?= 10
+bench-coldstart: deps
+	deploy/package.sh x86_64 framework
+	deploy/package.sh x86_64 self-contained
+	rm -rf artifacts/coldstart/jit && $(DOTNET) publish src/Inventory.Api -c Release -r linux-x64 --self-contained false -o artifacts/coldstart/jit -nologo -v quiet
+	cp artifacts/lambda/inventory-x86_64-framework/run.sh artifacts/coldstart/jit/
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- coldstart $(COLDSTART_RUNS) \
+		"framework-dependent, JIT only=artifacts/coldstart/jit" \
+		"framework-dependent, ReadyToRun=artifacts/lambda/inventory-x86_64-framework" \
+		"self-contained, ReadyToRun=artifacts/lambda/inventory-x86_64-self-contained"
+
 clean:
-	rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj web/dist
+	rm -rf src/*/bin src/*/obj tests/*/bin tests/*/obj bench/*/bin bench/*/obj web/dist artifacts

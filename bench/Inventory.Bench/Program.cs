@@ -1,7 +1,7 @@
 // Measures the service over real HTTP against DynamoDB Local, and the same storage operations called
 // directly (no HTTP, no auth, no JSON) in the same run, so the service's own overhead shows as a ratio.
 // Usage: make bench   (or: dotnet run --project bench/Inventory.Bench -c Release -- [concurrency] [operations])
-// The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs).
+// The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs); cold starts: make bench-coldstart (ColdStartBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -16,6 +16,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 if (args is ["jobs", .. var jobArgs])
 {
     return await JobsBenchmark.RunAsync(jobArgs);
+}
+
+if (args is ["coldstart", .. var coldStartArgs])
+{
+    return await ColdStartBenchmark.RunAsync(coldStartArgs);
 }
 
 var concurrency = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 32;
