@@ -25,8 +25,6 @@ case "$mode" in
   *) echo "error: mode must be framework or self-contained (got '$mode')" >&2; exit 2 ;;
 esac
 
-command -v zip >/dev/null || { echo "error: zip is required to build the Lambda package (apt-get install zip)" >&2; exit 1; }
-
 name="inventory-$arch-$mode"
 out="artifacts/lambda/$name"
 rm -rf "$out" "$out.zip"
@@ -54,5 +52,12 @@ done
 
 # Fixed timestamps and order, so the same sources give the same zip (Terraform compares its hash).
 find "$out" -exec touch -h -d '2020-01-01 00:00:00' {} +
-(cd "$out" && find . -type f | LC_ALL=C sort | zip -q -X -D "../$name.zip" -@)
+# zip keeps the scripts' execute bits; where it is missing, Python's zipfile does too.
+if command -v zip >/dev/null; then
+  (cd "$out" && find . -type f | LC_ALL=C sort | zip -q -X -D "../$name.zip" -@)
+else
+  (cd "$out" && python3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    for f in sorted(l.strip() for l in sys.stdin): z.write(f)' "../$name.zip" < <(find . -type f))
+fi
 echo "$out.zip ($(du -h "$out.zip" | cut -f1), unpacked $(du -sh "$out" | cut -f1))"
