@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
 using Inventory.Api;
@@ -79,7 +78,7 @@ public static class ColdStartBenchmark
 
     private static async Task<(double? Milliseconds, long Rss)> StartOnceAsync(string directory, StorageOptions storage, bool measureMemory)
     {
-        var port = FreePort();
+        var port = DynamoDbLocal.FreePort();
         var start = new ProcessStartInfo(Path.Combine(directory, "run.sh")) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         start.Environment["LAMBDA_TASK_ROOT"] = directory;
         start.Environment["AWS_LAMBDA_FUNCTION_NAME"] = "inventory-read";
@@ -137,12 +136,5 @@ public static class ColdStartBenchmark
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync();
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -176,7 +176,8 @@ public sealed class DynamoDbLocal : IDisposable
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
             .Any(dir => File.Exists(Path.Combine(dir, "java")));
 
-    private static int FreePort()
+    /// <summary>A loopback port nothing listens on right now (for DynamoDB Local, and for processes the tests and benchmarks start).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

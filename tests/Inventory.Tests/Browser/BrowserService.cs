@@ -14,7 +14,7 @@ public sealed class BrowserService : TestService
     /// before the service starts; the API itself is called at http://127.0.0.1:port. Both are loopback, so
     /// Chromium's local network access rules do not get in the way.
     /// </summary>
-    private readonly int port = FreePort();
+    private readonly int port = Inventory.Api.Local.DynamoDbLocal.FreePort();
 
     private IPlaywright? playwright;
 
@@ -65,13 +65,6 @@ public sealed class BrowserService : TestService
 
     public static string DemoUrl(string productId) =>
         $"/demo?product={Uri.EscapeDataString(productId)}&read_key={ReadKey}&reserve_key={ReserveKey}";
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 
     /// <summary>Saves a screenshot for the docs when SCREENSHOTS_DIR is set (make screenshots); otherwise nothing.</summary>
     public static async Task ScreenshotAsync(IPage page, string name)

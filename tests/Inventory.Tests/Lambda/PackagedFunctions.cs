@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.Runtime;
@@ -75,7 +73,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
     private async Task<RunningFunction> StartAsync(string name)
     {
         var proxy = await RecordingDynamoProxy.StartAsync(dynamoUrl);
-        var port = FreePort();
+        var port = Inventory.Api.Local.DynamoDbLocal.FreePort();
         var start = new ProcessStartInfo(Path.Combine(PackageDirectory, "run.sh"))
         {
             WorkingDirectory = "/",
@@ -164,13 +162,6 @@ public sealed class PackagedFunctions : IAsyncLifetime
         await build.WaitForExitAsync();
         Assert.True(build.ExitCode == 0, $"deploy/package.sh failed: {await output}{await errors}");
         return Path.Combine(RepositoryRoot, "artifacts", "lambda", "inventory-x86_64-framework");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string FindRoot()
