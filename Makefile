@@ -47,9 +47,10 @@ start: deps web
 test: deps web chromium test-web
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
 
-# Unit tests of the client and the widget (node's test runner, happy-dom), and a type check of their .d.ts files.
+# Unit tests of the client and the widget (node's test runner, happy-dom), a type check of their .d.ts files,
+# and the Terraform checks against the AWS provider's schema (deploy/terraform-check).
 test-web: node_modules/.package-lock.json
-	node --test web/test/
+	node --test web/test/ deploy/terraform-check/
 	node_modules/.bin/tsc -p web/tsconfig.json
 
 # Re-takes the screenshots in docs/screenshots from the browser tests.

@@ -54,6 +54,7 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             TableName = storage.AlertsTable,
             KeySchema = [Key(Attr.AlertStream, KeyType.HASH), Key(Attr.AlertSortKey, KeyType.RANGE)],
             AttributeDefinitions = [Def(Attr.AlertStream, ScalarAttributeType.S), Def(Attr.AlertSortKey, ScalarAttributeType.S)],
+            StreamSpecification = OutboxStream,
         }, Attr.Ttl, ct);
 
         await EnsureAsync(new CreateTableRequest
@@ -68,6 +69,7 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             TableName = storage.ProcessedOrdersTable,
             KeySchema = [Key(Attr.OrderId, KeyType.HASH)],
             AttributeDefinitions = [Def(Attr.OrderId, ScalarAttributeType.S)],
+            StreamSpecification = OutboxStream,
         }, Attr.Ttl, ct);
 
         if (!string.IsNullOrEmpty(storage.ApiKeysTable))
@@ -103,6 +105,9 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             }, ct);
         }
     }
+
+    /// <summary>The outbox tables' streams carry each new record to a pipe (alerts to SNS, order outcomes to the order service).</summary>
+    private static StreamSpecification OutboxStream => new() { StreamEnabled = true, StreamViewType = StreamViewType.NEW_IMAGE };
 
     private static KeySchemaElement Key(string name, KeyType type) => new() { AttributeName = name, KeyType = type };
 

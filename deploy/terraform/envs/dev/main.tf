@@ -1,0 +1,113 @@
+# The dev environment. deploy/deploy.sh dev runs it; the state lives in the bucket made by ../../bootstrap
+# (passed with -backend-config), one key per environment, locked with a lock file.
+
+terraform {
+  required_version = ">= 1.10"
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 6.0"
+    }
+  }
+  backend "s3" {
+    key          = "inventory/dev/terraform.tfstate"
+    encrypt      = true
+    use_lockfile = true
+  }
+}
+
+provider "aws" {
+  region = var.region
+}
+
+variable "region" {
+  type    = string
+  default = "eu-west-1"
+}
+
+variable "package_zip" {
+  description = "Built by make package (deploy/deploy.sh passes it)."
+  type        = string
+}
+
+variable "architecture" {
+  type    = string
+  default = "arm64"
+}
+
+variable "web_adapter_layer_arn" {
+  description = "arn:aws:lambda:<region>:753240598075:layer:LambdaAdapterLayerArm64:<version> (X86 for x86_64)."
+  type        = string
+}
+
+variable "order_events_queue_arn" {
+  description = "The order service's OMS-OrderEventsQueue."
+  type        = string
+}
+
+variable "cors_allowed_origins" {
+  type    = list(string)
+  default = []
+}
+
+variable "alarm_email" {
+  type    = string
+  default = null
+}
+
+variable "kms_key_arn" {
+  type    = string
+  default = null
+}
+
+module "inventory" {
+  source = "../../modules/inventory"
+
+  environment            = "dev"
+  table_prefix           = "dev-"
+  package_zip            = var.package_zip
+  architecture           = var.architecture
+  web_adapter_layer_arn  = var.web_adapter_layer_arn
+  order_events_queue_arn = var.order_events_queue_arn
+  cors_allowed_origins   = var.cors_allowed_origins
+  alarm_email            = var.alarm_email
+  kms_key_arn            = var.kms_key_arn
+  deletion_protection    = false
+  log_retention_days     = 14
+}
+
+output "api_url" {
+  value = module.inventory.api_url
+}
+
+output "site_url" {
+  value = module.inventory.site_url
+}
+
+output "site_bucket" {
+  value = module.inventory.site_bucket
+}
+
+output "site_distribution_id" {
+  value = module.inventory.site_distribution_id
+}
+
+output "table_names" {
+  value = module.inventory.table_names
+}
+
+output "alerts_topic_arn" {
+  value = module.inventory.alerts_topic_arn
+}
+
+output "alarms_topic_arn" {
+  value = module.inventory.alarms_topic_arn
+}
+
+output "inventory_queue_url" {
+  value = module.inventory.inventory_queue_url
+}
+
+output "inventory_queue_arn" {
+  value = module.inventory.inventory_queue_arn
+}

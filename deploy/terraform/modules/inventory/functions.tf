@@ -1,0 +1,98 @@
+# One package, one function per entry of deploy/functions.json, each with its own role holding exactly the
+# DynamoDB actions the file grants it (per table and index), plus its own log group.
+
+locals {
+  # "reservations/index/active-expiry-index" -> the index's ARN; "reservations" -> the table's.
+  dynamodb_statements = {
+    for fn, f in local.manifest.functions : fn => [
+      for resource, actions in f.dynamodb : {
+        Effect   = "Allow"
+        Action   = [for action in actions : "dynamodb:${action}"]
+        Resource = length(split("/", resource)) == 1 ? local.table_arns[resource] : "${local.table_arns[split("/", resource)[0]]}/index/${split("/", resource)[2]}"
+      }
+    ]
+  }
+
+  # Settings every function gets: the adapter's, the table names, the allowed browser origins.
+  common_environment = merge(
+    local.manifest.environment,
+    { for key, table in local.manifest.tables : table.setting => local.table_names[key] },
+    { for i, origin in var.cors_allowed_origins : "Cors__AllowedOrigins__${i}" => origin },
+  )
+}
+
+resource "aws_iam_role" "function" {
+  for_each = local.manifest.functions
+  name     = "${local.name}-${each.key}"
+  assume_role_policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "lambda.amazonaws.com" } }]
+  })
+  tags = local.tags
+}
+
+resource "aws_iam_role_policy" "function" {
+  for_each = local.manifest.functions
+  name     = "least-privilege"
+  role     = aws_iam_role.function[each.key].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = concat(
+      local.dynamodb_statements[each.key],
+      [{
+        Effect   = "Allow"
+        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+        Resource = "${aws_cloudwatch_log_group.function[each.key].arn}:*"
+      }],
+      each.key == "queue" ? [{
+        Effect   = "Allow"
+        Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
+        Resource = aws_sqs_queue.inventory.arn
+      }] : [],
+      var.kms_key_arn == null ? [] : [{
+        Effect   = "Allow"
+        Action   = ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey"]
+        Resource = var.kms_key_arn
+      }],
+    )
+  })
+}
+
+resource "aws_cloudwatch_log_group" "function" {
+  for_each          = local.manifest.functions
+  name              = "/aws/lambda/${local.name}-${each.key}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+  tags              = local.tags
+}
+
+resource "aws_lambda_function" "function" {
+  for_each         = local.manifest.functions
+  function_name    = "${local.name}-${each.key}"
+  description      = each.value.description
+  role             = aws_iam_role.function[each.key].arn
+  filename         = var.package_zip
+  source_code_hash = filebase64sha256(var.package_zip)
+  runtime          = "dotnet10"
+  handler          = "run.sh"
+  architectures    = [var.architecture]
+  layers           = [var.web_adapter_layer_arn]
+  memory_size      = each.value.memory_mb
+  timeout          = each.value.timeout_seconds
+
+  environment {
+    # The authorizer also names each scope's usage-plan key, which API Gateway meters the request against.
+    variables = merge(
+      local.common_environment,
+      { for scope, key in aws_api_gateway_api_key.tier : "ApiKeys__UsageIdentifierKeys__${scope}" => key.value if each.key == "authorizer" },
+    )
+  }
+
+  logging_config {
+    log_format = "JSON"
+    log_group  = aws_cloudwatch_log_group.function[each.key].name
+  }
+
+  tags       = local.tags
+  depends_on = [aws_iam_role_policy.function]
+}

@@ -1,0 +1,47 @@
+output "api_url" {
+  description = "Base URL of the API (the stage's invoke URL)."
+  value       = aws_api_gateway_stage.api.invoke_url
+}
+
+output "site_url" {
+  description = "Where the widget, the demo page and the admin panel are served."
+  value       = "https://${aws_cloudfront_distribution.site.domain_name}"
+}
+
+output "site_bucket" {
+  value = aws_s3_bucket.site.bucket
+}
+
+output "site_distribution_id" {
+  value = aws_cloudfront_distribution.site.id
+}
+
+output "table_names" {
+  value = local.table_names
+}
+
+output "alerts_topic_arn" {
+  description = "Subscribe here for low-stock alerts (filter on the message body, e.g. {\"new_status\": [\"OUT_OF_STOCK\"]})."
+  value       = aws_sns_topic.alerts.arn
+}
+
+output "alarms_topic_arn" {
+  value = aws_sns_topic.alarms.arn
+}
+
+output "inventory_queue_url" {
+  description = "Where the order service sends ReserveInventory messages."
+  value       = aws_sqs_queue.inventory.url
+}
+
+output "inventory_queue_arn" {
+  value = aws_sqs_queue.inventory.arn
+}
+
+output "inventory_dlq_url" {
+  value = aws_sqs_queue.inventory_dlq.url
+}
+
+output "function_names" {
+  value = { for fn, f in aws_lambda_function.function : fn => f.function_name }
+}

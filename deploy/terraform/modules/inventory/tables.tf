@@ -1,0 +1,224 @@
+# Tables exactly as the service's TableProvisioner creates them locally (keys, indexes, TTL attributes, streams).
+# On-demand, point-in-time recovery, encrypted (AWS-managed key unless kms_key_arn is given).
+
+resource "aws_dynamodb_table" "inventory" {
+  name                        = local.table_names.inventory
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "product_id"
+  range_key                   = "warehouse_id"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "product_id"
+    type = "S"
+  }
+  attribute {
+    name = "warehouse_id"
+    type = "S"
+  }
+  attribute {
+    name = "category"
+    type = "S"
+  }
+  attribute {
+    name = "status"
+    type = "S"
+  }
+
+  global_secondary_index {
+    name            = "category-index"
+    hash_key        = "category"
+    range_key       = "product_id"
+    projection_type = "KEYS_ONLY"
+  }
+  global_secondary_index {
+    name            = "status-index"
+    hash_key        = "status"
+    range_key       = "product_id"
+    projection_type = "KEYS_ONLY"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
+resource "aws_dynamodb_table" "reservations" {
+  name                        = local.table_names.reservations
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "product_id"
+  range_key                   = "reservation_id"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "product_id"
+    type = "S"
+  }
+  attribute {
+    name = "reservation_id"
+    type = "S"
+  }
+  attribute {
+    name = "active_shard"
+    type = "S"
+  }
+  attribute {
+    name = "expires_at_epoch"
+    type = "N"
+  }
+
+  # Sparse: only ACTIVE holds carry active_shard, so the sweep reads due holds and nothing else.
+  global_secondary_index {
+    name            = "active-expiry-index"
+    hash_key        = "active_shard"
+    range_key       = "expires_at_epoch"
+    projection_type = "KEYS_ONLY"
+  }
+
+  # Garbage collection of finished holds, days after they end; never the release mechanism.
+  ttl {
+    attribute_name = "reservation_expiry"
+    enabled        = true
+  }
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
+resource "aws_dynamodb_table" "products" {
+  name                        = local.table_names.products
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "sku"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "sku"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
+resource "aws_dynamodb_table" "idempotency" {
+  name                        = local.table_names.idempotency
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "idempotency_key"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "idempotency_key"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
+# The alert outbox: its stream feeds the pipe to the inventory-alerts topic.
+resource "aws_dynamodb_table" "alerts" {
+  name                        = local.table_names.alerts
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "alert_stream"
+  range_key                   = "alert_key"
+  deletion_protection_enabled = var.deletion_protection
+  stream_enabled              = true
+  stream_view_type            = "NEW_IMAGE"
+
+  attribute {
+    name = "alert_stream"
+    type = "S"
+  }
+  attribute {
+    name = "alert_key"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
+# The order-result outbox: its stream feeds the pipe to the order service's queue.
+resource "aws_dynamodb_table" "processed_orders" {
+  name                        = local.table_names.processed_orders
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "order_id"
+  deletion_protection_enabled = var.deletion_protection
+  stream_enabled              = true
+  stream_view_type            = "NEW_IMAGE"
+
+  attribute {
+    name = "order_id"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
+resource "aws_dynamodb_table" "api_keys" {
+  name                        = local.table_names.api_keys
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "key_id"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "key_id"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
