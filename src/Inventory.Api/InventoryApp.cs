@@ -85,7 +85,9 @@ public static class InventoryApp
             .WithOrigins(origins)
             .WithMethods("GET", "POST", "PUT", "DELETE")
             .WithHeaders(ApiKeyAuthentication.HeaderName, "content-type", "if-match", "idempotency-key", "last-event-id")
-            .WithExposedHeaders("etag", "retry-after", "idempotent-replayed", "location")));
+            .WithExposedHeaders("etag", "retry-after", "idempotent-replayed", "location")
+            // On AWS every preflight is a Lambda invocation; browsers may reuse the answer for 10 minutes.
+            .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
         services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeyDocumentTransformer>());
 
         overrideServices?.Invoke(services);

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Security;
 
@@ -19,7 +20,8 @@ public sealed record PolicyDocument(
 public sealed record AuthorizerResponse(
     [property: JsonPropertyName("principalId")] string PrincipalId,
     [property: JsonPropertyName("policyDocument")] PolicyDocument PolicyDocument,
-    [property: JsonPropertyName("context")] IReadOnlyDictionary<string, string> Context);
+    [property: JsonPropertyName("context")] IReadOnlyDictionary<string, string> Context,
+    [property: JsonPropertyName("usageIdentifierKey"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? UsageIdentifierKey = null);
 
 /// <summary>
 /// API Gateway's Lambda authorizer, reached through /events. It takes a TOKEN event (the identity source is the
@@ -28,7 +30,8 @@ public sealed record AuthorizerResponse(
 /// Because the policy does not depend on the route that was called, API Gateway may cache it per key and reuse
 /// it for every route. An unknown, revoked or malformed key gets an explicit deny.
 /// </summary>
-public sealed partial class ApiKeyAuthorizer(ApiKeyRegistry registry, EndpointDataSource endpoints, ILogger<ApiKeyAuthorizer> logger)
+public sealed partial class ApiKeyAuthorizer(
+    ApiKeyRegistry registry, EndpointDataSource endpoints, IOptionsMonitor<ApiKeyOptions> options, ILogger<ApiKeyAuthorizer> logger)
 {
     private const string Invoke = "execute-api:Invoke";
 
@@ -73,7 +76,8 @@ public sealed partial class ApiKeyAuthorizer(ApiKeyRegistry registry, EndpointDa
         return new AuthorizerResponse(
             key.Name,
             new PolicyDocument("2012-10-17", statements),
-            new Dictionary<string, string> { ["key_id"] = key.KeyId, ["key_name"] = key.Name, ["scope"] = key.Scope.ToString() });
+            new Dictionary<string, string> { ["key_id"] = key.KeyId, ["key_name"] = key.Name, ["scope"] = key.Scope.ToString() },
+            options.CurrentValue.UsageIdentifierKeys.GetValueOrDefault(key.Scope.ToString()));
     }
 
     /// <summary>How IAM reads a resource pattern: * is any run of characters, '/' included.</summary>

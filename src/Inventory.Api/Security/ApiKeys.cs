@@ -26,6 +26,12 @@ public sealed class ApiKeyOptions
 
     /// <summary>How long an instance remembers a key table's answer (so how long a revoked key may still work there).</summary>
     public double CacheSeconds { get; set; } = 30;
+
+    /// <summary>
+    /// On AWS: per scope, the API Gateway usage-plan key the authorizer names (usageIdentifierKey), so API Gateway
+    /// meters and throttles each scope's keys by its usage plan. Clients never see these.
+    /// </summary>
+    public Dictionary<string, string> UsageIdentifierKeys { get; set; } = [];
 }
 
 public sealed class ApiKeyEntry

@@ -121,3 +121,28 @@ public class AuthorizerTests(TestService service) : IClassFixture<TestService>
         Assert.Equal(["*"], resources);
     }
 }
+
+/// <summary>On AWS the authorizer names each scope's usage-plan key, so API Gateway meters the request against that plan.</summary>
+public sealed class UsagePlanKeysService : TestService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--ApiKeys:UsageIdentifierKeys:Read=tier-read-0123", "--ApiKeys:UsageIdentifierKeys:Admin=tier-admin-4567"];
+}
+
+public class UsagePlanKeyTests(UsagePlanKeysService service) : IClassFixture<UsagePlanKeysService>
+{
+    [Theory]
+    [InlineData(TestService.ReadKey, "tier-read-0123")]
+    [InlineData(TestService.AdminKey, "tier-admin-4567")]
+    [InlineData(TestService.ReserveKey, null)]
+    [InlineData("unknown", null)]
+    public async Task The_usage_identifier_key_is_the_one_of_the_keys_scope(string token, string? usageKey)
+    {
+        using var runtime = service.Client(apiKey: null);
+        var answer = await TestService.ReadJsonAsync(await runtime.PostAsync("/events", TestService.RawJson(JsonSerializer.Serialize(new
+        {
+            type = "TOKEN", authorizationToken = token, methodArn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/inventory/x",
+        }))));
+
+        Assert.Equal(usageKey, answer.TryGetProperty("usageIdentifierKey", out var key) ? key.GetString() : null);
+    }
+}

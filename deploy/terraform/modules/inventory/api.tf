@@ -49,9 +49,9 @@ locals {
     components = {
       securitySchemes = {
         "key-authorizer" = {
-          type                         = "apiKey"
-          name                         = "x-api-key"
-          in                           = "header"
+          type                           = "apiKey"
+          name                           = "x-api-key"
+          in                             = "header"
           "x-amazon-apigateway-authtype" = "custom"
           "x-amazon-apigateway-authorizer" = {
             type                         = "token"

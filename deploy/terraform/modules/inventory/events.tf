@@ -154,11 +154,11 @@ resource "aws_pipes_pipe" "alerts" {
 
   source_parameters {
     dynamodb_stream_parameters {
-      starting_position                  = "TRIM_HORIZON"
-      batch_size                         = 1
-      maximum_retry_attempts             = 10
-      maximum_record_age_in_seconds      = 86400
-      on_partial_batch_item_failure      = "AUTOMATIC_BISECT"
+      starting_position             = "TRIM_HORIZON"
+      batch_size                    = 1
+      maximum_retry_attempts        = 10
+      maximum_record_age_in_seconds = 86400
+      on_partial_batch_item_failure = "AUTOMATIC_BISECT"
       dead_letter_config {
         arn = aws_sqs_queue.pipe_dlq["alerts"].arn
       }
@@ -186,11 +186,11 @@ resource "aws_pipes_pipe" "order_outcomes" {
 
   source_parameters {
     dynamodb_stream_parameters {
-      starting_position                  = "TRIM_HORIZON"
-      batch_size                         = 1
-      maximum_retry_attempts             = 10
-      maximum_record_age_in_seconds      = 86400
-      on_partial_batch_item_failure      = "AUTOMATIC_BISECT"
+      starting_position             = "TRIM_HORIZON"
+      batch_size                    = 1
+      maximum_retry_attempts        = 10
+      maximum_record_age_in_seconds = 86400
+      on_partial_batch_item_failure = "AUTOMATIC_BISECT"
       dead_letter_config {
         arn = aws_sqs_queue.pipe_dlq["order-outcomes"].arn
       }

@@ -19,10 +19,10 @@ locals {
   # name => metric; each alarms when its statistic over 5 minutes passes the threshold.
   alarms = merge(
     {
-      "api-5xx"         = { namespace = "AWS/ApiGateway", metric = "5XXError", statistic = "Sum", threshold = 0, dimensions = local.api_dimensions }
-      "api-latency-p99" = { namespace = "AWS/ApiGateway", metric = "Latency", extended = "p99", threshold = var.api_latency_p99_ms, dimensions = local.api_dimensions }
+      "api-5xx"           = { namespace = "AWS/ApiGateway", metric = "5XXError", statistic = "Sum", threshold = 0, dimensions = local.api_dimensions }
+      "api-latency-p99"   = { namespace = "AWS/ApiGateway", metric = "Latency", extended = "p99", threshold = var.api_latency_p99_ms, dimensions = local.api_dimensions }
       "sns-alerts-failed" = { namespace = "AWS/SNS", metric = "NumberOfNotificationsFailed", statistic = "Sum", threshold = 0, dimensions = { TopicName = aws_sns_topic.alerts.name } }
-      "queue-dlq-depth" = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", threshold = 0, dimensions = { QueueName = aws_sqs_queue.inventory_dlq.name } }
+      "queue-dlq-depth"   = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", threshold = 0, dimensions = { QueueName = aws_sqs_queue.inventory_dlq.name } }
     },
     { for fn in keys(local.manifest.functions) : "${fn}-errors" => { namespace = "AWS/Lambda", metric = "Errors", statistic = "Sum", threshold = 0, dimensions = { FunctionName = aws_lambda_function.function[fn].function_name } } },
     { for fn in keys(local.manifest.functions) : "${fn}-throttles" => { namespace = "AWS/Lambda", metric = "Throttles", statistic = "Sum", threshold = 0, dimensions = { FunctionName = aws_lambda_function.function[fn].function_name } } },
@@ -94,10 +94,10 @@ resource "aws_cloudwatch_dashboard" "service" {
       {
         type = "metric", x = 0, y = 6, width = 12, height = 6
         properties = {
-          title   = "Function errors and throttles"
-          region  = data.aws_region.current.region
-          stat    = "Sum"
-          period  = 60
+          title  = "Function errors and throttles"
+          region = data.aws_region.current.region
+          stat   = "Sum"
+          period = 60
           metrics = concat(
             [for fn in keys(local.manifest.functions) : ["AWS/Lambda", "Errors", "FunctionName", aws_lambda_function.function[fn].function_name]],
             [for fn in keys(local.manifest.functions) : ["AWS/Lambda", "Throttles", "FunctionName", aws_lambda_function.function[fn].function_name]],
