@@ -8,13 +8,16 @@ locals {
   scope_function = { Read = "read", Reserve = "reserve", Admin = "admin" }
   api_paths      = distinct([for route in local.routes : route.path])
 
+  # API Gateway's own refusals, as problem JSON with the service's codes. The two defaults keep API Gateway's
+  # status; a 5XX from the gateway (a function that timed out, say) may follow a write that did commit, so it
+  # says so instead of promising that nothing changed.
   problem_responses = {
     UNAUTHORIZED   = { status = 401, code = "unauthorized", title = "A valid API key is required.", detail = "Send your key in the 'x-api-key' header." }
     ACCESS_DENIED  = { status = 403, code = "forbidden", title = "This key may not do that.", detail = "The API key is unknown, revoked, or lacks the scope this operation needs." }
     THROTTLED      = { status = 429, code = "rate_limited", title = "Too many requests.", detail = "Over this key's rate; retry shortly." }
     QUOTA_EXCEEDED = { status = 429, code = "quota_exceeded", title = "Daily quota used up.", detail = "This key's daily request quota is used up." }
-    DEFAULT_4XX    = { status = 400, code = "invalid_request", title = "The request could not be read.", detail = "$context.error.message" }
-    DEFAULT_5XX    = { status = 503, code = "storage_unavailable", title = "The service is not answering.", detail = "Nothing was changed. Retry shortly." }
+    DEFAULT_4XX    = { status = null, code = "invalid_request", title = "The request was refused before it reached the service.", detail = "See the status code." }
+    DEFAULT_5XX    = { status = null, code = "upstream_failure", title = "The service did not answer.", detail = "The request may have been applied. Retry it with the same ids or Idempotency-Key: every write is idempotent." }
   }
 
   openapi = {
@@ -66,22 +69,23 @@ locals {
     }
     "x-amazon-apigateway-api-key-source" = "AUTHORIZER"
     "x-amazon-apigateway-gateway-responses" = {
-      for type, p in local.problem_responses : type => {
-        statusCode = p.status
-        responseParameters = {
-          "gatewayresponse.header.Content-Type" = "'application/problem+json'"
-        }
-        responseTemplates = {
-          "application/json" = jsonencode({
-            type     = "https://inventory.example/problems/${p.code}"
-            title    = p.title
-            status   = p.status
-            detail   = p.detail
-            code     = p.code
-            trace_id = "$context.requestId"
-          })
-        }
-      }
+      for type, p in local.problem_responses : type => merge(
+        p.status == null ? {} : { statusCode = p.status },
+        {
+          # Error bodies carry no data, so any page may read them (otherwise a browser reports a CORS failure).
+          responseParameters = {
+            "gatewayresponse.header.Content-Type"                = "'application/problem+json'"
+            "gatewayresponse.header.Access-Control-Allow-Origin" = "method.request.header.origin"
+            "gatewayresponse.header.Vary"                        = "'Origin'"
+          }
+          responseTemplates = {
+            "application/json" = jsonencode(merge(
+              { type = "https://inventory.example/problems/${p.code}", title = p.title, detail = p.detail, code = p.code, trace_id = "$context.requestId" },
+              p.status == null ? {} : { status = p.status },
+            ))
+          }
+        },
+      )
     }
   }
 }

@@ -1,8 +1,10 @@
 # Alarms to one topic (mail it with alarm_email), and a dashboard.
 
+# CloudWatch publishes alarms as a service, which the AWS-managed SNS key does not allow: encrypted only with a
+# customer key (whose policy must let cloudwatch.amazonaws.com use it). Alarm messages hold no customer data.
 resource "aws_sns_topic" "alarms" {
   name              = "${local.name}-alarms"
-  kms_master_key_id = var.kms_key_arn == null ? "alias/aws/sns" : var.kms_key_arn
+  kms_master_key_id = var.kms_key_arn
   tags              = local.tags
 }
 
