@@ -1,4 +1,4 @@
-// The two scheduled jobs at the sizes issue 3 names: the threshold check over 100,000 rows and the expiry sweep
+// The two scheduled jobs at production-like sizes: the threshold check over 100,000 rows and the expiry sweep
 // releasing 10,000 expired holds. Usage: make bench-jobs  (or: dotnet run ... -- jobs [rows] [holds])
 using System.Diagnostics;
 using System.Globalization;

@@ -1,6 +1,6 @@
 namespace Inventory.Api.Domain;
 
-/// <summary>A catalogue entry (seed 003). Its stock lives in <see cref="InventoryRow"/>s keyed by the same id.</summary>
+/// <summary>A catalogue entry. Its stock lives in <see cref="InventoryRow"/>s keyed by the same id.</summary>
 public sealed record Product(
     string Sku,
     string Name,

@@ -13,7 +13,7 @@ public sealed record InvariantReport(int RowsChecked, int ActiveReservations, IR
 }
 
 /// <summary>
-/// Checks the promises of design.md section 2 against what is stored: counts never negative,
+/// Checks the stock invariants against what is stored: counts never negative,
 /// available = stock - reserved, and reserved = the sum of the row's ACTIVE holds.
 /// Used by the tests after every concurrent scenario and by the admin drift report.
 /// </summary>

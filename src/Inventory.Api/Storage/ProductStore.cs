@@ -7,7 +7,7 @@ namespace Inventory.Api.Storage;
 
 public sealed record ProductPage(IReadOnlyList<Product> Products, string? NextToken);
 
-/// <summary>The catalogue (seed 003). A product and its first stock row are created together or not at all.</summary>
+/// <summary>The catalogue. A product and its first stock row are created together or not at all.</summary>
 public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, IOptions<StorageOptions> options)
 {
     private readonly StorageOptions storage = options.Value;

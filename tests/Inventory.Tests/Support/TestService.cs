@@ -113,7 +113,7 @@ public class TestService : IAsyncLifetime
         return sku;
     }
 
-    /// <summary>The invariants of design.md section 2 must hold for these products; fails the test with the violations otherwise.</summary>
+    /// <summary>The stock invariants must hold for these products; fails the test with the violations otherwise.</summary>
     public async Task AssertInvariantsAsync(params string[] productIds)
     {
         var report = await Get<InvariantChecker>().CheckAsync(productIds, CancellationToken.None);

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Events;
 
-/// <summary>Seed 003's OMS → IMS message. Fields the contract may grow later are ignored, not refused.</summary>
+/// <summary>The order service's ReserveInventory message. Fields the contract may grow later are ignored, not refused.</summary>
 public sealed record ReserveInventoryMessage(
     string? Type, string? OrderId, string? CustomerId, List<ReserveInventoryLine?>? Items, JsonElement? Timestamp);
 

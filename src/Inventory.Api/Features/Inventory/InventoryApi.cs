@@ -45,7 +45,7 @@ public static class InventoryApi
             .WithSummary("List rows, optionally by category or by status, a page at a time.")
             .ProducesProblem(400);
         group.MapPost("/check", Check).RequireAuthorization(Policies.Read)
-            .WithSummary("Can these quantities be bought now? (seed 003)")
+            .WithSummary("Can these quantities be bought now?")
             .ProducesProblem(400);
         return app;
     }

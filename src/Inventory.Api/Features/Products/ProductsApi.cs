@@ -11,7 +11,7 @@ namespace Inventory.Api.Features.Products;
 public sealed record CreateProductRequest(
     string? Sku, string? Name, string? Description, decimal? Price, string? ImageUrl, string? Category, long? ThresholdLevel);
 
-/// <summary>A product with its stock, as seed 003's "get product" combines them; <c>quantity</c> is what can be bought.</summary>
+/// <summary>A product with its stock, as the order service's "get product" combines them; <c>quantity</c> is what can be bought.</summary>
 public sealed record ProductView(
     string Sku, string Name, string? Description, decimal Price, string? ImageUrl, string? Category,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long? Quantity, InventoryView? Inventory)
