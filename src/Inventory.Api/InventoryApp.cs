@@ -40,6 +40,7 @@ public static class InventoryApp
         services.AddSingleton(CreateDynamoClient);
         services.AddSingleton<Writes>();
         services.AddSingleton<IdempotencyRecords>();
+        services.AddSingleton<StatusReconciler>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<ReservationStore>();
         services.AddSingleton<ProductStore>();

@@ -112,6 +112,10 @@ public static class Problems
         new("api_keys_not_managed", 409, "Keys are not managed here.",
             "This deployment takes its API keys from configuration; set Storage:ApiKeysTable to create and revoke keys through the API.");
 
+    public static InventoryException StorageBusy() =>
+        new("storage_busy", 503, "The database is throttling requests.",
+            "DynamoDB kept refusing the write for lack of capacity; it changed nothing. Retry shortly.");
+
     public static InventoryException Busy() =>
         new("contention", 503, "The item is too busy right now.",
             "The write kept colliding with concurrent writes to the same item; it changed nothing. Retry shortly.");

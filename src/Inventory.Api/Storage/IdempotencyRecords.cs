@@ -16,6 +16,13 @@ public sealed class IdempotencyRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
 {
     private readonly StorageOptions storage = options.Value;
 
+    /// <summary>
+    /// The record key of one operation: its kind, then each part prefixed with its length, so ids that contain
+    /// the separator can never make two different operations share a key ("adjust:1#P:4#x:k1").
+    /// </summary>
+    public static string KeyOf(string kind, params string[] parts) =>
+        kind + string.Concat(parts.Select(p => $":{p.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}#{p}"));
+
     public TransactWriteItem PutAction(string key, string fingerprint, string resultJson)
     {
         var now = clock.UtcNowMillis();

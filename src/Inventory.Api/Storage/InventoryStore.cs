@@ -10,7 +10,8 @@ public sealed record StockChange(long? StockCount, long? ThresholdLevel, string?
 
 public sealed record Adjustment(string WarehouseId, long Delta, string Reason, DateTimeOffset AppliedAt);
 
-public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow Row, bool Replayed);
+/// <summary><c>Row</c> is the row as read after the adjustment committed; null in the rare case it could not be read.</summary>
+public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow? Row, bool Replayed);
 
 public sealed record StockAlert(
     string AlertId, string ProductId, string WarehouseId, long StockCount, long AvailableCount, long ThresholdLevel,
@@ -24,19 +25,15 @@ public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken
 
 /// <summary>Stock rows: reads, admin writes, listings and status upkeep.</summary>
 public sealed class InventoryStore(
-    IAmazonDynamoDB dynamo, Writes writes, IdempotencyRecords idempotency, IOptions<StorageOptions> options,
+    IAmazonDynamoDB dynamo, Writes writes, IdempotencyRecords idempotency, StatusReconciler reconciler, IOptions<StorageOptions> options,
     TimeProvider clock, ILogger<InventoryStore> logger)
 {
-    /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
-    private const string AlertStreamName = "alerts";
-
     /// <summary>How many stale rows the threshold check repairs at once; bounded so it does not crowd out live traffic.</summary>
     private const int RepairParallelism = 16;
 
     private readonly string table = options.Value.InventoryTable;
     private readonly string productsTable = options.Value.ProductsTable;
     private readonly string alertsTable = options.Value.AlertsTable;
-    private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
 
     /// <summary>All warehouse rows of a product, strongly consistent (what a shopper's decision rests on).</summary>
     public async Task<IReadOnlyList<InventoryRow>> GetRowsAsync(string productId, CancellationToken ct) =>
@@ -71,7 +68,7 @@ public sealed class InventoryStore(
         var row = expectedVersion is null
             ? await CreateRowAsync(productId, warehouseId, change, ct)
             : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, staleStatus, ct);
-        return await ReconcileStatusAsync(row, ct);
+        return await reconciler.AfterCommitAsync(row);
     }
 
     private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, CancellationToken ct)
@@ -221,7 +218,7 @@ public sealed class InventoryStore(
     public async Task<AdjustmentResult> AdjustAsync(
         string productId, string warehouseId, long delta, string reason, string idempotencyKey, CancellationToken ct)
     {
-        var key = $"adjust:{productId}:{idempotencyKey}";
+        var key = IdempotencyRecords.KeyOf("adjust", productId, idempotencyKey);
         var fingerprint = Domain.Fingerprint.Of("adjust", productId, warehouseId, delta, reason);
         var adjustment = new Adjustment(warehouseId, delta, reason, clock.UtcNowMillis());
 
@@ -275,9 +272,9 @@ public sealed class InventoryStore(
                     throw Problems.IdempotencyConflict(idempotencyKey);
                 }
 
+                // The adjustment happened; a replay also repairs a status its first call may have left stale.
                 var first = JsonSerializer.Deserialize<Adjustment>(record.ResultJson)!;
-                var now = await GetRowAsync(productId, warehouseId, ct) ?? throw Problems.WarehouseNotFound(productId, warehouseId);
-                return new AdjustmentResult(first, now, Replayed: true);
+                return new AdjustmentResult(first, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: true);
             }
 
             if (reasons[0].Item is not { Count: > 0 } old)
@@ -290,91 +287,7 @@ public sealed class InventoryStore(
             throw Problems.InsufficientStock(productId, warehouseId, -delta, Items.ToRow(old).AvailableCount);
         }
 
-        var row = await GetRowAsync(productId, warehouseId, ct) ?? throw Problems.WarehouseNotFound(productId, warehouseId);
-        return new AdjustmentResult(adjustment, await ReconcileStatusAsync(row, ct), Replayed: false);
-    }
-
-    /// <summary>
-    /// Writes the status the counts imply, if the stored one differs. The condition pins the counts this
-    /// status was computed from, so a newer write always wins and one transition is recorded at most once.
-    /// </summary>
-    public async Task<InventoryRow> ReconcileStatusAsync(InventoryRow row, CancellationToken ct)
-    {
-        if (!row.StatusIsStale)
-        {
-            return row;
-        }
-
-        var now = clock.UtcNowMillis();
-        var reasons = await writes.TransactAsync(
-        [
-            new TransactWriteItem
-            {
-                Update = new Update
-                {
-                    TableName = table,
-                    Key = Items.InventoryKey(row.ProductId, row.WarehouseId),
-                    UpdateExpression = "SET #st = :new",
-                    ConditionExpression = "#st = :old AND #a = :a AND #t = :t",
-                    ExpressionAttributeNames = new Dictionary<string, string>
-                    {
-                        ["#st"] = Attr.Status,
-                        ["#a"] = Attr.AvailableCount,
-                        ["#t"] = Attr.ThresholdLevel,
-                    },
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":new"] = Items.S(row.Status.ToString()),
-                        [":old"] = Items.S(row.StoredStatus.ToString()),
-                        [":a"] = Items.N(row.AvailableCount),
-                        [":t"] = Items.N(row.ThresholdLevel),
-                    },
-                },
-            },
-
-            // The alert commits with the transition (a transactional outbox): no alert for a change that did
-            // not happen, no transition without its alert.
-            new TransactWriteItem { Put = new Put { TableName = alertsTable, Item = AlertItem(row, now) } },
-        ], ct);
-
-        if (reasons is not null)
-        {
-            // A later write moved the row on; that writer reconciles from its own, newer values.
-            return row;
-        }
-
-        logger.LogInformation(
-            "Status of {ProductId}/{WarehouseId} changed from {OldStatus} to {NewStatus} (available {Available}, threshold {Threshold})",
-            row.ProductId, row.WarehouseId, row.StoredStatus, row.Status, row.AvailableCount, row.ThresholdLevel);
-        return row with { StoredStatus = row.Status };
-    }
-
-    /// <summary>
-    /// A self-describing alert record: everything a reader (or an EventBridge Pipe input template turning it into
-    /// an email) needs is in the record itself, including a readable sentence.
-    /// </summary>
-    private Dictionary<string, AttributeValue> AlertItem(InventoryRow row, DateTimeOffset now)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        return new Dictionary<string, AttributeValue>
-        {
-            [Attr.AlertStream] = Items.S(AlertStreamName),
-            [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(now)}#{id}"),
-            [Attr.AlertId] = Items.S(id),
-            [Attr.RecordType] = Items.S("STOCK_STATUS_CHANGED"),
-            [Attr.ProductId] = Items.S(row.ProductId),
-            [Attr.WarehouseId] = Items.S(row.WarehouseId),
-            [Attr.StockCount] = Items.N(row.StockCount),
-            [Attr.AvailableCount] = Items.N(row.AvailableCount),
-            [Attr.ThresholdLevel] = Items.N(row.ThresholdLevel),
-            [Attr.OldStatus] = Items.S(row.StoredStatus.ToString()),
-            [Attr.NewStatus] = Items.S(row.Status.ToString()),
-            [Attr.CreatedAt] = Items.Time(now),
-            [Attr.Message] = Items.S(
-                $"{row.ProductId} in warehouse {row.WarehouseId} is now {row.Status} (was {row.StoredStatus}): " +
-                $"{row.AvailableCount} available of {row.StockCount} in stock, threshold {row.ThresholdLevel}."),
-            [Attr.Ttl] = Items.N(now.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
-        };
+        return new AdjustmentResult(adjustment, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: false);
     }
 
     /// <summary>
@@ -397,7 +310,7 @@ public sealed class InventoryStore(
             // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one.
             await Parallel.ForEachAsync(rows.Where(r => r.StatusIsStale), parallel, async (row, token) =>
             {
-                if (!(await ReconcileStatusAsync(row, token)).StatusIsStale)
+                if (!(await reconciler.ReconcileAsync(row, token)).StatusIsStale)
                 {
                     Interlocked.Increment(ref repaired);
                 }
@@ -423,7 +336,7 @@ public sealed class InventoryStore(
             TableName = alertsTable,
             KeyConditionExpression = "#s = :s",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName) },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(StatusReconciler.AlertStreamName) },
             ScanIndexForward = false,
             Limit = limit,
             ConsistentRead = true,
@@ -445,7 +358,7 @@ public sealed class InventoryStore(
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
-                [":s"] = Items.S(AlertStreamName),
+                [":s"] = Items.S(StatusReconciler.AlertStreamName),
                 [":since"] = Items.Time(since),
             },
             ConsistentRead = true,

@@ -20,7 +20,7 @@ public sealed record FulfilmentResult(string OrderId, IReadOnlyList<FulfilledLin
 
 /// <summary>Holds, releases and sales: every one a single transaction over the stock rows and the records it touches.</summary>
 public sealed class ReservationStore(
-    IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, IdempotencyRecords idempotency,
+    IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, IdempotencyRecords idempotency, StatusReconciler reconciler,
     IOptions<StorageOptions> options, TimeProvider clock)
 {
     /// <summary>DynamoDB's ceiling on the actions of one TransactWriteItems call.</summary>
@@ -152,7 +152,7 @@ public sealed class ReservationStore(
             var reasons = await writes.TransactAsync(actions, ct);
             if (reasons is null)
             {
-                await ReconcileAsync(reservations.Select(r => (r.ProductId, r.WarehouseId)), ct);
+                await reconciler.AfterCommitAsync(reservations.Select(r => (r.ProductId, r.WarehouseId)));
                 return new ReservationResult(reservations, Replayed: false);
             }
 
@@ -286,7 +286,7 @@ public sealed class ReservationStore(
             return false; // sold, released or expired by someone else first
         }
 
-        await ReconcileAsync([(reservation.ProductId, reservation.WarehouseId)], ct);
+        await reconciler.AfterCommitAsync([(reservation.ProductId, reservation.WarehouseId)]);
         return true;
     }
 
@@ -345,7 +345,7 @@ public sealed class ReservationStore(
 
         if (expired > 0)
         {
-            await ReconcileAsync(due.Select(h => (h.ProductId, h.WarehouseId)), ct);
+            await reconciler.AfterCommitAsync(due.Select(h => (h.ProductId, h.WarehouseId)));
         }
 
         return expired;
@@ -413,9 +413,11 @@ public sealed class ReservationStore(
             throw Problems.IdempotencyConflict(reservationId);
         }
 
-        // Records of one request are written together, so the others exist too.
-        var all = await Task.WhenAll(items.Select(item => GetAsync(item.ProductId, reservationId, ct)));
-        return new ReservationResult(all.OfType<Reservation>().ToList(), Replayed: true);
+        // Records of one request are written together, so the others exist too. The hold happened, so the replay
+        // also repairs any status its first call left stale (that caller may have hung up before it could).
+        var all = (await Task.WhenAll(items.Select(item => GetAsync(item.ProductId, reservationId, ct)))).OfType<Reservation>().ToList();
+        await reconciler.AfterCommitAsync(all.Select(r => (r.ProductId, r.WarehouseId)));
+        return new ReservationResult(all, Replayed: true);
     }
 
     /// <summary>Gives a hold's units back. Releasing twice, or releasing an expired hold, is a no-op.</summary>
@@ -442,7 +444,7 @@ public sealed class ReservationStore(
 
             if (reasons is null)
             {
-                await ReconcileAsync([(productId, reservation.WarehouseId)], ct);
+                await reconciler.AfterCommitAsync([(productId, reservation.WarehouseId)]);
                 return;
             }
 
@@ -472,93 +474,119 @@ public sealed class ReservationStore(
         {
             if (await idempotency.GetAsync(key, ct) is { } done)
             {
-                return Replay(done, fingerprint, orderId);
+                return await ReplayAsync(done, fingerprint, orderId);
             }
 
-            var resolved = new List<(FulfilledLine Line, Reservation? Hold)>();
-            foreach (var line in lines)
+            try
             {
-                resolved.Add(await ResolveLineAsync(line, ct));
-            }
-
-            var rows = resolved
-                .GroupBy(r => (r.Line.ProductId, r.Line.WarehouseId))
-                .Select(g => (g.Key.ProductId, g.Key.WarehouseId,
-                    Held: g.Where(r => r.Hold is not null).Sum(r => r.Line.Quantity),
-                    Direct: g.Where(r => r.Hold is null).Sum(r => r.Line.Quantity)))
-                .ToList();
-            var holds = resolved.Where(r => r.Hold is not null).Select(r => r.Hold!).ToList();
-
-            var actionCount = rows.Count + holds.Count + 1;
-            if (actionCount > MaxTransactionActions)
-            {
-                throw Problems.TooManyItems(actionCount, MaxTransactionActions);
-            }
-
-            var now = clock.UtcNowMillis();
-            var result = new FulfilmentResult(orderId, resolved.Select(r => r.Line).ToList(), now, Replayed: false);
-            var actions = rows.Select(r => SellAction(r.ProductId, r.WarehouseId, r.Held, r.Direct, now)).ToList();
-            actions.AddRange(holds.Select(h => FinishReservationAction(h, ReservationStatus.FULFILLED, now)));
-            actions.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result)));
-
-            var reasons = await writes.TransactAsync(actions, ct);
-            if (reasons is null)
-            {
-                await ReconcileAsync(rows.Select(r => (r.ProductId, r.WarehouseId)), ct);
-                return result;
-            }
-
-            if (Writes.IsConditionFailure(reasons[^1]))
-            {
-                return Replay(IdempotencyRecords.ToRecord(reasons[^1].Item), fingerprint, orderId);
-            }
-
-            if (holds.Count > 0 && reasons.Skip(rows.Count).Take(holds.Count).Any(Writes.IsConditionFailure) && attempt < ResolveAttempts)
-            {
-                continue; // a hold changed state under us; the next pass reports its new state
-            }
-
-            var shortages = new List<ItemShortage>();
-            var choseWarehouse = false;
-            for (var i = 0; i < rows.Count; i++)
-            {
-                if (!Writes.IsConditionFailure(reasons[i]))
+                if (await TryFulfilOnceAsync(key, fingerprint, orderId, lines, attempt, ct) is { } result)
                 {
-                    continue;
+                    return result;
+                }
+            }
+            catch (InventoryException refusal) when (refusal.Status == 409)
+            {
+                // An identical call may have committed while this one was resolving its lines (a client retrying
+                // after a timeout, say): then the order was sold, and the answer is that sale, never a refusal.
+                if (await idempotency.GetAsync(key, ct) is { } first)
+                {
+                    return await ReplayAsync(first, fingerprint, orderId);
                 }
 
-                if (reasons[i].Item is not { Count: > 0 } old)
-                {
-                    throw await NotFoundAsync(rows[i].ProductId, rows[i].WarehouseId, ct);
-                }
-
-                choseWarehouse |= lines.Any(l => l.ProductId == rows[i].ProductId && l.WarehouseId is null && l.ReservationId is null);
-                shortages.Add(new ItemShortage(rows[i].ProductId, rows[i].WarehouseId, rows[i].Direct,
-                    Items.ToRow(old).AvailableCount, "insufficient_stock"));
+                throw;
             }
-
-            if (shortages.Count == 0 || (choseWarehouse && attempt < ResolveAttempts))
-            {
-                if (attempt >= 2 * ResolveAttempts)
-                {
-                    throw Problems.Busy();
-                }
-
-                continue;
-            }
-
-            throw ShortageProblem(shortages);
         }
     }
 
-    private static FulfilmentResult Replay(IdempotencyRecord record, string fingerprint, string orderId)
+    /// <summary>One try at the sale: its result, or null when something moved underneath and it must be tried again.</summary>
+    private async Task<FulfilmentResult?> TryFulfilOnceAsync(
+        string key, string fingerprint, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, CancellationToken ct)
+    {
+        var resolved = new List<(FulfilledLine Line, Reservation? Hold)>();
+        foreach (var line in lines)
+        {
+            resolved.Add(await ResolveLineAsync(line, ct));
+        }
+
+        var rows = resolved
+            .GroupBy(r => (r.Line.ProductId, r.Line.WarehouseId))
+            .Select(g => (g.Key.ProductId, g.Key.WarehouseId,
+                Held: g.Where(r => r.Hold is not null).Sum(r => r.Line.Quantity),
+                Direct: g.Where(r => r.Hold is null).Sum(r => r.Line.Quantity)))
+            .ToList();
+        var holds = resolved.Where(r => r.Hold is not null).Select(r => r.Hold!).ToList();
+
+        var actionCount = rows.Count + holds.Count + 1;
+        if (actionCount > MaxTransactionActions)
+        {
+            throw Problems.TooManyItems(actionCount, MaxTransactionActions);
+        }
+
+        var now = clock.UtcNowMillis();
+        var result = new FulfilmentResult(orderId, resolved.Select(r => r.Line).ToList(), now, Replayed: false);
+        var actions = rows.Select(r => SellAction(r.ProductId, r.WarehouseId, r.Held, r.Direct, now)).ToList();
+        actions.AddRange(holds.Select(h => FinishReservationAction(h, ReservationStatus.FULFILLED, now)));
+        actions.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result)));
+
+        var reasons = await writes.TransactAsync(actions, ct);
+        if (reasons is null)
+        {
+            await reconciler.AfterCommitAsync(rows.Select(r => (r.ProductId, r.WarehouseId)));
+            return result;
+        }
+
+        if (Writes.IsConditionFailure(reasons[^1]))
+        {
+            return await ReplayAsync(IdempotencyRecords.ToRecord(reasons[^1].Item), fingerprint, orderId);
+        }
+
+        if (holds.Count > 0 && reasons.Skip(rows.Count).Take(holds.Count).Any(Writes.IsConditionFailure) && attempt < ResolveAttempts)
+        {
+            return null; // a hold changed state under us; the next pass reports its new state
+        }
+
+        var shortages = new List<ItemShortage>();
+        var choseWarehouse = false;
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (!Writes.IsConditionFailure(reasons[i]))
+            {
+                continue;
+            }
+
+            if (reasons[i].Item is not { Count: > 0 } old)
+            {
+                throw await NotFoundAsync(rows[i].ProductId, rows[i].WarehouseId, ct);
+            }
+
+            choseWarehouse |= lines.Any(l => l.ProductId == rows[i].ProductId && l.WarehouseId is null && l.ReservationId is null);
+            shortages.Add(new ItemShortage(rows[i].ProductId, rows[i].WarehouseId, rows[i].Direct,
+                Items.ToRow(old).AvailableCount, "insufficient_stock"));
+        }
+
+        if (shortages.Count == 0 || (choseWarehouse && attempt < ResolveAttempts))
+        {
+            if (attempt >= 2 * ResolveAttempts)
+            {
+                throw Problems.Busy();
+            }
+
+            return null;
+        }
+
+        throw ShortageProblem(shortages);
+    }
+
+    private async Task<FulfilmentResult> ReplayAsync(IdempotencyRecord record, string fingerprint, string orderId)
     {
         if (record.Fingerprint != fingerprint)
         {
             throw Problems.IdempotencyConflict(orderId);
         }
 
-        return JsonSerializer.Deserialize<FulfilmentResult>(record.ResultJson)! with { Replayed = true };
+        var first = JsonSerializer.Deserialize<FulfilmentResult>(record.ResultJson)! with { Replayed = true };
+        await reconciler.AfterCommitAsync(first.Lines.Select(l => (l.ProductId, l.WarehouseId)));
+        return first;
     }
 
     private async Task<(FulfilledLine Line, Reservation? Hold)> ResolveLineAsync(FulfilLine line, CancellationToken ct)
@@ -629,15 +657,6 @@ public sealed class ReservationStore(
         (await inventory.GetRowsAsync(productId, ct)).Count == 0
             ? Problems.ProductNotFound(productId)
             : Problems.WarehouseNotFound(productId, warehouseId);
-
-    private async Task ReconcileAsync(IEnumerable<(string ProductId, string WarehouseId)> rows, CancellationToken ct) =>
-        await Task.WhenAll(rows.Distinct().Select(async key =>
-        {
-            if (await inventory.GetRowAsync(key.ProductId, key.WarehouseId, ct) is { } row)
-            {
-                await inventory.ReconcileStatusAsync(row, ct);
-            }
-        }));
 
     /// <summary>
     /// Moves a hold's units between available and reserved: taking a hold needs them available, giving one

@@ -6,10 +6,11 @@ using Microsoft.Extensions.Options;
 namespace Inventory.Api.Storage;
 
 /// <summary>
-/// Runs writes with a bounded, jittered retry when DynamoDB reports a *transaction conflict*: another
-/// transaction was touching the same item at that instant, nothing was applied, and trying again is safe.
-/// Condition failures are answers, never retried here. DynamoDB Local never raises conflicts, so this
-/// path is proven with a fault-injecting client in the tests.
+/// Runs writes with a bounded, jittered retry when DynamoDB says nothing was applied and trying again is safe:
+/// a *transaction conflict* (another transaction touched the same item at that instant) or *throttling*.
+/// Condition failures are answers, returned to the caller and never retried. Any other cancellation reason
+/// (a validation error, an unknown code) is a fault of ours: it is thrown, logged and answered 500, never read
+/// as a refusal. DynamoDB Local raises none of these, so they are proven with a fault-injecting client.
 /// </summary>
 public sealed class Writes(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, ILogger<Writes> logger)
 {
@@ -25,17 +26,29 @@ public sealed class Writes(IAmazonDynamoDB dynamo, IOptions<StorageOptions> opti
                 await dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = actions }, ct);
                 return null;
             }
-            catch (TransactionCanceledException e) when (IsOnlyConflict(e.CancellationReasons))
-            {
-                await BackOffOrGiveUp(attempt, "TransactWriteItems", ct);
-            }
             catch (TransactionCanceledException e)
             {
-                return e.CancellationReasons ?? [];
+                var reasons = e.CancellationReasons ?? [];
+                switch (Classify(reasons))
+                {
+                    case Cancellation.Condition:
+                        return reasons;
+                    case Cancellation.Retryable:
+                        await BackOffOrGiveUp(attempt, "TransactWriteItems", Throttled(reasons), ct);
+                        break;
+                    default:
+                        throw new InvalidOperationException(
+                            "TransactWriteItems was cancelled for a reason that is not an answer: "
+                            + string.Join(", ", reasons.Select((r, i) => $"[{i}] {r.Code}: {r.Message}")), e);
+                }
             }
             catch (TransactionConflictException)
             {
-                await BackOffOrGiveUp(attempt, "TransactWriteItems", ct);
+                await BackOffOrGiveUp(attempt, "TransactWriteItems", throttled: false, ct);
+            }
+            catch (Exception e) when (IsThrottling(e))
+            {
+                await BackOffOrGiveUp(attempt, "TransactWriteItems", throttled: true, ct);
             }
         }
     }
@@ -57,24 +70,58 @@ public sealed class Writes(IAmazonDynamoDB dynamo, IOptions<StorageOptions> opti
             catch (TransactionConflictException)
             {
                 // A single-item write that met an in-flight transaction on the same item.
-                await BackOffOrGiveUp(attempt, "UpdateItem", ct);
+                await BackOffOrGiveUp(attempt, "UpdateItem", throttled: false, ct);
+            }
+            catch (Exception e) when (IsThrottling(e))
+            {
+                await BackOffOrGiveUp(attempt, "UpdateItem", throttled: true, ct);
             }
         }
     }
 
+    private enum Cancellation
+    {
+        /// <summary>Only condition failures (and "None" for the actions that were fine): an answer.</summary>
+        Condition,
+
+        /// <summary>Conflicts or throttling, nothing applied: try again.</summary>
+        Retryable,
+
+        /// <summary>Anything else: a request we built wrong, or a code we do not know.</summary>
+        Fault,
+    }
+
+    private static readonly HashSet<string> ThrottlingCodes = new(StringComparer.Ordinal)
+    {
+        "ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded", "Throttling",
+    };
+
+    private static Cancellation Classify(IReadOnlyList<CancellationReason> reasons)
+    {
+        var codes = reasons.Select(r => r.Code ?? "None").Where(c => c != "None").ToList();
+        if (codes.Count == 0 || codes.Any(c => c != "ConditionalCheckFailed" && c != "TransactionConflict" && !ThrottlingCodes.Contains(c)))
+        {
+            return Cancellation.Fault;
+        }
+
+        // A condition failure is the answer even if another action also conflicted: retrying cannot change it.
+        return codes.Contains("ConditionalCheckFailed") ? Cancellation.Condition : Cancellation.Retryable;
+    }
+
+    private static bool Throttled(IReadOnlyList<CancellationReason> reasons) => reasons.Any(r => r.Code is { } code && ThrottlingCodes.Contains(code));
+
+    private static bool IsThrottling(Exception e) =>
+        e is ProvisionedThroughputExceededException or RequestLimitExceededException
+        || (e is Amazon.Runtime.AmazonServiceException service && service.ErrorCode is "ThrottlingException" or "Throttling");
+
     public static bool IsConditionFailure(CancellationReason? reason) => reason?.Code == "ConditionalCheckFailed";
 
-    private static bool IsOnlyConflict(List<CancellationReason>? reasons) =>
-        reasons is { Count: > 0 }
-        && reasons.Any(r => r.Code == "TransactionConflict")
-        && reasons.All(r => r.Code is "TransactionConflict" or "None" or null);
-
-    private async Task BackOffOrGiveUp(int attempt, string operation, CancellationToken ct)
+    private async Task BackOffOrGiveUp(int attempt, string operation, bool throttled, CancellationToken ct)
     {
         if (attempt >= maxAttempts)
         {
-            logger.LogWarning("{Operation} still conflicting after {Attempts} attempts; giving up", operation, attempt);
-            throw Problems.Busy();
+            logger.LogWarning("{Operation} still {Fault} after {Attempts} attempts; giving up", operation, throttled ? "throttled" : "conflicting", attempt);
+            throw throttled ? Problems.StorageBusy() : Problems.Busy();
         }
 
         // Full jitter on an exponential ceiling (10 ms, 20 ms, ... capped at 320 ms) spreads the colliding writers apart.

@@ -14,7 +14,8 @@ public sealed record AdjustInventoryRequest(string? WarehouseId, long? Delta, st
 
 public sealed record AdjustmentView(string WarehouseId, long Delta, string Reason, DateTimeOffset AppliedAt);
 
-public sealed record AdjustmentResponse(AdjustmentView Adjustment, InventoryRowView Inventory);
+/// <summary><c>Inventory</c> is the row now (also on a replay); null only if it could not be read after the adjustment committed.</summary>
+public sealed record AdjustmentResponse(AdjustmentView Adjustment, InventoryRowView? Inventory);
 
 public sealed record CheckItem(string? Sku, long? Quantity);
 
@@ -134,10 +135,14 @@ public static class InventoryApi
             http.Response.Headers["Idempotent-Replayed"] = "true";
         }
 
-        http.Response.Headers.ETag = result.Row.ETag;
+        if (result.Row is { } row)
+        {
+            http.Response.Headers.ETag = row.ETag;
+        }
+
         var a = result.Adjustment;
         return TypedResults.Ok(new AdjustmentResponse(
-            new AdjustmentView(a.WarehouseId, a.Delta, a.Reason, a.AppliedAt), InventoryRowView.From(result.Row)));
+            new AdjustmentView(a.WarehouseId, a.Delta, a.Reason, a.AppliedAt), result.Row is { } current ? InventoryRowView.From(current) : null));
     }
 
     public static async Task<Ok<PageView<InventoryRowView>>> List(
