@@ -70,8 +70,11 @@ public static class InventoryApp
 
         services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        services.AddSingleton<IProblemDetailsWriter, JsonProblemWriter>();
         services.AddProblemDetails(o => o.CustomizeProblemDetails = c =>
         {
+            c.ProblemDetails.Status ??= c.HttpContext.Response.StatusCode;
+            ProblemHandling.EnsureCode(c.ProblemDetails);
             c.ProblemDetails.Extensions["trace_id"] = RequestLog.RequestId(c.HttpContext);
             RequestLog.RecordProblem(c.HttpContext, c.ProblemDetails);
         });
@@ -101,6 +104,7 @@ public static class InventoryApp
 
         app.UseRequestLog();
         app.UseExceptionHandler();
+        app.UseJsonCharsetGuard();
         app.UseStatusCodePages();
         app.UseCors();
         app.UseWebUi();

@@ -112,6 +112,15 @@ public static class Problems
         new("api_keys_not_managed", 409, "Keys are not managed here.",
             "This deployment takes its API keys from configuration; set Storage:ApiKeysTable to create and revoke keys through the API.");
 
+    public static InventoryException StockLimit(long stockCount, long delta) =>
+        new("stock_limit_exceeded", 409, "Stock would pass the ceiling.",
+            $"stock_count is {stockCount}; adding {delta} would pass {Validator.MaxCount:N0}. Nothing was changed.",
+            new Dictionary<string, object?> { ["stock_count"] = stockCount, ["limit"] = Validator.MaxCount });
+
+    public static InventoryException InvalidToken() =>
+        new("invalid_token", 400, "The page token is not valid here.",
+            "next_token must be a token this listing returned, used with the same filters (category, status or product).");
+
     public static InventoryException StorageBusy() =>
         new("storage_busy", 503, "The database is throttling requests.",
             "DynamoDB kept refusing the write for lack of capacity; it changed nothing. Retry shortly.");

@@ -15,14 +15,19 @@ public sealed partial class Validator
 
     private readonly Dictionary<string, List<string>> errors = new(StringComparer.Ordinal);
 
+    /// <summary>An id; an optional one may be left out (null), but an empty string is never an id.</summary>
     public Validator Id(string field, string? value, bool required = true)
     {
-        if (string.IsNullOrEmpty(value))
+        if (value is null)
         {
             if (required)
             {
                 Add(field, "is required.");
             }
+        }
+        else if (value.Length == 0)
+        {
+            Add(field, required ? "is required." : "must not be empty; leave it out instead.");
         }
         else if (value.Length > MaxIdLength)
         {
@@ -121,9 +126,53 @@ public sealed partial class Validator
         return this;
     }
 
-    /// <summary>The two query parameters every paginated listing takes.</summary>
-    public Validator Paging(int? limit, string? nextToken, int maxPageSize) =>
-        Range("limit", limit, 1, maxPageSize, required: false).Text("next_token", nextToken, 4096, required: false);
+    /// <summary>
+    /// The two query parameters every paginated listing takes. <c>limit</c> arrives as text and must be plain
+    /// digits: number parsing would otherwise accept "5%00" (a trailing NUL) or " 5".
+    /// </summary>
+    public Validator Paging(string? limit, string? nextToken, int maxPageSize, out int? parsedLimit)
+    {
+        parsedLimit = null;
+        if (limit is not null)
+        {
+            if (limit.Length is > 0 and <= 6 && limit.All(char.IsAsciiDigit)
+                && int.Parse(limit, System.Globalization.CultureInfo.InvariantCulture) is var n && n >= 1 && n <= maxPageSize)
+            {
+                parsedLimit = n;
+            }
+            else
+            {
+                Add("limit", $"must be a whole number from 1 to {maxPageSize}.");
+            }
+        }
+
+        return Text("next_token", nextToken, 4096, required: false);
+    }
+
+    /// <summary>
+    /// An enum value given by its exact name. Enum.TryParse would also take "0" or "IN_STOCK,LOW_STOCK" (numbers and
+    /// combined flags), which are not values of these enums.
+    /// </summary>
+    public Validator OneOf<TEnum>(string field, string? value, out TEnum? parsed)
+        where TEnum : struct, Enum
+    {
+        parsed = null;
+        if (value is null)
+        {
+            return this;
+        }
+
+        if (Enum.GetNames<TEnum>().Contains(value, StringComparer.Ordinal))
+        {
+            parsed = Enum.Parse<TEnum>(value);
+        }
+        else
+        {
+            Add(field, $"must be one of {string.Join(", ", Enum.GetNames<TEnum>())}.");
+        }
+
+        return this;
+    }
 
     public bool IsValid => errors.Count == 0;
 

@@ -62,7 +62,55 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
         return problem;
     }
 
+    /// <summary>
+    /// Problems the framework makes (an unknown route, a wrong method, a wrong content type) carry no code; every
+    /// error body gets one, derived from its status.
+    /// </summary>
+    public static void EnsureCode(ProblemDetails problem)
+    {
+        if (problem.Extensions.ContainsKey("code"))
+        {
+            return;
+        }
+
+        var code = problem.Status switch
+        {
+            400 => "invalid_request",
+            401 => "unauthorized",
+            403 => "forbidden",
+            404 => "not_found",
+            405 => "method_not_allowed",
+            406 => "not_acceptable",
+            413 => "request_too_large",
+            415 => "unsupported_media_type",
+            429 => "rate_limited",
+            _ => problem.Status >= 500 ? "internal_error" : "request_refused",
+        };
+        problem.Extensions["code"] = code;
+        problem.Type = TypeBase + code;
+    }
+
     /// <summary>The JSON reader's own message names the field and the fault, which is what a client needs.</summary>
     private static string Describe(BadHttpRequestException e) =>
         e.InnerException is System.Text.Json.JsonException json ? json.Message : e.Message;
+}
+
+/// <summary>
+/// Writes every problem as JSON whatever the client's Accept header says: the default writer declines when Accept
+/// names only other types, which left refusals without a body (or, for a 404, turned them into a 500).
+/// </summary>
+public sealed class JsonProblemWriter(Microsoft.Extensions.Options.IOptions<ProblemDetailsOptions> options) : IProblemDetailsWriter
+{
+    public bool CanWrite(ProblemDetailsContext context) => true;
+
+    public async ValueTask WriteAsync(ProblemDetailsContext context)
+    {
+        options.Value.CustomizeProblemDetails?.Invoke(context);
+        var problem = context.ProblemDetails;
+        problem.Status ??= context.HttpContext.Response.StatusCode;
+        ProblemHandling.EnsureCode(problem);
+        await context.HttpContext.Response.WriteAsJsonAsync(problem, JsonOptions, "application/problem+json");
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = JsonSetup.Create();
 }

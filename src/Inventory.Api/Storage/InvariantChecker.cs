@@ -52,10 +52,15 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
     {
         var total = new InvariantReport(0, 0, []);
         string? token = null;
+        var previousPage = new HashSet<string>(StringComparer.Ordinal);
         do
         {
+            // A product's rows are contiguous in a scan, so only the one at a page boundary can appear on two pages;
+            // every check reads all its rows, so it is checked once.
             var page = await inventory.ListAsync(category: null, status: null, limit: 100, token, ct);
-            var report = await CheckAsync(page.Rows.Select(r => r.ProductId), ct);
+            var products = page.Rows.Select(r => r.ProductId).Distinct(StringComparer.Ordinal).Where(p => !previousPage.Contains(p)).ToList();
+            previousPage = page.Rows.Select(r => r.ProductId).ToHashSet(StringComparer.Ordinal);
+            var report = await CheckAsync(products, ct);
             total = new InvariantReport(
                 total.RowsChecked + report.RowsChecked,
                 total.ActiveReservations + report.ActiveReservations,

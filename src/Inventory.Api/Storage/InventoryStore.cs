@@ -243,6 +243,13 @@ public sealed class InventoryStore(
             values[":need"] = Items.N(-delta);
             condition += " AND #a >= :need";
         }
+        else
+        {
+            // Counts stay within the documented ceiling (exact in every JSON parser); conditions cannot add, so the
+            // room is computed here.
+            values[":room"] = Items.N(Validator.MaxCount - delta);
+            condition += " AND #s <= :room";
+        }
 
         var reasons = await writes.TransactAsync(
         [
@@ -284,7 +291,10 @@ public sealed class InventoryStore(
                     : Problems.WarehouseNotFound(productId, warehouseId);
             }
 
-            throw Problems.InsufficientStock(productId, warehouseId, -delta, Items.ToRow(old).AvailableCount);
+            var current = Items.ToRow(old);
+            throw delta > 0
+                ? Problems.StockLimit(current.StockCount, delta)
+                : Problems.InsufficientStock(productId, warehouseId, -delta, current.AvailableCount);
         }
 
         return new AdjustmentResult(adjustment, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: false);
@@ -340,7 +350,7 @@ public sealed class InventoryStore(
             ScanIndexForward = false,
             Limit = limit,
             ConsistentRead = true,
-            ExclusiveStartKey = PageToken.Decode(nextToken, Attr.AlertStream, Attr.AlertSortKey),
+            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, StatusReconciler.AlertStreamName), (Attr.AlertSortKey, null)),
         }, ct);
         var alerts = (response.Items ?? []).Select(ToAlert).ToList();
         return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
@@ -386,7 +396,7 @@ public sealed class InventoryStore(
                 TableName = table,
                 Limit = limit,
                 ConsistentRead = true,
-                ExclusiveStartKey = PageToken.Decode(nextToken, Attr.ProductId, Attr.WarehouseId),
+                ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.ProductId, null), (Attr.WarehouseId, null)),
             }, ct);
             return new RowPage((scan.Items ?? []).Select(Items.ToRow).ToList(), PageToken.Encode(scan.LastEvaluatedKey));
         }
@@ -402,7 +412,7 @@ public sealed class InventoryStore(
             ExpressionAttributeNames = new Dictionary<string, string> { ["#k"] = attribute },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":k"] = Items.S(value) },
             Limit = limit,
-            ExclusiveStartKey = PageToken.Decode(nextToken, attribute, Attr.ProductId, Attr.WarehouseId),
+            ExclusiveStartKey = PageToken.Decode(nextToken, (attribute, value), (Attr.ProductId, null), (Attr.WarehouseId, null)),
         }, ct);
 
         // The indexes project keys only, so the hot reserve path never pays for index writes; the rows

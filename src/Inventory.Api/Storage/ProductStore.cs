@@ -106,7 +106,7 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, Inventor
         {
             TableName = storage.ProductsTable,
             Limit = limit,
-            ExclusiveStartKey = PageToken.Decode(nextToken, Attr.Sku),
+            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.Sku, null)),
         }, ct);
         return new ProductPage((response.Items ?? []).Select(Items.ToProduct).ToList(), PageToken.Encode(response.LastEvaluatedKey));
     }

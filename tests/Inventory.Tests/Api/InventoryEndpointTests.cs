@@ -230,6 +230,12 @@ public class InventoryEndpointTests(TestService service) : IClassFixture<TestSer
     [InlineData("/inventory?next_token=garbage!")]
     [InlineData("/inventory?next_token=eyJmb28iOiJiYXIifQ")]
     [InlineData("/inventory?category=a&status=LOW_STOCK")]
+    [InlineData("/inventory?status=0")]
+    [InlineData("/inventory?status=IN_STOCK,LOW_STOCK")]
+    [InlineData("/inventory?status=in_stock")]
+    [InlineData("/inventory?limit=5%00")]
+    [InlineData("/inventory?limit=%205")]
+    [InlineData("/inventory?category=")]
     public async Task Bad_listing_parameters_are_400(string url)
     {
         using var admin = service.Client();

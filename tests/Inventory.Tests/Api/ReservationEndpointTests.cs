@@ -42,7 +42,7 @@ public class ReservationEndpointTests(TestService service) : IClassFixture<TestS
         // Another product's token, a bad status or a reserve-scoped key are refused.
         var first = await TestService.ReadJsonAsync(await admin.GetAsync($"/inventory/{other}/reservations?limit=1"));
         var foreign = first.GetProperty("next_token").GetString()!;
-        await TestService.AssertProblemAsync(await admin.GetAsync($"/inventory/{sku}/reservations?next_token={Uri.EscapeDataString(foreign)}"), 400, "validation_failed");
+        await TestService.AssertProblemAsync(await admin.GetAsync($"/inventory/{sku}/reservations?next_token={Uri.EscapeDataString(foreign)}"), 400, "invalid_token");
         await TestService.AssertProblemAsync(await admin.GetAsync($"/inventory/{sku}/reservations?status=GONE"), 400, "validation_failed");
         await TestService.AssertProblemAsync(await platform.GetAsync($"/inventory/{sku}/reservations"), 403, "forbidden");
     }

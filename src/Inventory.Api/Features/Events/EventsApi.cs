@@ -49,10 +49,17 @@ public static class EventsApi
         var log = loggers.CreateLogger(typeof(EventsApi));
         try
         {
+            using var buffer = new MemoryStream();
+            await http.Request.Body.CopyToAsync(buffer, ct);
+            if (!System.Text.Unicode.Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            {
+                return Refusal(400, "invalid_event", "The event is not JSON.", "The body is not valid UTF-8.");
+            }
+
             JsonElement body;
             try
             {
-                using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: ct);
+                using var document = JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length));
                 body = document.RootElement.Clone();
             }
             catch (JsonException e)
@@ -183,13 +190,14 @@ public static class EventsApi
         if (body.TryGetProperty("detail", out var detail) && detail.ValueKind == JsonValueKind.Object
             && detail.TryGetProperty("job", out var job) && job.ValueKind == JsonValueKind.String)
         {
-            return jobs.FirstOrDefault(j => j == job.GetString());
+            // ValueEquals compares without decoding, so an escaped lone surrogate cannot throw here.
+            return jobs.FirstOrDefault(j => job.ValueEquals(j));
         }
 
         if (body.TryGetProperty("resources", out var resources) && resources.ValueKind == JsonValueKind.Array)
         {
-            var names = resources.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetString()!);
-            return jobs.FirstOrDefault(j => names.Any(n => n.EndsWith(j, StringComparison.Ordinal)));
+            var names = resources.EnumerateArray().Where(r => r.ValueKind == JsonValueKind.String).Select(r => r.GetRawText());
+            return jobs.FirstOrDefault(j => names.Any(n => n.EndsWith(j + "\"", StringComparison.Ordinal)));
         }
 
         return null;

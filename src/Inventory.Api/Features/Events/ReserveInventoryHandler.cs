@@ -7,9 +7,12 @@ using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Events;
 
-/// <summary>The order service's ReserveInventory message. Fields the contract may grow later are ignored, not refused.</summary>
+/// <summary>
+/// The order service's ReserveInventory message. Fields the contract may grow later are ignored, not refused.
+/// <see cref="Fault"/> names a field of the wrong type (the message is then answered as invalid, not dropped).
+/// </summary>
 public sealed record ReserveInventoryMessage(
-    string? Type, string? OrderId, string? CustomerId, List<ReserveInventoryLine?>? Items, JsonElement? Timestamp);
+    string? Type, string? OrderId, string? CustomerId, List<ReserveInventoryLine?>? Items, string? Fault);
 
 public sealed record ReserveInventoryLine(string? Sku, long? Quantity);
 
@@ -52,12 +55,6 @@ public sealed class ReserveInventoryHandler(
     /// <summary>Two actions per line plus the processed-order record must fit in one transaction.</summary>
     public const int MaxLines = (ReservationStore.MaxTransactionActions - 1) / 2;
 
-    private static readonly JsonSerializerOptions MessageJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip,
-        NumberHandling = JsonNumberHandling.Strict,
-    };
 
     private static readonly JsonSerializerOptions OutcomeJson = JsonSetup.Create();
 
@@ -66,11 +63,11 @@ public sealed class ReserveInventoryHandler(
         ReserveInventoryMessage? message;
         try
         {
-            message = JsonSerializer.Deserialize<ReserveInventoryMessage>(body, MessageJson);
+            message = Read(body);
         }
         catch (JsonException e)
         {
-            return Unprocessable($"The message body is not a ReserveInventory message: {e.Message}");
+            return Unprocessable($"The message body is not JSON: {e.Message}");
         }
 
         if (message?.Type != MessageType)
@@ -99,6 +96,12 @@ public sealed class ReserveInventoryHandler(
         if (Invalid(lines) is { } invalidLines)
         {
             return await RecordRefusalAsync(message, "invalid_message", invalidLines, fingerprint, ct);
+        }
+
+        if (message.Fault is not null)
+        {
+            logger.LogWarning("Order {OrderId}: {Fault}", orderId, message.Fault);
+            return await RecordRefusalAsync(message, "invalid_message", lines.Select(l => new OrderLineOutcome(l!.Sku, l.Quantity, null, null, null)).ToList(), fingerprint, ct);
         }
 
         var ttlSeconds = options.Value.DefaultReservationTtlSeconds;
@@ -130,6 +133,70 @@ public sealed class ReserveInventoryHandler(
             var reason = e.Code is "idempotency_conflict" ? "order_id_reused" : e.Code == "insufficient_stock" ? e.Code : "unknown_sku";
             return await RecordRefusalAsync(message, reason, await ExplainAsync(lines, ct), fingerprint, ct);
         }
+    }
+
+    /// <summary>
+    /// Reads the message leniently: whatever the type of the other fields, a usable order id is found, so the order
+    /// service gets an answer (invalid_message) instead of its message disappearing into the dead-letter queue. A
+    /// line's sku or quantity of the wrong type reads as missing (and is refused per line); a wrong type elsewhere
+    /// is recorded in <see cref="ReserveInventoryMessage.Fault"/>.
+    /// </summary>
+    private static ReserveInventoryMessage? Read(string body)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return null;
+        }
+
+        string? fault = null;
+        string? Text(JsonElement parent, string name, bool record)
+        {
+            if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            {
+                return null;
+            }
+
+            if (value.ValueKind == JsonValueKind.String)
+            {
+                try
+                {
+                    return value.GetString();
+                }
+                catch (InvalidOperationException)
+                {
+                    // an escaped lone surrogate: not text
+                }
+            }
+
+            if (record)
+            {
+                fault ??= $"{name} must be a string.";
+            }
+
+            return null;
+        }
+
+        List<ReserveInventoryLine?>? items = null;
+        if (root.TryGetProperty("items", out var array))
+        {
+            if (array.ValueKind == JsonValueKind.Array)
+            {
+                items = array.EnumerateArray().Select(line => line.ValueKind != JsonValueKind.Object
+                    ? null
+                    : new ReserveInventoryLine(
+                        Text(line, "sku", record: false),
+                        line.TryGetProperty("quantity", out var q) && q.ValueKind == JsonValueKind.Number && q.TryGetInt64(out var quantity) ? quantity : null))
+                    .ToList();
+            }
+            else
+            {
+                fault ??= "items must be an array.";
+            }
+        }
+
+        return new ReserveInventoryMessage(Text(root, "type", record: false), Text(root, "order_id", record: false), Text(root, "customer_id", record: true), items, fault);
     }
 
     /// <summary>Per-line reasons for a message that cannot be acted on as sent, or null when every line is usable.</summary>

@@ -146,19 +146,17 @@ public static class InventoryApi
     }
 
     public static async Task<Ok<PageView<InventoryRowView>>> List(
-        [FromQuery] string? category, [FromQuery] string? status, [FromQuery] int? limit,
+        [FromQuery] string? category, [FromQuery] string? status, [FromQuery] string? limit,
         [FromQuery(Name = "next_token")] string? nextToken, InventoryStore store, IOptions<InventoryOptions> options, CancellationToken ct)
     {
-        StockStatus parsedStatus = default;
         new Validator()
             .Id("category", category, required: false)
-            .Check(status is null || (Enum.TryParse(status, ignoreCase: false, out parsedStatus) && Enum.IsDefined(parsedStatus)),
-                "status", "must be one of IN_STOCK, LOW_STOCK, OUT_OF_STOCK.")
+            .OneOf<StockStatus>("status", status, out var parsedStatus)
             .Check(category is null || status is null, "status", "filter by category or by status, not both.")
-            .Paging(limit, nextToken, options.Value.MaxPageSize)
+            .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
             .ThrowIfInvalid();
 
-        var page = await store.ListAsync(category, status is null ? null : parsedStatus, limit ?? 50, nextToken, ct);
+        var page = await store.ListAsync(category, parsedStatus, pageSize ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<InventoryRowView>(page.Rows.Select(InventoryRowView.From).ToList(), page.NextToken));
     }
 
@@ -180,8 +178,9 @@ public static class InventoryApi
 
         var checkedItems = await Task.WhenAll(items.Select(async item =>
         {
+            // What a reservation without a warehouse would get: a hold never spans warehouses, so the best single one.
             var rows = await store.GetRowsAsync(item.Sku!, ct);
-            var available = rows.Sum(r => r.AvailableCount);
+            var available = rows.Count == 0 ? 0 : rows.Max(r => r.AvailableCount);
             return new CheckedItem(item.Sku!, item.Quantity!.Value, rows.Count > 0, available, available >= item.Quantity);
         }));
         return TypedResults.Ok(new CheckResponse(checkedItems.All(i => i.Available) ? "AVAILABLE" : "UNAVAILABLE", checkedItems));

@@ -68,13 +68,13 @@ public static class ProductsApi
     }
 
     public static async Task<Ok<PageView<ProductView>>> List(
-        [FromQuery] int? limit, [FromQuery(Name = "next_token")] string? nextToken, ProductStore products,
+        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, ProductStore products,
         IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
-            .Paging(limit, nextToken, options.Value.MaxPageSize)
+            .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
             .ThrowIfInvalid();
-        var page = await products.ListAsync(limit ?? 50, nextToken, ct);
+        var page = await products.ListAsync(pageSize ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<ProductView>(page.Products.Select(p => ProductView.From(p, null)).ToList(), page.NextToken));
     }
 }

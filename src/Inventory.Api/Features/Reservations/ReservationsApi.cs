@@ -76,18 +76,16 @@ public static class ReservationsApi
     }
 
     public static async Task<Ok<PageView<ReservationView>>> List(
-        string productId, [FromQuery] string? status, [FromQuery] int? limit, [FromQuery(Name = "next_token")] string? nextToken,
+        string productId, [FromQuery] string? status, [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken,
         ReservationStore store, IOptions<InventoryOptions> options, CancellationToken ct)
     {
-        ReservationStatus parsed = default;
         new Validator()
             .Id("product_id", productId)
-            .Check(status is null || (Enum.TryParse(status, ignoreCase: false, out parsed) && Enum.IsDefined(parsed)),
-                "status", "must be one of ACTIVE, RELEASED, FULFILLED, EXPIRED.")
-            .Paging(limit, nextToken, options.Value.MaxPageSize)
+            .OneOf<ReservationStatus>("status", status, out var parsed)
+            .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
             .ThrowIfInvalid();
 
-        var page = await store.ListAsync(productId, status is null ? null : parsed, limit ?? 50, nextToken, ct);
+        var page = await store.ListAsync(productId, parsed, pageSize ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<ReservationView>(page.Reservations.Select(ReservationView.From).ToList(), page.NextToken));
     }
 
