@@ -89,7 +89,7 @@ public static class JobsBenchmark
         var sweeping = Stopwatch.StartNew();
         var released = 0;
         var sweeps = 0;
-        for (int expired; (expired = await reservations.ExpireDueAsync(default)) > 0; sweeps++)
+        for (int expired; (expired = await app.Services.GetRequiredService<HoldExpiry>().ExpireDueAsync(default)) > 0; sweeps++)
         {
             released += expired;
         }
@@ -109,10 +109,13 @@ public static class JobsBenchmark
         return ok ? 0 : 1;
     }
 
+    /// <summary>Builds rows exactly as the service creates them; the table name does not matter here.</summary>
+    private static readonly StockRows Rows = new(Microsoft.Extensions.Options.Options.Create(new StorageOptions()));
+
     private static Dictionary<string, AttributeValue> SeedRow(int i, DateTimeOffset now)
     {
         var id = "row-" + i.ToString("D6", CultureInfo.InvariantCulture);
-        var item = InventoryStore.NewRowItem(id, "main", stock: i % 20, threshold: 5, category: null, now);
+        var item = Rows.Create(id, "main", stock: i % 20, threshold: 5, category: null, now, out _).Put.Item;
         if (i % StaleEvery == 0)
         {
             // Stored as in stock whatever the counts say: what a crash between a write and its reconciliation leaves.

@@ -41,6 +41,10 @@ public static class InventoryApp
         services.AddSingleton<Writes>();
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<StatusReconciler>();
+        services.AddSingleton<StockRows>();
+        services.AddSingleton<ReservationRecords>();
+        services.AddSingleton<HoldExpiry>();
+        services.AddSingleton<SalesStore>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<ReservationStore>();
         services.AddSingleton<ProductStore>();

@@ -112,6 +112,12 @@ public static class Problems
         new("api_keys_not_managed", 409, "Keys are not managed here.",
             "This deployment takes its API keys from configuration; set Storage:ApiKeysTable to create and revoke keys through the API.");
 
+    /// <summary>One short item is answered with its own numbers; several with a list.</summary>
+    public static InventoryException Shortage(IReadOnlyList<ItemShortage> shortages) =>
+        shortages.Count == 1
+            ? InsufficientStock(shortages[0].ProductId, shortages[0].WarehouseId, shortages[0].Requested, shortages[0].AvailableCount)
+            : InsufficientStock(shortages);
+
     public static InventoryException StockLimit(long stockCount, long delta) =>
         new("stock_limit_exceeded", 409, "Stock would pass the ceiling.",
             $"stock_count is {stockCount}; adding {delta} would pass {Validator.MaxCount:N0}. Nothing was changed.",

@@ -23,4 +23,46 @@ public sealed record Reservation(
     public bool IsActive => Status == ReservationStatus.ACTIVE;
 
     public bool HasExpired(DateTimeOffset now) => now >= ExpiresAt;
+
+    /// <summary>
+    /// A hold can be extended while it is ACTIVE and its time is not up. Past its time it is refused even if the
+    /// sweep has not reached it yet: its units may already be on their way back to the shelf.
+    /// </summary>
+    public void EnsureExtendable(DateTimeOffset now)
+    {
+        if (Status == ReservationStatus.EXPIRED || (IsActive && HasExpired(now)))
+        {
+            throw Problems.ReservationExpired(this);
+        }
+
+        if (!IsActive)
+        {
+            throw Problems.ReservationNotActive(this);
+        }
+    }
+
+    /// <summary>
+    /// Whether releasing has anything to do: a released or expired hold is already back (releasing again is a
+    /// no-op), a sold one cannot come back (a refusal), an ACTIVE one is released.
+    /// </summary>
+    public bool NeedsRelease() => Status switch
+    {
+        ReservationStatus.ACTIVE => true,
+        ReservationStatus.RELEASED or ReservationStatus.EXPIRED => false,
+        _ => throw Problems.ReservationNotActive(this),
+    };
+
+    /// <summary>A sale may convert an ACTIVE hold, of exactly its quantity (or the quantity left out).</summary>
+    public void EnsureSellable(long? quantity)
+    {
+        if (!IsActive)
+        {
+            throw Problems.ReservationNotActive(this);
+        }
+
+        if (quantity is { } asked && asked != Quantity)
+        {
+            throw Problems.Validation("quantity", $"must equal the reservation's quantity ({Quantity}) or be left out.");
+        }
+    }
 }

@@ -25,7 +25,7 @@ public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken
 
 /// <summary>Stock rows: reads, admin writes, listings and status upkeep.</summary>
 public sealed class InventoryStore(
-    IAmazonDynamoDB dynamo, Writes writes, IdempotencyRecords idempotency, StatusReconciler reconciler, IOptions<StorageOptions> options,
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, IdempotencyRecords idempotency, StatusReconciler reconciler, IOptions<StorageOptions> options,
     TimeProvider clock, ILogger<InventoryStore> logger)
 {
     /// <summary>How many stale rows the threshold check repairs at once; bounded so it does not crowd out live traffic.</summary>
@@ -57,6 +57,44 @@ public sealed class InventoryStore(
         return response.Item is { Count: > 0 } item ? Items.ToRow(item) : null;
     }
 
+    /// <summary>Fills in the warehouse of items that name none, by <see cref="WarehouseChoice"/>; refuses those none can supply.</summary>
+    public async Task<List<ReserveItem>> ResolveWarehousesAsync(IReadOnlyList<ReserveItem> items, CancellationToken ct)
+    {
+        var resolved = new List<ReserveItem>(items.Count);
+        var shortages = new List<ItemShortage>();
+        foreach (var item in items)
+        {
+            if (item.WarehouseId is not null)
+            {
+                resolved.Add(item);
+                continue;
+            }
+
+            var found = await GetRowsAsync(item.ProductId, ct);
+            if (found.Count == 0)
+            {
+                throw Problems.ProductNotFound(item.ProductId);
+            }
+
+            if (WarehouseChoice.Pick(found, item.Quantity) is { } row)
+            {
+                resolved.Add(item with { WarehouseId = row.WarehouseId });
+            }
+            else
+            {
+                shortages.Add(new ItemShortage(item.ProductId, null, item.Quantity, found.Max(r => r.AvailableCount), "insufficient_stock"));
+            }
+        }
+
+        return shortages.Count > 0 ? throw Problems.Shortage(shortages) : resolved;
+    }
+
+    /// <summary>Why a write found no row: no such product at all, or no row in that warehouse.</summary>
+    public async Task<InventoryException> MissingRowProblemAsync(string productId, string warehouseId, CancellationToken ct) =>
+        (await GetRowsAsync(productId, ct)).Count == 0
+            ? Problems.ProductNotFound(productId)
+            : Problems.WarehouseNotFound(productId, warehouseId);
+
     /// <summary>
     /// The admin's absolute write. With a version it updates in place: <c>available_count</c> is computed
     /// inside the write from the live <c>reserved_count</c>, so a hold taken a millisecond earlier is never
@@ -73,122 +111,35 @@ public sealed class InventoryStore(
 
     private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, CancellationToken ct)
     {
-        var stock = change.StockCount ?? 0;
-        var threshold = change.ThresholdLevel ?? 0;
-        var item = NewRowItem(productId, warehouseId, stock, threshold, change.Category, clock.UtcNowMillis());
-        var reasons = await writes.TransactAsync(
-        [
-            new TransactWriteItem
+        var transaction = new Transaction();
+        var product = transaction.Add(new TransactWriteItem
+        {
+            ConditionCheck = new ConditionCheck
             {
-                ConditionCheck = new ConditionCheck
-                {
-                    TableName = productsTable,
-                    Key = Items.ProductKey(productId),
-                    ConditionExpression = "attribute_exists(#s)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
-                },
+                TableName = productsTable,
+                Key = Items.ProductKey(productId),
+                ConditionExpression = "attribute_exists(#s)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
             },
-            new TransactWriteItem
-            {
-                Put = new Put
-                {
-                    TableName = table,
-                    Item = item,
-                    ConditionExpression = "attribute_not_exists(#p)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
-                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                },
-            },
-        ], ct);
+        });
+        var create = transaction.Add(rows.Create(
+            productId, warehouseId, change.StockCount ?? 0, change.ThresholdLevel ?? 0, change.Category, clock.UtcNowMillis(), out var row));
 
-        if (reasons is null)
+        var outcome = await writes.CommitAsync(transaction, ct);
+        if (outcome.IsCommitted)
         {
-            return Items.ToRow(item);
+            return row;
         }
 
-        if (Writes.IsConditionFailure(reasons[0]))
-        {
-            throw Problems.ProductNotFound(productId);
-        }
-
-        throw Problems.PreconditionRequired(Items.ToRow(reasons[1].Item));
-    }
-
-    /// <summary>A new row as stored: counts, derived status and version 1.</summary>
-    internal static Dictionary<string, AttributeValue> NewRowItem(
-        string productId, string warehouseId, long stock, long threshold, string? category, DateTimeOffset now)
-    {
-        var item = Items.InventoryKey(productId, warehouseId);
-        item[Attr.StockCount] = Items.N(stock);
-        item[Attr.ReservedCount] = Items.N(0);
-        item[Attr.AvailableCount] = Items.N(stock);
-        item[Attr.ThresholdLevel] = Items.N(threshold);
-        item[Attr.Status] = Items.S(StockRules.StatusFor(stock, threshold).ToString());
-        item[Attr.LastUpdated] = Items.Time(now);
-        item[Attr.Version] = Items.N(1);
-        if (category is not null)
-        {
-            item[Attr.Category] = Items.S(category);
-        }
-
-        return item;
+        throw outcome.Failed(product) ? Problems.ProductNotFound(productId) : Problems.PreconditionRequired(Items.ToRow(outcome.OldItem(create)!));
     }
 
     private async Task<InventoryRow> UpdateRowAsync(
         string productId, string warehouseId, StockChange change, long expectedVersion, int staleStatus, CancellationToken ct)
     {
-        var names = new Dictionary<string, string>
-        {
-            ["#p"] = Attr.ProductId,
-            ["#v"] = Attr.Version,
-            ["#lu"] = Attr.LastUpdated,
-        };
-        var values = new Dictionary<string, AttributeValue>
-        {
-            [":v"] = Items.N(expectedVersion),
-            [":one"] = Items.N(1),
-            [":now"] = Items.Time(clock.UtcNowMillis()),
-        };
-        var sets = new List<string> { "#v = #v + :one", "#lu = :now" };
-        var condition = "attribute_exists(#p) AND #v = :v";
-
-        if (change.StockCount is { } stock)
-        {
-            names["#s"] = Attr.StockCount;
-            names["#a"] = Attr.AvailableCount;
-            names["#r"] = Attr.ReservedCount;
-            values[":s"] = Items.N(stock);
-            sets.Add("#s = :s");
-            sets.Add("#a = :s - #r");
-            condition += " AND #r <= :s";
-        }
-
-        if (change.ThresholdLevel is { } threshold)
-        {
-            names["#t"] = Attr.ThresholdLevel;
-            values[":t"] = Items.N(threshold);
-            sets.Add("#t = :t");
-        }
-
-        if (change.Category is { } category)
-        {
-            names["#c"] = Attr.Category;
-            values[":c"] = Items.S(category);
-            sets.Add("#c = :c");
-        }
-
         Dictionary<string, AttributeValue>? old = null;
-        var response = await writes.UpdateAsync(new UpdateItemRequest
-        {
-            TableName = table,
-            Key = Items.InventoryKey(productId, warehouseId),
-            UpdateExpression = "SET " + string.Join(", ", sets),
-            ConditionExpression = condition,
-            ExpressionAttributeNames = names,
-            ExpressionAttributeValues = values,
-            ReturnValues = ReturnValue.ALL_NEW,
-            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-        }, e => old = e.Item, ct);
+        var response = await writes.UpdateAsync(
+            rows.SetCounts(productId, warehouseId, change, expectedVersion, clock.UtcNowMillis()), e => old = e.Item, ct);
 
         if (response is not null)
         {
@@ -197,9 +148,7 @@ public sealed class InventoryStore(
 
         if (old is not { Count: > 0 })
         {
-            throw (await GetRowsAsync(productId, ct)).Count == 0
-                ? Problems.ProductNotFound(productId)
-                : Problems.WarehouseNotFound(productId, warehouseId);
+            throw await MissingRowProblemAsync(productId, warehouseId, ct);
         }
 
         var current = Items.ToRow(old);
@@ -222,76 +171,27 @@ public sealed class InventoryStore(
         var fingerprint = Domain.Fingerprint.Of("adjust", productId, warehouseId, delta, reason);
         var adjustment = new Adjustment(warehouseId, delta, reason, clock.UtcNowMillis());
 
-        var names = new Dictionary<string, string>
-        {
-            ["#p"] = Attr.ProductId,
-            ["#s"] = Attr.StockCount,
-            ["#a"] = Attr.AvailableCount,
-            ["#v"] = Attr.Version,
-            ["#lu"] = Attr.LastUpdated,
-        };
-        var values = new Dictionary<string, AttributeValue>
-        {
-            [":d"] = Items.N(delta),
-            [":one"] = Items.N(1),
-            [":now"] = Items.Time(adjustment.AppliedAt),
-        };
-        var condition = "attribute_exists(#p)";
-        if (delta < 0)
-        {
-            // Units held in carts cannot be written off: that would make available_count negative.
-            values[":need"] = Items.N(-delta);
-            condition += " AND #a >= :need";
-        }
-        else
-        {
-            // Counts stay within the documented ceiling (exact in every JSON parser); conditions cannot add, so the
-            // room is computed here.
-            values[":room"] = Items.N(Validator.MaxCount - delta);
-            condition += " AND #s <= :room";
-        }
+        var transaction = new Transaction();
+        var change = transaction.Add(rows.Adjust(productId, warehouseId, delta, adjustment.AppliedAt));
+        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment)));
+        var outcome = await writes.CommitAsync(transaction, ct);
 
-        var reasons = await writes.TransactAsync(
-        [
-            new TransactWriteItem
-            {
-                Update = new Update
-                {
-                    TableName = table,
-                    Key = Items.InventoryKey(productId, warehouseId),
-                    UpdateExpression = "SET #s = #s + :d, #a = #a + :d, #v = #v + :one, #lu = :now",
-                    ConditionExpression = condition,
-                    ExpressionAttributeNames = names,
-                    ExpressionAttributeValues = values,
-                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                },
-            },
-            idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment)),
-        ], ct);
-
-        if (reasons is not null)
+        if (!outcome.IsCommitted)
         {
-            if (Writes.IsConditionFailure(reasons[1]))
+            if (outcome.Failed(record))
             {
-                var record = IdempotencyRecords.ToRecord(reasons[1].Item);
-                if (record.Fingerprint != fingerprint)
+                var first = IdempotencyRecords.ToRecord(outcome.OldItem(record)!);
+                if (first.Fingerprint != fingerprint)
                 {
                     throw Problems.IdempotencyConflict(idempotencyKey);
                 }
 
                 // The adjustment happened; a replay also repairs a status its first call may have left stale.
-                var first = JsonSerializer.Deserialize<Adjustment>(record.ResultJson)!;
-                return new AdjustmentResult(first, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: true);
+                var applied = JsonSerializer.Deserialize<Adjustment>(first.ResultJson)!;
+                return new AdjustmentResult(applied, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: true);
             }
 
-            if (reasons[0].Item is not { Count: > 0 } old)
-            {
-                throw (await GetRowsAsync(productId, ct)).Count == 0
-                    ? Problems.ProductNotFound(productId)
-                    : Problems.WarehouseNotFound(productId, warehouseId);
-            }
-
-            var current = Items.ToRow(old);
+            var current = Items.ToRow(outcome.OldItem(change) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct));
             throw delta > 0
                 ? Problems.StockLimit(current.StockCount, delta)
                 : Problems.InsufficientStock(productId, warehouseId, -delta, current.AvailableCount);

@@ -8,7 +8,7 @@ namespace Inventory.Api.Storage;
 public sealed record ProductPage(IReadOnlyList<Product> Products, string? NextToken);
 
 /// <summary>The catalogue. A product and its first stock row are created together or not at all.</summary>
-public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, IOptions<StorageOptions> options)
+public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRows rows, InventoryStore inventory, IOptions<StorageOptions> options)
 {
     private readonly StorageOptions storage = options.Value;
 
@@ -36,46 +36,35 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, Inventor
             item[Attr.Category] = Items.S(product.Category);
         }
 
-        var rowItem = InventoryStore.NewRowItem(product.Sku, warehouseId, 0, thresholdLevel, product.Category, product.CreatedAt);
-        var reasons = await writes.TransactAsync(
-        [
-            new TransactWriteItem
-            {
-                Put = new Put
-                {
-                    TableName = storage.ProductsTable,
-                    Item = item,
-                    ConditionExpression = "attribute_not_exists(#s)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
-                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-                },
-            },
-            new TransactWriteItem
-            {
-                Put = new Put
-                {
-                    TableName = storage.InventoryTable,
-                    Item = rowItem,
-                    ConditionExpression = "attribute_not_exists(#p)",
-                    ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
-                },
-            },
-        ], ct);
-
-        if (reasons is null)
+        var transaction = new Transaction();
+        var create = transaction.Add(new TransactWriteItem
         {
-            return (product, Items.ToRow(rowItem), true);
+            Put = new Put
+            {
+                TableName = storage.ProductsTable,
+                Item = item,
+                ConditionExpression = "attribute_not_exists(#s)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            },
+        });
+        transaction.Add(rows.Create(product.Sku, warehouseId, 0, thresholdLevel, product.Category, product.CreatedAt, out var row));
+        var outcome = await writes.CommitAsync(transaction, ct);
+
+        if (outcome.IsCommitted)
+        {
+            return (product, row, true);
         }
 
-        if (Writes.IsConditionFailure(reasons[0]))
+        if (outcome.OldItem(create) is { } stored)
         {
-            var existing = Items.ToProduct(reasons[0].Item);
+            var existing = Items.ToProduct(stored);
             if (!SameContent(existing, product))
             {
                 throw Problems.ProductExists(product.Sku);
             }
 
-            return (existing, (await inventory.GetRowsAsync(product.Sku, ct)) is [var first, ..] ? first : Items.ToRow(rowItem), false);
+            return (existing, (await inventory.GetRowsAsync(product.Sku, ct)) is [var first, ..] ? first : row, false);
         }
 
         // Stock rows already exist for this id (loaded before the catalogue entry): keep them, add the entry.

@@ -17,7 +17,7 @@ namespace Inventory.Api.Storage;
 /// </para>
 /// </summary>
 public sealed class StatusReconciler(
-    IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusReconciler> logger)
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusReconciler> logger)
 {
     /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
     public const string AlertStreamName = "alerts";
@@ -81,8 +81,8 @@ public sealed class StatusReconciler(
         logger.LogWarning(e, "Status of {ProductId}/{WarehouseId} not reconciled after a committed write; the next write to it or the threshold check will", productId, warehouseId);
 
     /// <summary>
-    /// Writes the status the counts imply, if the stored one differs. The condition pins the counts this
-    /// status was computed from, so a newer write always wins and one transition is recorded at most once.
+    /// Writes the status the counts imply, with its alert, if the stored one differs (<see cref="StockRows.PinStatus"/>:
+    /// a newer write always wins and one transition is recorded at most once).
     /// </summary>
     public async Task<InventoryRow> ReconcileAsync(InventoryRow row, CancellationToken ct)
     {
@@ -92,38 +92,15 @@ public sealed class StatusReconciler(
         }
 
         var now = clock.UtcNowMillis();
-        var reasons = await writes.TransactAsync(
-        [
-            new TransactWriteItem
-            {
-                Update = new Update
-                {
-                    TableName = inventoryTable,
-                    Key = Items.InventoryKey(row.ProductId, row.WarehouseId),
-                    UpdateExpression = "SET #st = :new",
-                    ConditionExpression = "#st = :old AND #a = :a AND #t = :t",
-                    ExpressionAttributeNames = new Dictionary<string, string>
-                    {
-                        ["#st"] = Attr.Status,
-                        ["#a"] = Attr.AvailableCount,
-                        ["#t"] = Attr.ThresholdLevel,
-                    },
-                    ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                    {
-                        [":new"] = Items.S(row.Status.ToString()),
-                        [":old"] = Items.S(row.StoredStatus.ToString()),
-                        [":a"] = Items.N(row.AvailableCount),
-                        [":t"] = Items.N(row.ThresholdLevel),
-                    },
-                },
-            },
 
-            // The alert commits with the transition (a transactional outbox): no alert for a change that did
-            // not happen, no transition without its alert.
-            new TransactWriteItem { Put = new Put { TableName = alertsTable, Item = AlertItem(row, now) } },
-        ], ct);
+        // The alert commits with the transition (a transactional outbox): no alert for a change that did not
+        // happen, no transition without its alert.
+        var transaction = new Transaction();
+        transaction.Add(rows.PinStatus(row));
+        transaction.Add(new TransactWriteItem { Put = new Put { TableName = alertsTable, Item = AlertItem(row, now) } });
+        var outcome = await writes.CommitAsync(transaction, ct);
 
-        if (reasons is not null)
+        if (!outcome.IsCommitted)
         {
             // A later write moved the row on; that writer reconciles from its own, newer values.
             return row;

@@ -16,8 +16,12 @@ public sealed class Writes(IAmazonDynamoDB dynamo, IOptions<StorageOptions> opti
 {
     private readonly int maxAttempts = Math.Max(1, options.Value.MaxWriteAttempts);
 
+    /// <summary>Commits the transaction, or says which of its conditions failed; retries conflicts and throttling.</summary>
+    public async Task<TransactionOutcome> CommitAsync(Transaction transaction, CancellationToken ct) =>
+        await TransactAsync(transaction.Actions, ct) is { } reasons ? TransactionOutcome.ConditionsFailed(reasons) : TransactionOutcome.Committed;
+
     /// <summary>Returns null on success, or the cancellation reasons (one per action) when a condition failed.</summary>
-    public async Task<IReadOnlyList<CancellationReason>?> TransactAsync(List<TransactWriteItem> actions, CancellationToken ct)
+    private async Task<IReadOnlyList<CancellationReason>?> TransactAsync(List<TransactWriteItem> actions, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -113,8 +117,6 @@ public sealed class Writes(IAmazonDynamoDB dynamo, IOptions<StorageOptions> opti
     private static bool IsThrottling(Exception e) =>
         e is ProvisionedThroughputExceededException or RequestLimitExceededException
         || (e is Amazon.Runtime.AmazonServiceException service && service.ErrorCode is "ThrottlingException" or "Throttling");
-
-    public static bool IsConditionFailure(CancellationReason? reason) => reason?.Code == "ConditionalCheckFailed";
 
     private async Task BackOffOrGiveUp(int attempt, string operation, bool throttled, CancellationToken ct)
     {

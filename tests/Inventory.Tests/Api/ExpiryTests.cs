@@ -96,7 +96,7 @@ public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeper
         }
 
         await WaitUntilPast(latest);
-        var store = service.Get<ReservationStore>();
+        var store = service.Get<HoldExpiry>();
         var counts = await Task.WhenAll(store.ExpireDueAsync(default), store.ExpireDueAsync(default), store.ExpireDueAsync(default));
 
         Assert.Equal(20, counts.Sum());
@@ -112,7 +112,8 @@ public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeper
     public async Task A_hold_sold_while_it_expires_ends_in_exactly_one_state_with_matching_counts()
     {
         using var platform = service.Client(TestService.ReserveKey);
-        var store = service.Get<ReservationStore>();
+        var store = service.Get<HoldExpiry>();
+        var records = service.Get<ReservationRecords>();
         var skus = new List<string>();
         var expiries = new List<DateTimeOffset>();
         for (var i = 0; i < 25; i++)
@@ -128,14 +129,14 @@ public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeper
         var outcomes = await Task.WhenAll(skus.Select(async (sku, i) =>
         {
             var sale = platform.PostAsJsonAsync($"/orders/race-{i}/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = "race" } } });
-            var expiry = Task.Run(async () => await store.ExpireAsync((await store.GetAsync(sku, "race", default))!, default));
+            var expiry = Task.Run(async () => await store.ExpireAsync((await records.GetAsync(sku, "race", default))!, default));
             return (Sold: (await sale).StatusCode == HttpStatusCode.OK, Expired: await expiry);
         }));
 
         for (var i = 0; i < skus.Count; i++)
         {
             Assert.True(outcomes[i].Sold ^ outcomes[i].Expired, $"{skus[i]}: sold={outcomes[i].Sold} expired={outcomes[i].Expired}");
-            var reservation = await store.GetAsync(skus[i], "race", default);
+            var reservation = await records.GetAsync(skus[i], "race", default);
             var inventory = await service.GetInventoryAsync(skus[i]);
             if (outcomes[i].Sold)
             {

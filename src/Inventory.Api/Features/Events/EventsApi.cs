@@ -37,7 +37,7 @@ public static class EventsApi
     }
 
     public static async Task<IResult> HandleAsync(
-        HttpContext http, ReserveInventoryHandler orders, ReservationStore reservations, InventoryStore inventory,
+        HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory,
         ApiKeyAuthorizer authorizer, ILoggerFactory loggers, CancellationToken ct)
     {
         if (CameThroughApiGateway(http.Request))
@@ -83,7 +83,7 @@ public static class EventsApi
                     $"Expected an SQS batch, an API Gateway TOKEN authorizer event, or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
             }
 
-            return await RunJobAsync(job, reservations, inventory, log, ct);
+            return await RunJobAsync(job, expiry, inventory, log, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -102,13 +102,13 @@ public static class EventsApi
         request.Headers.TryGetValue(RequestContextHeader, out var values)
         && values.Any(v => !string.Equals(v?.Trim(), "null", StringComparison.Ordinal));
 
-    private static async Task<IResult> RunJobAsync(string job, ReservationStore reservations, InventoryStore inventory, ILogger log, CancellationToken ct)
+    private static async Task<IResult> RunJobAsync(string job, HoldExpiry expiry, InventoryStore inventory, ILogger log, CancellationToken ct)
     {
         try
         {
             if (job == ExpirySweep)
             {
-                return Answer(new JobRun(job, await reservations.ExpireDueAsync(ct), null, null));
+                return Answer(new JobRun(job, await expiry.ExpireDueAsync(ct), null, null));
             }
 
             var check = await inventory.CheckThresholdsAsync(ct);

@@ -53,7 +53,7 @@ public sealed class ReserveInventoryHandler(
     public const string Failed = "InventoryReservationFailed";
 
     /// <summary>Two actions per line plus the processed-order record must fit in one transaction.</summary>
-    public const int MaxLines = (ReservationStore.MaxTransactionActions - 1) / 2;
+    public const int MaxLines = (Transaction.MaxActions - 1) / 2;
 
 
     private static readonly JsonSerializerOptions OutcomeJson = JsonSetup.Create();

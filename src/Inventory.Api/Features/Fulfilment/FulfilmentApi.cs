@@ -28,7 +28,7 @@ public static class FulfilmentApi
     }
 
     public static async Task<Ok<FulfilmentView>> Fulfil(
-        string orderId, FulfilRequest body, ReservationStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        string orderId, FulfilRequest body, SalesStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var lines = body.Lines ?? [];
         var validator = new Validator()

@@ -40,12 +40,12 @@ public abstract class PeriodicJob(TimeSpan interval, ILogger logger) : Backgroun
 }
 
 /// <summary>Returns the units of abandoned carts: expires holds whose time is up. Each hold is expired at most once.</summary>
-public sealed class ExpirySweeper(ReservationStore reservations, IOptions<JobOptions> options, ILogger<ExpirySweeper> logger)
+public sealed class ExpirySweeper(HoldExpiry expiry, IOptions<JobOptions> options, ILogger<ExpirySweeper> logger)
     : PeriodicJob(TimeSpan.FromSeconds(options.Value.ExpirySweepIntervalSeconds), logger)
 {
     protected override async Task RunOnceAsync(CancellationToken ct)
     {
-        var expired = await reservations.ExpireDueAsync(ct);
+        var expired = await expiry.ExpireDueAsync(ct);
         if (expired > 0)
         {
             logger.LogInformation("Expiry sweep returned the units of {Count} expired reservation(s)", expired);

@@ -1,0 +1,161 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+
+namespace Inventory.Api.Storage;
+
+/// <summary>
+/// Holds whose time is up: the sweep (every second locally, every minute on AWS) and the reclaim a reservation does
+/// before refusing for lack of stock. Both read the sparse active-expiry index, so they never scan, and both
+/// expire a hold only while it is still ACTIVE and due: a hold sold or extended meanwhile ends in exactly one state.
+/// </summary>
+public sealed class HoldExpiry(
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, StatusReconciler reconciler, TimeProvider clock)
+{
+    /// <summary>How many products one sweep expires at once; bounded so a sweep does not crowd out live traffic.</summary>
+    private const int SweepParallelism = 8;
+
+    private static readonly TimeSpan ReclaimInterval = TimeSpan.FromMilliseconds(250);
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> lastReclaim = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The sweep: expires every hold whose time is up, reading the active-expiry index shard by shard.
+    /// Safe to run twice at once or to stop half-way: each hold is expired by one conditional transaction.
+    /// </summary>
+    public async Task<int> ExpireDueAsync(CancellationToken ct)
+    {
+        var expired = 0;
+        var dueKeys = await DueHoldKeysAsync(ct);
+
+        // Products in parallel, each product's holds one batch after another: the holds of one product all
+        // update the same row, and parallel transactions on one item would only cancel each other.
+        var byProduct = dueKeys.GroupBy(k => k.ProductId, StringComparer.Ordinal);
+        var parallel = new ParallelOptions { MaxDegreeOfParallelism = SweepParallelism, CancellationToken = ct };
+        await Parallel.ForEachAsync(byProduct, parallel, async (product, token) =>
+            Interlocked.Add(ref expired, await ExpireHoldsAsync([.. product], token)));
+
+        return expired;
+    }
+
+    /// <summary>
+    /// Before refusing for lack of stock, takes back the holds on these products whose time is up. It reads the
+    /// *due* entries of the index (which the sweep keeps near empty), never a hot product's whole history, and
+    /// each instance looks at most once per <see cref="ReclaimInterval"/> per product, so a flash sale's
+    /// refusals stay cheap. Returns whether any hold came back.
+    /// </summary>
+    public async Task<bool> ReclaimAsync(IEnumerable<string> productIds, CancellationToken ct)
+    {
+        var wanted = productIds.Where(ShouldLookForDueHolds).ToHashSet(StringComparer.Ordinal);
+        if (wanted.Count == 0)
+        {
+            return false;
+        }
+
+        var due = (await DueHoldKeysAsync(ct)).Where(k => wanted.Contains(k.ProductId)).ToList();
+        return due.Count > 0 && await ExpireHoldsAsync(due, ct) > 0;
+    }
+
+    /// <summary>Ends one hold whose time is up, if it is still ACTIVE and still due. Returns whether this call did.</summary>
+    public async Task<bool> ExpireAsync(Reservation hold, CancellationToken ct)
+    {
+        var now = clock.UtcNowMillis();
+        if (!hold.IsActive || !hold.HasExpired(now))
+        {
+            return false;
+        }
+
+        var transaction = new Transaction();
+        transaction.Add(records.Expire(hold, now));
+        transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now));
+        if (!(await writes.CommitAsync(transaction, ct)).IsCommitted)
+        {
+            return false; // sold, released, extended or expired by someone else first
+        }
+
+        await reconciler.AfterCommitAsync([(hold.ProductId, hold.WarehouseId)]);
+        return true;
+    }
+
+    /// <summary>
+    /// Expires the given holds that are still ACTIVE and due. The holds of one row go in one transaction (each
+    /// hold's conditional finish plus a single return of their total to the row), so a sweep costs one write per
+    /// row, not one per abandoned cart. If any of them changed meanwhile the transaction cancels as a whole and
+    /// those holds are retried one by one.
+    /// </summary>
+    private async Task<int> ExpireHoldsAsync(List<(string ProductId, string ReservationId)> keys, CancellationToken ct)
+    {
+        // The index is eventually consistent: re-read the holds before acting on them.
+        var now = clock.UtcNowMillis();
+        var stored = await Reads.BatchGetAllAsync(dynamo, records.Table, keys.Select(k => Items.ReservationKey(k.ProductId, k.ReservationId)).ToList(), ct);
+        var due = stored.Select(Items.ToReservation).Where(h => h.IsActive && h.HasExpired(now)).ToList();
+
+        var expired = 0;
+        foreach (var row in due.GroupBy(h => (h.ProductId, h.WarehouseId)))
+        {
+            foreach (var batch in row.Chunk(Transaction.MaxActions - 1))
+            {
+                var transaction = new Transaction();
+                foreach (var hold in batch)
+                {
+                    transaction.Add(records.Expire(hold, now));
+                }
+
+                transaction.Add(rows.ReturnHold(row.Key.ProductId, row.Key.WarehouseId, batch.Sum(h => h.Quantity), now));
+                if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
+                {
+                    expired += batch.Length;
+                    continue;
+                }
+
+                foreach (var hold in batch)
+                {
+                    expired += await ExpireAsync(hold, ct) ? 1 : 0;
+                }
+            }
+        }
+
+        if (expired > 0)
+        {
+            await reconciler.AfterCommitAsync(due.Select(h => (h.ProductId, h.WarehouseId)));
+        }
+
+        return expired;
+    }
+
+    /// <summary>Keys of ACTIVE holds whose time is up, from every shard of the sparse active-expiry index.</summary>
+    private async Task<List<(string ProductId, string ReservationId)>> DueHoldKeysAsync(CancellationToken ct)
+    {
+        var nowEpoch = clock.UtcNowMillis().ToUnixTimeSeconds();
+        var shards = await Task.WhenAll(Enumerable.Range(0, Indexes.ActiveShards).Select(shard =>
+            Reads.QueryAllAsync(dynamo, new QueryRequest
+            {
+                TableName = records.Table,
+                IndexName = Indexes.ActiveExpiry,
+                KeyConditionExpression = "#shard = :shard AND #exp <= :now",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#shard"] = Attr.ActiveShard, ["#exp"] = Attr.ExpiresAtEpoch },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":shard"] = Items.S("A" + shard.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                    [":now"] = Items.N(nowEpoch),
+                },
+            }, ct).Select(k => (k[Attr.ProductId].S, k[Attr.ReservationId].S)).ToListAsync(ct).AsTask()));
+        return shards.SelectMany(k => k).ToList();
+    }
+
+    /// <summary>
+    /// A sold-out product refuses thousands of shoppers a second in a flash sale; looking for due holds on every
+    /// refusal would multiply the load. A cost guard, not state: losing it changes no outcome.
+    /// </summary>
+    private bool ShouldLookForDueHolds(string productId)
+    {
+        var now = clock.GetTimestamp();
+        if (lastReclaim.Count > 10_000)
+        {
+            lastReclaim.Clear();
+        }
+
+        var last = lastReclaim.GetOrAdd(productId, 0);
+        return (last == 0 || clock.GetElapsedTime(last, now) >= ReclaimInterval) && lastReclaim.TryUpdate(productId, now, last);
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Inventory.Api.Domain;
+
+namespace Inventory.Api.Storage;
+
+public sealed record FulfilLine(string ProductId, string? ReservationId, long? Quantity, string? WarehouseId);
+
+public sealed record FulfilledLine(string ProductId, string WarehouseId, long Quantity, string? ReservationId);
+
+public sealed record FulfilmentResult(string OrderId, IReadOnlyList<FulfilledLine> Lines, DateTimeOffset FulfilledAt, bool Replayed);
+
+/// <summary>
+/// Sales: an order's lines sold all or nothing, once per order id. Lines that name a reservation convert that hold
+/// (only while it is ACTIVE); lines without one sell from available stock. The order's idempotency record commits
+/// in the same transaction, so a repeat of the order, during or after the first call, answers that sale.
+/// </summary>
+public sealed class SalesStore(
+    Writes writes, InventoryStore inventory, StockRows rows, ReservationRecords records, IdempotencyRecords idempotency,
+    StatusReconciler reconciler, TimeProvider clock)
+{
+    /// <summary>Holds and warehouse choices can race with other writers; resolve the lines again this many times.</summary>
+    private const int ResolveAttempts = 3;
+
+    public async Task<FulfilmentResult> FulfilAsync(string orderId, IReadOnlyList<FulfilLine> lines, CancellationToken ct)
+    {
+        var key = IdempotencyRecords.KeyOf("order", orderId);
+        var fingerprint = Fingerprint.Of(
+            "fulfil", string.Join(';', lines.Select(l => $"{l.ProductId}|{l.ReservationId}|{l.Quantity}|{l.WarehouseId}")));
+
+        for (var attempt = 1; ; attempt++)
+        {
+            // Replay first, then resolve: a repeat of a finished order never looks at today's holds and stock.
+            if (await idempotency.GetAsync(key, ct) is { } done)
+            {
+                return await ReplayAsync(done, fingerprint, orderId);
+            }
+
+            try
+            {
+                if (await TrySellOnceAsync(key, fingerprint, orderId, lines, attempt, ct) is { } result)
+                {
+                    return result;
+                }
+            }
+            catch (InventoryException refusal) when (refusal.Status == 409)
+            {
+                // An identical call may have committed while this one was resolving its lines (a client retrying
+                // after a timeout, say): then the order was sold, and the answer is that sale, never a refusal.
+                if (await idempotency.GetAsync(key, ct) is { } first)
+                {
+                    return await ReplayAsync(first, fingerprint, orderId);
+                }
+
+                throw;
+            }
+        }
+    }
+
+    /// <summary>One try at the sale: its result, or null when something moved underneath and it must be tried again.</summary>
+    private async Task<FulfilmentResult?> TrySellOnceAsync(
+        string key, string fingerprint, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, CancellationToken ct)
+    {
+        var resolved = new List<(FulfilledLine Line, Reservation? Hold)>();
+        foreach (var line in lines)
+        {
+            resolved.Add(await ResolveLineAsync(line, ct));
+        }
+
+        var byRow = resolved
+            .GroupBy(r => (r.Line.ProductId, r.Line.WarehouseId))
+            .Select(g => (g.Key.ProductId, g.Key.WarehouseId,
+                Held: g.Where(r => r.Hold is not null).Sum(r => r.Line.Quantity),
+                Direct: g.Where(r => r.Hold is null).Sum(r => r.Line.Quantity)))
+            .ToList();
+        var holds = resolved.Where(r => r.Hold is not null).Select(r => r.Hold!).ToList();
+        var actionCount = byRow.Count + holds.Count + 1;
+        if (actionCount > Transaction.MaxActions)
+        {
+            throw Problems.TooManyItems(actionCount, Transaction.MaxActions);
+        }
+
+        var now = clock.UtcNowMillis();
+        var result = new FulfilmentResult(orderId, resolved.Select(r => r.Line).ToList(), now, Replayed: false);
+        var transaction = new Transaction();
+        var rowSteps = byRow.Select(r => (Row: r, Handle: transaction.Add(rows.Sell(r.ProductId, r.WarehouseId, r.Held, r.Direct, now)))).ToList();
+        var holdSteps = holds.Select(h => transaction.Add(records.Finish(h, ReservationStatus.FULFILLED, now))).ToList();
+        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result)));
+
+        var outcome = await writes.CommitAsync(transaction, ct);
+        if (outcome.IsCommitted)
+        {
+            await reconciler.AfterCommitAsync(byRow.Select(r => (r.ProductId, r.WarehouseId)));
+            return result;
+        }
+
+        if (outcome.Failed(record))
+        {
+            return await ReplayAsync(IdempotencyRecords.ToRecord(outcome.OldItem(record)!), fingerprint, orderId);
+        }
+
+        if (holdSteps.Any(outcome.Failed) && attempt < ResolveAttempts)
+        {
+            return null; // a hold changed state under us; the next pass reports its new state
+        }
+
+        var shortages = new List<ItemShortage>();
+        var choseWarehouse = false;
+        foreach (var (row, handle) in rowSteps.Where(s => outcome.Failed(s.Handle)))
+        {
+            var old = outcome.OldItem(handle) ?? throw await inventory.MissingRowProblemAsync(row.ProductId, row.WarehouseId, ct);
+            choseWarehouse |= lines.Any(l => l.ProductId == row.ProductId && l.WarehouseId is null && l.ReservationId is null);
+            shortages.Add(new ItemShortage(row.ProductId, row.WarehouseId, row.Direct, Items.ToRow(old).AvailableCount, "insufficient_stock"));
+        }
+
+        if (shortages.Count == 0 || (choseWarehouse && attempt < ResolveAttempts))
+        {
+            return attempt >= 2 * ResolveAttempts ? throw Problems.Busy() : null;
+        }
+
+        throw Problems.Shortage(shortages);
+    }
+
+    private async Task<FulfilmentResult> ReplayAsync(IdempotencyRecord record, string fingerprint, string orderId)
+    {
+        if (record.Fingerprint != fingerprint)
+        {
+            throw Problems.IdempotencyConflict(orderId);
+        }
+
+        // The sale happened; the replay also repairs any status the first call left stale.
+        var first = JsonSerializer.Deserialize<FulfilmentResult>(record.ResultJson)! with { Replayed = true };
+        await reconciler.AfterCommitAsync(first.Lines.Select(l => (l.ProductId, l.WarehouseId)));
+        return first;
+    }
+
+    private async Task<(FulfilledLine Line, Reservation? Hold)> ResolveLineAsync(FulfilLine line, CancellationToken ct)
+    {
+        if (line.ReservationId is { } reservationId)
+        {
+            var hold = await records.GetAsync(line.ProductId, reservationId, ct) ?? throw Problems.ReservationNotFound(line.ProductId, reservationId);
+            hold.EnsureSellable(line.Quantity);
+            return (new FulfilledLine(line.ProductId, hold.WarehouseId, hold.Quantity, reservationId), hold);
+        }
+
+        var resolved = (await inventory.ResolveWarehousesAsync([new ReserveItem(line.ProductId, line.WarehouseId, line.Quantity!.Value)], ct))[0];
+        return (new FulfilledLine(line.ProductId, resolved.WarehouseId!, resolved.Quantity, null), null);
+    }
+}
