@@ -1,16 +1,38 @@
 namespace Inventory.Api.Domain;
 
+/// <summary>What kind of refusal it is; the HTTP layer alone decides which status each kind is answered with.</summary>
+public enum RefusalKind
+{
+    /// <summary>The request itself is wrong; sending it again cannot help.</summary>
+    Invalid,
+
+    /// <summary>Something it names does not exist.</summary>
+    NotFound,
+
+    /// <summary>The state of things does not allow it (not enough stock, a stale version in the body, a reused id).</summary>
+    Conflict,
+
+    /// <summary>The version the client sent as a precondition (If-Match) is no longer current.</summary>
+    StalePrecondition,
+
+    /// <summary>A blind overwrite: the write needs the version the client saw.</summary>
+    PreconditionRequired,
+
+    /// <summary>The database is too busy right now; nothing changed and a retry can succeed.</summary>
+    Busy,
+}
+
 /// <summary>
-/// A refusal the client can act on. Each has a stable <see cref="Code"/> (documented in docs/api.md) and the
-/// HTTP status it maps to; <see cref="Details"/> become problem-details extensions.
+/// A refusal the client can act on. Each has a stable <see cref="Code"/> (documented in docs/api.md) and a
+/// <see cref="Kind"/>; <see cref="Details"/> become problem-details extensions.
 /// </summary>
 public sealed class InventoryException(
-    string code, int status, string title, string detail, IReadOnlyDictionary<string, object?>? details = null)
+    string code, RefusalKind kind, string title, string detail, IReadOnlyDictionary<string, object?>? details = null)
     : Exception(detail)
 {
     public string Code { get; } = code;
 
-    public int Status { get; } = status;
+    public RefusalKind Kind { get; } = kind;
 
     public string Title { get; } = title;
 
@@ -21,28 +43,28 @@ public sealed class InventoryException(
 public static class Problems
 {
     public static InventoryException Validation(IReadOnlyDictionary<string, string[]> errors) =>
-        new("validation_failed", 400, "The request is not valid.", "One or more fields are invalid; see 'errors'.",
+        new("validation_failed", RefusalKind.Invalid, "The request is not valid.", "One or more fields are invalid; see 'errors'.",
             new Dictionary<string, object?> { ["errors"] = errors });
 
     public static InventoryException Validation(string field, string message) =>
         Validation(new Dictionary<string, string[]> { [field] = [message] });
 
     public static InventoryException ProductNotFound(string productId) =>
-        new("product_not_found", 404, "Product not found.", $"No inventory is recorded for product '{productId}'.",
+        new("product_not_found", RefusalKind.NotFound, "Product not found.", $"No inventory is recorded for product '{productId}'.",
             new Dictionary<string, object?> { ["product_id"] = productId });
 
     public static InventoryException WarehouseNotFound(string productId, string warehouseId) =>
-        new("warehouse_not_found", 404, "Warehouse not found.",
+        new("warehouse_not_found", RefusalKind.NotFound, "Warehouse not found.",
             $"Product '{productId}' has no stock row in warehouse '{warehouseId}'.",
             new Dictionary<string, object?> { ["product_id"] = productId, ["warehouse_id"] = warehouseId });
 
     public static InventoryException ReservationNotFound(string productId, string reservationId) =>
-        new("reservation_not_found", 404, "Reservation not found.",
+        new("reservation_not_found", RefusalKind.NotFound, "Reservation not found.",
             $"No reservation '{reservationId}' exists for product '{productId}'.",
             new Dictionary<string, object?> { ["product_id"] = productId, ["reservation_id"] = reservationId });
 
     public static InventoryException InsufficientStock(string productId, string? warehouseId, long requested, long available) =>
-        new("insufficient_stock", 409, "Not enough stock.",
+        new("insufficient_stock", RefusalKind.Conflict, "Not enough stock.",
             $"Requested {requested} of '{productId}' but only {available} available.",
             new Dictionary<string, object?>
             {
@@ -53,32 +75,33 @@ public static class Problems
             });
 
     public static InventoryException InsufficientStock(IReadOnlyList<ItemShortage> shortages) =>
-        new("insufficient_stock", 409, "Not enough stock.",
+        new("insufficient_stock", RefusalKind.Conflict, "Not enough stock.",
             $"{shortages.Count} item(s) cannot be supplied; nothing was changed.",
             new Dictionary<string, object?> { ["items"] = shortages });
 
-    public static InventoryException VersionConflict(int status, InventoryRow? current) =>
-        new("version_conflict", status, "The row was changed by someone else.",
+    /// <param name="fromIfMatch">The stale version came as an If-Match precondition (else in the body).</param>
+    public static InventoryException VersionConflict(bool fromIfMatch, InventoryRow? current) =>
+        new("version_conflict", fromIfMatch ? RefusalKind.StalePrecondition : RefusalKind.Conflict, "The row was changed by someone else.",
             "Your copy is out of date; nothing was changed. Re-read the row (see 'current') and apply your change again.",
             new Dictionary<string, object?> { ["current"] = current });
 
     public static InventoryException PreconditionRequired(InventoryRow current) =>
-        new("precondition_required", 428, "A version is required.",
+        new("precondition_required", RefusalKind.PreconditionRequired, "A version is required.",
             "This row exists: send its ETag in If-Match (or 'expected_version' in the body) so a concurrent change is not overwritten.",
             new Dictionary<string, object?> { ["current"] = current });
 
     public static InventoryException StockBelowReserved(long requestedStock, long reserved) =>
-        new("stock_below_reserved", 409, "Stock cannot go below what is reserved.",
+        new("stock_below_reserved", RefusalKind.Conflict, "Stock cannot go below what is reserved.",
             $"Cannot set stock to {requestedStock}: {reserved} unit(s) are held by active reservations. Release them first.",
             new Dictionary<string, object?> { ["requested_stock_count"] = requestedStock, ["reserved_count"] = reserved });
 
     public static InventoryException IdempotencyConflict(string key) =>
-        new("idempotency_conflict", 409, "Key reused with a different request.",
+        new("idempotency_conflict", RefusalKind.Conflict, "Key reused with a different request.",
             $"'{key}' was already used for a different request; use a new key for a new request.",
             new Dictionary<string, object?> { ["key"] = key });
 
     public static InventoryException ReservationNotActive(Reservation reservation) =>
-        new("reservation_not_active", 409, "The reservation is no longer active.",
+        new("reservation_not_active", RefusalKind.Conflict, "The reservation is no longer active.",
             $"Reservation '{reservation.ReservationId}' is {reservation.Status}.",
             new Dictionary<string, object?>
             {
@@ -87,7 +110,7 @@ public static class Problems
             });
 
     public static InventoryException ReservationExpired(Reservation reservation) =>
-        new("reservation_expired", 409, "The reservation has expired.",
+        new("reservation_expired", RefusalKind.Conflict, "The reservation has expired.",
             $"Reservation '{reservation.ReservationId}' expired at {reservation.ExpiresAt:O}; its units are being returned. Reserve again.",
             new Dictionary<string, object?>
             {
@@ -96,20 +119,20 @@ public static class Problems
             });
 
     public static InventoryException ProductExists(string sku) =>
-        new("product_exists", 409, "Product already exists.",
+        new("product_exists", RefusalKind.Conflict, "Product already exists.",
             $"A different product with sku '{sku}' already exists.", new Dictionary<string, object?> { ["sku"] = sku });
 
     public static InventoryException TooManyItems(int actions, int limit) =>
-        new("too_many_items", 400, "Too many items for one atomic request.",
+        new("too_many_items", RefusalKind.Invalid, "Too many items for one atomic request.",
             $"This request needs {actions} DynamoDB transaction actions; at most {limit} fit in one all-or-nothing write. Split it.",
             new Dictionary<string, object?> { ["actions"] = actions, ["limit"] = limit });
 
     public static InventoryException ApiKeyNotFound(string keyId) =>
-        new("api_key_not_found", 404, "API key not found.", $"No API key has the id '{keyId}'.",
+        new("api_key_not_found", RefusalKind.NotFound, "API key not found.", $"No API key has the id '{keyId}'.",
             new Dictionary<string, object?> { ["key_id"] = keyId });
 
     public static InventoryException ApiKeysNotManaged() =>
-        new("api_keys_not_managed", 409, "Keys are not managed here.",
+        new("api_keys_not_managed", RefusalKind.Conflict, "Keys are not managed here.",
             "This deployment takes its API keys from configuration; set Storage:ApiKeysTable to create and revoke keys through the API.");
 
     /// <summary>One short item is answered with its own numbers; several with a list.</summary>
@@ -119,20 +142,20 @@ public static class Problems
             : InsufficientStock(shortages);
 
     public static InventoryException StockLimit(long stockCount, long delta) =>
-        new("stock_limit_exceeded", 409, "Stock would pass the ceiling.",
+        new("stock_limit_exceeded", RefusalKind.Conflict, "Stock would pass the ceiling.",
             $"stock_count is {stockCount}; adding {delta} would pass {Validator.MaxCount:N0}. Nothing was changed.",
             new Dictionary<string, object?> { ["stock_count"] = stockCount, ["limit"] = Validator.MaxCount });
 
     public static InventoryException InvalidToken() =>
-        new("invalid_token", 400, "The page token is not valid here.",
+        new("invalid_token", RefusalKind.Invalid, "The page token is not valid here.",
             "next_token must be a token this listing returned, used with the same filters (category, status or product).");
 
     public static InventoryException StorageBusy() =>
-        new("storage_busy", 503, "The database is throttling requests.",
+        new("storage_busy", RefusalKind.Busy, "The database is throttling requests.",
             "DynamoDB kept refusing the write for lack of capacity; it changed nothing. Retry shortly.");
 
     public static InventoryException Busy() =>
-        new("contention", 503, "The item is too busy right now.",
+        new("contention", RefusalKind.Busy, "The item is too busy right now.",
             "The write kept colliding with concurrent writes to the same item; it changed nothing. Retry shortly.");
 }
 

@@ -53,7 +53,7 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
 
     private static ProblemDetails FromRefusal(InventoryException e)
     {
-        var problem = Problem(e.Status, e.Code, e.Title, e.Message);
+        var problem = Problem(StatusOf(e.Kind), e.Code, e.Title, e.Message);
         foreach (var (key, value) in e.Details)
         {
             problem.Extensions[key] = value is InventoryRow row ? InventoryRowView.From(row) : value;
@@ -61,6 +61,18 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
 
         return problem;
     }
+
+    /// <summary>The one place a refusal's kind becomes an HTTP status.</summary>
+    public static int StatusOf(RefusalKind kind) => kind switch
+    {
+        RefusalKind.Invalid => StatusCodes.Status400BadRequest,
+        RefusalKind.NotFound => StatusCodes.Status404NotFound,
+        RefusalKind.Conflict => StatusCodes.Status409Conflict,
+        RefusalKind.StalePrecondition => StatusCodes.Status412PreconditionFailed,
+        RefusalKind.PreconditionRequired => StatusCodes.Status428PreconditionRequired,
+        RefusalKind.Busy => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
 
     /// <summary>
     /// Problems the framework makes (an unknown route, a wrong method, a wrong content type) carry no code; every

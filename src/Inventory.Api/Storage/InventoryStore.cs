@@ -101,11 +101,11 @@ public sealed class InventoryStore(
     /// lost. Without a version it only creates a missing row (for a product that exists).
     /// </summary>
     public async Task<InventoryRow> SetAsync(
-        string productId, string warehouseId, StockChange change, long? expectedVersion, int staleStatus, CancellationToken ct)
+        string productId, string warehouseId, StockChange change, long? expectedVersion, bool versionFromIfMatch, CancellationToken ct)
     {
         var row = expectedVersion is null
             ? await CreateRowAsync(productId, warehouseId, change, ct)
-            : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, staleStatus, ct);
+            : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, versionFromIfMatch, ct);
         return await reconciler.AfterCommitAsync(row);
     }
 
@@ -135,7 +135,7 @@ public sealed class InventoryStore(
     }
 
     private async Task<InventoryRow> UpdateRowAsync(
-        string productId, string warehouseId, StockChange change, long expectedVersion, int staleStatus, CancellationToken ct)
+        string productId, string warehouseId, StockChange change, long expectedVersion, bool versionFromIfMatch, CancellationToken ct)
     {
         Dictionary<string, AttributeValue>? old = null;
         var response = await writes.UpdateAsync(
@@ -154,7 +154,7 @@ public sealed class InventoryStore(
         var current = Items.ToRow(old);
         if (current.Version != expectedVersion)
         {
-            throw Problems.VersionConflict(staleStatus, current);
+            throw Problems.VersionConflict(versionFromIfMatch, current);
         }
 
         throw Problems.StockBelowReserved(change.StockCount ?? 0, current.ReservedCount);

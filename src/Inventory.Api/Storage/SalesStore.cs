@@ -42,7 +42,7 @@ public sealed class SalesStore(
                     return result;
                 }
             }
-            catch (InventoryException refusal) when (refusal.Status == 409)
+            catch (InventoryException refusal) when (refusal.Kind == RefusalKind.Conflict)
             {
                 // An identical call may have committed while this one was resolving its lines (a client retrying
                 // after a timeout, say): then the order was sold, and the answer is that sale, never a refusal.

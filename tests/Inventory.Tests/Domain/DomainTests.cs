@@ -59,7 +59,7 @@ public class ValidatorTests
             .ThrowIfInvalid());
 
         Assert.Equal("validation_failed", error.Code);
-        Assert.Equal(400, error.Status);
+        Assert.Equal(RefusalKind.Invalid, error.Kind);
         var errors = (IReadOnlyDictionary<string, string[]>)error.Details["errors"]!;
         Assert.Equal(["product_id", "quantity", "reservation_id"], errors.Keys.Order());
     }
@@ -119,5 +119,62 @@ public class FingerprintTests
         Assert.Equal(Fingerprint.Of("a", 1, null), Fingerprint.Of("a", 1, null));
         Assert.NotEqual(Fingerprint.Of("a", 1), Fingerprint.Of("a", 2));
         Assert.NotEqual(Fingerprint.Of("ab", "c"), Fingerprint.Of("a", "bc"));
+    }
+}
+
+public class ReservationRulesTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 23, 12, 0, 0, TimeSpan.Zero);
+
+    private static Reservation Hold(ReservationStatus status, DateTimeOffset expiresAt) =>
+        new("p", "r", "main", 2, status, Now.AddMinutes(-10), expiresAt, "fingerprint");
+
+    [Fact]
+    public void An_active_hold_whose_time_is_not_up_can_be_extended()
+    {
+        Hold(ReservationStatus.ACTIVE, Now.AddMinutes(1)).EnsureExtendable(Now);
+    }
+
+    [Theory]
+    [InlineData(ReservationStatus.ACTIVE, -1, "reservation_expired")]
+    [InlineData(ReservationStatus.ACTIVE, 0, "reservation_expired")]
+    [InlineData(ReservationStatus.EXPIRED, 5, "reservation_expired")]
+    [InlineData(ReservationStatus.RELEASED, 5, "reservation_not_active")]
+    [InlineData(ReservationStatus.FULFILLED, 5, "reservation_not_active")]
+    public void A_hold_past_its_time_or_finished_cannot_be_extended(ReservationStatus status, int minutesLeft, string code)
+    {
+        var refusal = Assert.Throws<InventoryException>(() => Hold(status, Now.AddMinutes(minutesLeft)).EnsureExtendable(Now));
+        Assert.Equal(code, refusal.Code);
+    }
+
+    [Theory]
+    [InlineData(ReservationStatus.ACTIVE, true)]
+    [InlineData(ReservationStatus.RELEASED, false)]
+    [InlineData(ReservationStatus.EXPIRED, false)]
+    public void Releasing_acts_on_an_active_hold_and_is_a_no_op_on_one_already_back(ReservationStatus status, bool needed) =>
+        Assert.Equal(needed, Hold(status, Now.AddMinutes(1)).NeedsRelease());
+
+    [Fact]
+    public void A_sold_hold_cannot_be_released()
+    {
+        var refusal = Assert.Throws<InventoryException>(() => Hold(ReservationStatus.FULFILLED, Now).NeedsRelease());
+        Assert.Equal("reservation_not_active", refusal.Code);
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(2L)]
+    public void An_active_hold_sells_at_its_own_quantity(long? quantity) =>
+        Hold(ReservationStatus.ACTIVE, Now.AddMinutes(1)).EnsureSellable(quantity);
+
+    [Theory]
+    [InlineData(ReservationStatus.ACTIVE, 3L, "validation_failed")]
+    [InlineData(ReservationStatus.RELEASED, null, "reservation_not_active")]
+    [InlineData(ReservationStatus.EXPIRED, null, "reservation_not_active")]
+    [InlineData(ReservationStatus.FULFILLED, 2L, "reservation_not_active")]
+    public void Only_an_active_hold_of_the_same_quantity_can_be_sold(ReservationStatus status, long? quantity, string code)
+    {
+        var refusal = Assert.Throws<InventoryException>(() => Hold(status, Now.AddMinutes(1)).EnsureSellable(quantity));
+        Assert.Equal(code, refusal.Code);
     }
 }

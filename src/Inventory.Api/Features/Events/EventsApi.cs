@@ -206,7 +206,7 @@ public static class EventsApi
     /// <summary>Failures a later attempt can get past: the database unreachable or too busy.</summary>
     private static bool IsPassing(Exception e) =>
         e is AmazonServiceException or AmazonClientException or HttpRequestException or TimeoutException
-        || (e is InventoryException refusal && refusal.Status == 503);
+        || (e is InventoryException { Kind: RefusalKind.Busy });
 
     /// <summary>In a batch response, an empty identifier means "retry every message of the batch".</summary>
     private static readonly BatchItemFailure WholeBatch = new(string.Empty);

@@ -104,9 +104,8 @@ public static class InventoryApi
         validator.ThrowIfInvalid();
 
         long? expected = ifMatch is not null ? headerVersion : body.ExpectedVersion;
-        var staleStatus = ifMatch is not null ? StatusCodes.Status412PreconditionFailed : StatusCodes.Status409Conflict;
         var row = await store.SetAsync(
-            productId, warehouseId, new StockChange(body.StockCount, body.ThresholdLevel, body.Category), expected, staleStatus, ct);
+            productId, warehouseId, new StockChange(body.StockCount, body.ThresholdLevel, body.Category), expected, versionFromIfMatch: ifMatch is not null, ct);
 
         http.Response.Headers.ETag = row.ETag;
         var view = InventoryRowView.From(row);
