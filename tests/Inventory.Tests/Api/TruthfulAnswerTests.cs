@@ -40,6 +40,41 @@ public class ConcurrentRepeatTests(TestService service) : IClassFixture<TestServ
     }
 
     [Fact]
+    public async Task Identical_concurrent_order_holds_and_adjustments_answer_the_first_call_and_apply_once()
+    {
+        const int Rounds = 10;
+        const int Repeats = 10;
+        var shirt = await service.CreateProductAsync(stock: 1_000, threshold: 0);
+        var mug = await service.CreateProductAsync(stock: 1_000, threshold: 0);
+        using var admin = service.Client();
+        var statuses = new List<(HttpStatusCode Status, bool Replayed, string Body)>();
+        for (var round = 0; round < Rounds; round++)
+        {
+            var hold = new { reservation_id = $"order-{round}", items = new[] { new { product_id = shirt, quantity = 2 }, new { product_id = mug, quantity = 1 } } };
+            var holds = Enumerable.Range(0, Repeats).Select(_ => admin.PostAsJsonAsync("/reservations", hold));
+            var adjustments = Enumerable.Range(0, Repeats).Select(_ =>
+            {
+                var request = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{mug}/adjustments") { Content = JsonContent.Create(new { delta = 5, reason = "delivery" }) };
+                request.Headers.Add("Idempotency-Key", $"delivery-{round}");
+                return admin.SendAsync(request);
+            });
+            foreach (var response in await Task.WhenAll(holds.Concat(adjustments)))
+            {
+                statuses.Add((response.StatusCode, response.Headers.Contains("Idempotent-Replayed"), await response.Content.ReadAsStringAsync()));
+            }
+        }
+
+        Assert.All(statuses, s => Assert.True(s.Status is HttpStatusCode.OK or HttpStatusCode.Created, $"{(int)s.Status}: {s.Body}"));
+        Assert.Equal(2 * Rounds, statuses.Count(s => !s.Replayed));
+        var shirtRow = await service.GetInventoryAsync(shirt);
+        var mugRow = await service.GetInventoryAsync(mug);
+        Assert.Equal(2 * Rounds, shirtRow.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(Rounds, mugRow.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(1_000 + (5 * Rounds), mugRow.GetProperty("stock_count").GetInt64());
+        await service.AssertInvariantsAsync(shirt, mug);
+    }
+
+    [Fact]
     public async Task Idempotency_keys_of_different_products_never_collide_whatever_the_ids_contain()
     {
         var plain = await service.CreateProductAsync(stock: 10, sku: "P" + Guid.NewGuid().ToString("N")[..6]);
