@@ -3,7 +3,7 @@
 #
 #   deploy/deploy.sh ENV [--plan-only] [--arch arm64|x86_64]
 #
-# ENV is a folder under deploy/terraform/envs (dev, prod) holding a terraform.tfvars (copy the .example).
+# ENV names a variables file deploy/terraform/environment/ENV.tfvars (copy dev.tfvars.example or prod.tfvars.example).
 # TF_STATE_BUCKET names the state bucket made once per account by deploy/terraform/bootstrap.
 # Steps: check tools and credentials, build the Lambda package and the front end, terraform init/plan/apply,
 # upload web/dist to the site bucket, create the first admin key if there is none, print the outputs.
@@ -27,8 +27,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 [ -n "$env_name" ] || { usage >&2; fail "name the environment (dev or prod)"; }
-env_dir="deploy/terraform/envs/$env_name"
-[ -d "$env_dir" ] || fail "no environment '$env_name' (expected $env_dir)"
+env_dir="deploy/terraform/environment"
+[[ "$env_name" =~ ^[a-z][a-z0-9-]*$ ]] || fail "environment names are lower-case letters, digits and '-' (got '$env_name')"
+[ -f "$env_dir/$env_name.tfvars" ] || [ -f "$env_dir/$env_name.tfvars.example" ] \
+  || fail "no environment '$env_name': create $env_dir/$env_name.tfvars (see dev.tfvars.example)"
 case "$arch" in arm64|x86_64) ;; *) fail "--arch must be arm64 or x86_64" ;; esac
 
 # Fail before building anything when a tool or the credentials are missing.
@@ -36,8 +38,9 @@ command -v terraform >/dev/null || fail "terraform (1.10 or newer) is not instal
 command -v aws >/dev/null || fail "the AWS CLI v2 is not installed (it uploads the site and creates the first key): https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
 aws sts get-caller-identity >/dev/null 2>&1 || fail "no usable AWS credentials (aws sts get-caller-identity failed): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
 [ -n "${TF_STATE_BUCKET:-}" ] || fail "set TF_STATE_BUCKET to the state bucket made by deploy/terraform/bootstrap (docs/deploy.md)"
-[ -f "$env_dir/terraform.tfvars" ] || fail "$env_dir/terraform.tfvars is missing: copy terraform.tfvars.example and fill it in"
-region=$(sed -n 's/^region *= *"\(.*\)"/\1/p' "$env_dir/terraform.tfvars" | head -1)
+vars="$env_dir/$env_name.tfvars"
+[ -f "$vars" ] || fail "$vars is missing: copy $env_name.tfvars.example to it and fill it in"
+region=$(sed -n 's/^region *= *"\(.*\)"/\1/p' "$vars" | head -1)
 region=${region:-eu-west-1}
 
 make package ARCH="$arch" MODE=framework
@@ -45,8 +48,10 @@ make web
 package="$PWD/artifacts/lambda/inventory-$arch-framework.zip"
 
 tf() { terraform -chdir="$env_dir" "$@"; }
-tf init -input=false -backend-config="bucket=$TF_STATE_BUCKET" -backend-config="region=$region"
-tf plan -input=false -var "package_zip=$package" -var "architecture=$arch" -out=tfplan
+# One root, one state per environment: -reconfigure switches the backend key when another environment ran last.
+tf init -input=false -reconfigure -backend-config="bucket=$TF_STATE_BUCKET" -backend-config="region=$region" \
+  -backend-config="key=inventory/$env_name/terraform.tfstate"
+tf plan -input=false -var-file="$env_name.tfvars" -var "package_zip=$package" -var "architecture=$arch" -out=tfplan
 if [ "$plan_only" = true ]; then
   echo "Plan written to $env_dir/tfplan; nothing was changed."
   exit 0

@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parse } from "@cdktn/hcl2json";
 import { parseAll, terraformRoot } from "./hcl.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -154,18 +155,25 @@ test("no IAM statement grants every action or every resource", () => {
   assert.deepEqual(problems, []);
 });
 
-test("the environments use the module with every variable it requires", () => {
+test("the environment root passes the module every variable it requires, and prod protects its tables", async () => {
   const moduleVariables = Object.entries(parsed)
     .filter(([file]) => file.startsWith("modules/inventory/"))
     .flatMap(([, c]) => Object.entries(c.variable ?? {}))
     .map(([name, [v]]) => ({ name, required: !("default" in v) }));
-  for (const env of ["envs/dev/main.tf", "envs/prod/main.tf"]) {
-    const call = parsed[env].module.inventory[0];
-    assert.equal(call.source, "../../modules/inventory");
-    const missing = moduleVariables.filter((v) => v.required && !(v.name in call)).map((v) => v.name);
-    const unknown = Object.keys(call).filter((k) => k !== "source" && !moduleVariables.some((v) => v.name === k));
-    assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] }, env);
+  const call = parsed["environment/main.tf"].module.inventory[0];
+  assert.equal(call.source, "../modules/inventory");
+  const missing = moduleVariables.filter((v) => v.required && !(v.name in call)).map((v) => v.name);
+  const unknown = Object.keys(call).filter((k) => k !== "source" && !moduleVariables.some((v) => v.name === k));
+  assert.deepEqual({ missing, unknown }, { missing: [], unknown: [] });
+
+  const rootVariables = Object.keys(parsed["environment/main.tf"].variable);
+  for (const env of ["dev", "prod"]) {
+    const file = join(terraformRoot, "environment", `${env}.tfvars.example`);
+    const values = await parse(file, readFileSync(file, "utf8"));
+    assert.deepEqual(Object.keys(values).filter((k) => !rootVariables.includes(k)), [], `${env}.tfvars.example sets unknown variables`);
+    assert.equal(values.environment, env);
   }
-  assert.equal(parsed["envs/prod/main.tf"].module.inventory[0].deletion_protection, true);
-  assert.ok(terraformRoot);
+  const prod = await parse("prod.tfvars.example", readFileSync(join(terraformRoot, "environment", "prod.tfvars.example"), "utf8"));
+  assert.equal(prod.deletion_protection, true);
+  assert.equal(prod.table_prefix, "");
 });

@@ -46,6 +46,7 @@ public class DeployScriptTests
 
     [Theory]
     [InlineData("staging", "no environment 'staging'")]
+    [InlineData("../etc", "environment names are lower-case")]
     [InlineData("--arch=mips", "unknown option")]
     public void Bad_arguments_are_refused_before_anything_else(string argument, string message)
     {

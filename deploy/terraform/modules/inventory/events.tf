@@ -68,7 +68,7 @@ resource "aws_sns_topic" "alerts" {
 }
 
 resource "aws_sqs_queue" "pipe_dlq" {
-  for_each                          = toset(["alerts", "order-outcomes"])
+  for_each                          = local.pipes
   name                              = "${local.name}-${each.key}-pipe-dlq"
   message_retention_seconds         = 1209600
   kms_master_key_id                 = var.kms_key_arn
@@ -78,7 +78,7 @@ resource "aws_sqs_queue" "pipe_dlq" {
 }
 
 resource "aws_iam_role" "pipe" {
-  for_each = toset(["alerts", "order-outcomes"])
+  for_each = local.pipes
   name     = "${local.name}-${each.key}-pipe"
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
@@ -118,10 +118,15 @@ locals {
     {"eventName": ["INSERT"]}
   JSON
   order_outcome_template = "<$.dynamodb.NewImage.outcome_event.S>"
+
+  pipes = {
+    "alerts"         = { description = "New low-stock alert records to the inventory-alerts topic.", filter = local.alert_filter, template = local.alert_template }
+    "order-outcomes" = { description = "Each answered ReserveInventory message's outcome to the order service's queue.", filter = local.order_outcome_filter, template = local.order_outcome_template }
+  }
 }
 
 resource "aws_iam_role_policy" "pipe" {
-  for_each = toset(["alerts", "order-outcomes"])
+  for_each = local.pipes
   name     = "stream-to-target"
   role     = aws_iam_role.pipe[each.key].id
   policy = jsonencode({
@@ -145,12 +150,13 @@ resource "aws_iam_role_policy" "pipe" {
   })
 }
 
-resource "aws_pipes_pipe" "alerts" {
-  name        = "${local.name}-alerts"
-  description = "New low-stock alert records to the inventory-alerts topic."
-  role_arn    = aws_iam_role.pipe["alerts"].arn
-  source      = local.pipe_sources["alerts"]
-  target      = aws_sns_topic.alerts.arn
+resource "aws_pipes_pipe" "outbox" {
+  for_each    = local.pipes
+  name        = "${local.name}-${each.key}"
+  description = each.value.description
+  role_arn    = aws_iam_role.pipe[each.key].arn
+  source      = local.pipe_sources[each.key]
+  target      = local.pipe_targets[each.key].arn
 
   source_parameters {
     dynamodb_stream_parameters {
@@ -160,50 +166,18 @@ resource "aws_pipes_pipe" "alerts" {
       maximum_record_age_in_seconds = 86400
       on_partial_batch_item_failure = "AUTOMATIC_BISECT"
       dead_letter_config {
-        arn = aws_sqs_queue.pipe_dlq["alerts"].arn
+        arn = aws_sqs_queue.pipe_dlq[each.key].arn
       }
     }
     filter_criteria {
       filter {
-        pattern = trimspace(local.alert_filter)
+        pattern = trimspace(each.value.filter)
       }
     }
   }
 
   target_parameters {
-    input_template = trimspace(local.alert_template)
-  }
-  tags       = local.tags
-  depends_on = [aws_iam_role_policy.pipe]
-}
-
-resource "aws_pipes_pipe" "order_outcomes" {
-  name        = "${local.name}-order-outcomes"
-  description = "Each answered ReserveInventory message's outcome to the order service's queue."
-  role_arn    = aws_iam_role.pipe["order-outcomes"].arn
-  source      = local.pipe_sources["order-outcomes"]
-  target      = var.order_events_queue_arn
-
-  source_parameters {
-    dynamodb_stream_parameters {
-      starting_position             = "TRIM_HORIZON"
-      batch_size                    = 1
-      maximum_retry_attempts        = 10
-      maximum_record_age_in_seconds = 86400
-      on_partial_batch_item_failure = "AUTOMATIC_BISECT"
-      dead_letter_config {
-        arn = aws_sqs_queue.pipe_dlq["order-outcomes"].arn
-      }
-    }
-    filter_criteria {
-      filter {
-        pattern = trimspace(local.order_outcome_filter)
-      }
-    }
-  }
-
-  target_parameters {
-    input_template = local.order_outcome_template
+    input_template = trimspace(each.value.template)
   }
   tags       = local.tags
   depends_on = [aws_iam_role_policy.pipe]

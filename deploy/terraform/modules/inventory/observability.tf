@@ -29,10 +29,7 @@ locals {
     { for fn in keys(local.manifest.functions) : "${fn}-errors" => { namespace = "AWS/Lambda", metric = "Errors", statistic = "Sum", threshold = 0, dimensions = { FunctionName = aws_lambda_function.function[fn].function_name } } },
     { for fn in keys(local.manifest.functions) : "${fn}-throttles" => { namespace = "AWS/Lambda", metric = "Throttles", statistic = "Sum", threshold = 0, dimensions = { FunctionName = aws_lambda_function.function[fn].function_name } } },
     { for pipe, queue in aws_sqs_queue.pipe_dlq : "${pipe}-pipe-dlq-depth" => { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", threshold = 0, dimensions = { QueueName = queue.name } } },
-    {
-      "alerts-pipe-failed"         = { namespace = "AWS/EventBridge/Pipes", metric = "ExecutionFailed", statistic = "Sum", threshold = 0, dimensions = { PipeName = aws_pipes_pipe.alerts.name } }
-      "order-outcomes-pipe-failed" = { namespace = "AWS/EventBridge/Pipes", metric = "ExecutionFailed", statistic = "Sum", threshold = 0, dimensions = { PipeName = aws_pipes_pipe.order_outcomes.name } }
-    },
+    { for key, pipe in aws_pipes_pipe.outbox : "${key}-pipe-failed" => { namespace = "AWS/EventBridge/Pipes", metric = "ExecutionFailed", statistic = "Sum", threshold = 0, dimensions = { PipeName = pipe.name } } },
     { for key, name in local.table_names : "${key}-read-throttles" => { namespace = "AWS/DynamoDB", metric = "ReadThrottleEvents", statistic = "Sum", threshold = 0, dimensions = { TableName = name } } },
     { for key, name in local.table_names : "${key}-write-throttles" => { namespace = "AWS/DynamoDB", metric = "WriteThrottleEvents", statistic = "Sum", threshold = 0, dimensions = { TableName = name } } },
     # System errors are reported per operation; these are the operations the service depends on.

@@ -1,5 +1,6 @@
-# The prod environment. deploy/deploy.sh prod runs it; the state lives in the bucket made by ../../bootstrap
-# (passed with -backend-config), one key per environment, locked with a lock file.
+# One environment of the service. Each environment is this root with its own variables file (dev.tfvars,
+# prod.tfvars: copy the .example) and its own state key in the bucket made by ../bootstrap; deploy/deploy.sh ENV
+# passes both (-var-file, -backend-config key=inventory/ENV/terraform.tfstate).
 
 terraform {
   required_version = ">= 1.10"
@@ -10,7 +11,6 @@ terraform {
     }
   }
   backend "s3" {
-    key          = "inventory/prod/terraform.tfstate"
     encrypt      = true
     use_lockfile = true
   }
@@ -20,9 +20,30 @@ provider "aws" {
   region = var.region
 }
 
+variable "environment" {
+  description = "dev, prod, ...: part of every resource name."
+  type        = string
+}
+
 variable "region" {
   type    = string
   default = "eu-west-1"
+}
+
+variable "table_prefix" {
+  description = "\"\" in prod keeps the table names the order service knows; e.g. \"dev-\" elsewhere."
+  type        = string
+  default     = ""
+}
+
+variable "deletion_protection" {
+  type    = bool
+  default = true
+}
+
+variable "log_retention_days" {
+  type    = number
+  default = 30
 }
 
 variable "package_zip" {
@@ -61,10 +82,12 @@ variable "kms_key_arn" {
 }
 
 module "inventory" {
-  source = "../../modules/inventory"
+  source = "../modules/inventory"
 
-  environment            = "prod"
-  table_prefix           = ""
+  environment            = var.environment
+  table_prefix           = var.table_prefix
+  deletion_protection    = var.deletion_protection
+  log_retention_days     = var.log_retention_days
   package_zip            = var.package_zip
   architecture           = var.architecture
   web_adapter_layer_arn  = var.web_adapter_layer_arn
@@ -72,8 +95,6 @@ module "inventory" {
   cors_allowed_origins   = var.cors_allowed_origins
   alarm_email            = var.alarm_email
   kms_key_arn            = var.kms_key_arn
-  deletion_protection    = true
-  log_retention_days     = 90
 }
 
 output "api_url" {
