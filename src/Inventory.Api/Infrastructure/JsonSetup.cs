@@ -6,9 +6,11 @@ namespace Inventory.Api.Infrastructure;
 public static class JsonSetup
 {
     /// <summary>
-    /// snake_case like the seeds' schema; enums as their names; unknown fields refused, so a typo such as
-    /// "quantaty" is a 400 instead of a silently ignored field.
+    /// snake_case; enums as their names; unknown fields refused, so a typo such as "quantaty" is a 400 instead of a
+    /// silently ignored field.
     /// </summary>
+    public static JsonSerializerOptions Options { get; } = Create();
+
     public static JsonSerializerOptions Create()
     {
         var options = new JsonSerializerOptions();
@@ -23,6 +25,9 @@ public static class JsonSetup
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
-        options.Converters.Add(new JsonStringEnumConverter());
+
+        // Only the generated serializers (AppJsonContext), never reflection.
+        options.TypeInfoResolverChain.Clear();
+        options.TypeInfoResolverChain.Add(AppJsonContext.Default);
     }
 }

@@ -121,8 +121,6 @@ public sealed class JsonProblemWriter(Microsoft.Extensions.Options.IOptions<Prob
         var problem = context.ProblemDetails;
         problem.Status ??= context.HttpContext.Response.StatusCode;
         ProblemHandling.EnsureCode(problem);
-        await context.HttpContext.Response.WriteAsJsonAsync(problem, JsonOptions, "application/problem+json");
+        await context.HttpContext.Response.WriteAsJsonAsync(problem, AppJsonContext.Default.ProblemDetails, "application/problem+json");
     }
-
-    private static readonly System.Text.Json.JsonSerializerOptions JsonOptions = JsonSetup.Create();
 }

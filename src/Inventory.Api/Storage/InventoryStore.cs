@@ -173,7 +173,7 @@ public sealed class InventoryStore(
 
         var transaction = new Transaction();
         var change = transaction.Add(rows.Adjust(productId, warehouseId, delta, adjustment.AppliedAt));
-        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment)));
+        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment, Infrastructure.AppJsonContext.Default.Adjustment)));
         var outcome = await writes.CommitAsync(transaction, ct);
 
         if (!outcome.IsCommitted)
@@ -187,7 +187,7 @@ public sealed class InventoryStore(
                 }
 
                 // The adjustment happened; a replay also repairs a status its first call may have left stale.
-                var applied = JsonSerializer.Deserialize<Adjustment>(first.ResultJson)!;
+                var applied = JsonSerializer.Deserialize(first.ResultJson, Infrastructure.AppJsonContext.Default.Adjustment)!;
                 return new AdjustmentResult(applied, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: true);
             }
 

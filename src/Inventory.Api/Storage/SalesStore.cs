@@ -84,7 +84,7 @@ public sealed class SalesStore(
         var transaction = new Transaction();
         var rowSteps = byRow.Select(r => (Row: r, Handle: transaction.Add(rows.Sell(r.ProductId, r.WarehouseId, r.Held, r.Direct, now)))).ToList();
         var holdSteps = holds.Select(h => transaction.Add(records.Finish(h, ReservationStatus.FULFILLED, now))).ToList();
-        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result)));
+        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result, Infrastructure.AppJsonContext.Default.FulfilmentResult)));
 
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
@@ -128,7 +128,7 @@ public sealed class SalesStore(
         }
 
         // The sale happened; the replay also repairs any status the first call left stale.
-        var first = JsonSerializer.Deserialize<FulfilmentResult>(record.ResultJson)! with { Replayed = true };
+        var first = JsonSerializer.Deserialize(record.ResultJson, Infrastructure.AppJsonContext.Default.FulfilmentResult)! with { Replayed = true };
         await reconciler.AfterCommitAsync(first.Lines.Select(l => (l.ProductId, l.WarehouseId)));
         return first;
     }

@@ -87,9 +87,8 @@ public static class AlertStreamApi
     }
 
     private static SseItem<string> ToEvent(StockAlert alert) =>
-        new(JsonSerializer.Serialize(alert, Json), "stock-alert") { EventId = EventId(alert) };
+        new(JsonSerializer.Serialize(alert, Infrastructure.AppJsonContext.Default.StockAlert), "stock-alert") { EventId = EventId(alert) };
 
-    private static readonly JsonSerializerOptions Json = Infrastructure.JsonSetup.Create();
 
     /// <summary>The event id orders alerts the way the store does: time, then id.</summary>
     private static string EventId(StockAlert alert) =>

@@ -20,7 +20,6 @@ public sealed class AlertWebhook(
     public const string HttpClientName = "alert-webhook";
     private const string Sink = "webhook";
 
-    private static readonly JsonSerializerOptions Json = JsonSetup.Create();
     private readonly AlertOptions settings = options.Value;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -71,7 +70,7 @@ public sealed class AlertWebhook(
             {
                 using var request = new HttpRequestMessage(HttpMethod.Post, settings.WebhookUrl)
                 {
-                    Content = JsonContent.Create(alert, options: Json),
+                    Content = JsonContent.Create(alert, AppJsonContext.Default.StockAlert),
                 };
                 request.Headers.Add("Idempotency-Key", alert.AlertId);
                 using var response = await client.SendAsync(request, ct);

@@ -69,12 +69,12 @@ public static class EventsApi
 
             if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("Records", out var records) && records.ValueKind == JsonValueKind.Array)
             {
-                return Answer(await HandleSqsBatchAsync(records, orders, log, ct));
+                return Answer(await HandleSqsBatchAsync(records, orders, log, ct), AppJsonContext.Default.SqsBatchResponse);
             }
 
             if (ApiKeyAuthorizer.IsTokenEvent(body))
             {
-                return Answer(await authorizer.DecideAsync(body, ct));
+                return Answer(await authorizer.DecideAsync(body, ct), AppJsonContext.Default.AuthorizerResponse);
             }
 
             if (ScheduledJob(body) is not { } job)
@@ -108,11 +108,11 @@ public static class EventsApi
         {
             if (job == ExpirySweep)
             {
-                return Answer(new JobRun(job, await expiry.ExpireDueAsync(ct), null, null));
+                return Answer(new JobRun(job, await expiry.ExpireDueAsync(ct), null, null), AppJsonContext.Default.JobRun);
             }
 
             var check = await inventory.CheckThresholdsAsync(ct);
-            return Answer(new JobRun(job, null, check.RowsScanned, check.StatusesRepaired));
+            return Answer(new JobRun(job, null, check.RowsScanned, check.StatusesRepaired), AppJsonContext.Default.JobRun);
         }
         catch (Exception e) when (IsPassing(e))
         {
@@ -211,7 +211,8 @@ public static class EventsApi
     /// <summary>In a batch response, an empty identifier means "retry every message of the batch".</summary>
     private static readonly BatchItemFailure WholeBatch = new(string.Empty);
 
-    private static JsonHttpResult<T> Answer<T>(T body) => TypedResults.Json(body, contentType: "application/json");
+    private static JsonHttpResult<T> Answer<T>(T body, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) =>
+        TypedResults.Json(body, type, contentType: "application/json");
 
     /// <summary>
     /// A refusal as problem JSON that is also a batch response naming the whole batch: Lambda sees only the body of
@@ -221,6 +222,6 @@ public static class EventsApi
     {
         var problem = ProblemHandling.Problem(status, code, title, detail);
         problem.Extensions["batchItemFailures"] = new[] { WholeBatch };
-        return TypedResults.Json(problem, contentType: "application/json", statusCode: status);
+        return TypedResults.Json(problem, AppJsonContext.Default.ProblemDetails, contentType: "application/json", statusCode: status);
     }
 }

@@ -56,7 +56,6 @@ public sealed class ReserveInventoryHandler(
     public const int MaxLines = (Transaction.MaxActions - 1) / 2;
 
 
-    private static readonly JsonSerializerOptions OutcomeJson = JsonSetup.Create();
 
     public async Task<MessageResult> HandleAsync(string body, CancellationToken ct)
     {
@@ -253,7 +252,7 @@ public sealed class ReserveInventoryHandler(
             clock.UtcNowMillis()), fingerprint);
 
     private static ProcessedOrder Order(ReserveInventoryMessage message, OrderOutcomeEvent outcome, string fingerprint) =>
-        new(message.OrderId!, outcome.Type, JsonSerializer.Serialize(outcome, OutcomeJson), fingerprint, outcome.Timestamp);
+        new(message.OrderId!, outcome.Type, JsonSerializer.Serialize(outcome, AppJsonContext.Default.OrderOutcomeEvent), fingerprint, outcome.Timestamp);
 
     private static MessageResult Answered(ProcessedOrder order) => new(MessageFate.Answered, order, null);
 
