@@ -2,11 +2,13 @@
 # Builds the Lambda package: one zip that every function of the service runs (read, reserve, admin, jobs, queue,
 # authorizer), each with its own role and environment.
 #
-#   deploy/package.sh [arm64|x86_64] [framework|self-contained]      (defaults: arm64 framework)
+#   deploy/package.sh [arm64|x86_64] [framework|self-contained|aot]      (defaults: arm64 framework)
 #
 # framework:      for the managed dotnet10 runtime. Handler run.sh, layer = Lambda Web Adapter,
 #                 AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap. ReadyToRun app and dependencies; AWS patches the runtime.
 # self-contained: for provided.al2023. The zip's bootstrap starts the app; the runtime ships inside (ReadyToRun).
+# aot:            Native AOT, for provided.al2023 (or dotnet10 with run.sh): one native executable, no JIT.
+#                 Needs clang (Debian's clang-14 is used when plain clang is missing); arm64 needs a cross linker.
 #
 # Output: artifacts/lambda/inventory-<arch>-<mode>.zip, and the unpacked folder beside it.
 set -euo pipefail
@@ -20,9 +22,14 @@ case "$arch" in
   *) echo "error: architecture must be arm64 or x86_64 (got '$arch')" >&2; exit 2 ;;
 esac
 case "$mode" in
-  framework) self_contained=false ;;
-  self-contained) self_contained=true ;;
-  *) echo "error: mode must be framework or self-contained (got '$mode')" >&2; exit 2 ;;
+  framework) self_contained=false; publish=(-p:PublishReadyToRun=true -p:TieredPGO=true) ;;
+  self-contained) self_contained=true; publish=(-p:PublishReadyToRun=true -p:TieredPGO=true) ;;
+  aot)
+    self_contained=true
+    compiler=$(command -v clang || command -v clang-14 || true)
+    [ -n "$compiler" ] || { echo "error: Native AOT needs clang (apt-get install clang)" >&2; exit 1; }
+    publish=(-p:PublishAot=true "-p:CppCompilerAndLinker=$(basename "$compiler")" -p:StripSymbols=true) ;;
+  *) echo "error: mode must be framework, self-contained or aot (got '$mode')" >&2; exit 2 ;;
 esac
 
 name="inventory-$arch-$mode"
@@ -30,8 +37,7 @@ out="artifacts/lambda/$name"
 rm -rf "$out" "$out.zip"
 mkdir -p "$out"
 
-dotnet publish src/Inventory.Api -c Release -r "$rid" --self-contained "$self_contained" \
-  -p:PublishReadyToRun=true -p:TieredPGO=true \
+dotnet publish src/Inventory.Api -c Release -r "$rid" --self-contained "$self_contained" "${publish[@]}" \
   -p:DebugType=none -p:GenerateDocumentationFile=false \
   -o "$out" -nologo -v quiet
 
@@ -40,6 +46,7 @@ rm -f "$out/appsettings.Development.json"
 
 # The Lambda Web Adapter's exec wrapper runs $LAMBDA_TASK_ROOT/$_HANDLER; provided.al2023 runs ./bootstrap.
 # Both start Kestrel on the port the adapter forwards to; the environment decides which function this is.
+rm -f "$out"/*.dbg
 if [ "$self_contained" = true ]; then
   start='exec "$LAMBDA_TASK_ROOT/Inventory.Api" --urls "http://127.0.0.1:${AWS_LWA_PORT:-8080}"'
 else
