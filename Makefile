@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium screenshots bench bench-jobs bench-coldstart package deps check-tools clean
+.PHONY: start test test-web web chromium screenshots bench bench-jobs bench-coldstart package aot-toolchain deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -64,20 +64,30 @@ bench: deps
 bench-jobs: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs
 
-# The Lambda package: ARCH=arm64 (default) or x86_64; MODE=framework (managed dotnet10 runtime, default) or self-contained.
+# The Lambda package: ARCH=arm64 (default) or x86_64; MODE=aot (Native AOT for provided.al2023, default),
+# framework (managed dotnet10 runtime) or self-contained. Native AOT needs clang, and arm64 the cross toolchain.
 ARCH ?= arm64
-MODE ?= framework
-package: check-tools
+MODE ?= aot
+package: check-tools aot-toolchain
 	deploy/package.sh $(ARCH) $(MODE)
+
+aot-toolchain:
+	@if [ "$(MODE)" = aot ] && { ! command -v clang >/dev/null || { [ "$(ARCH)" = arm64 ] && [ "$$(uname -m)" != aarch64 ] && ! command -v aarch64-linux-gnu-gcc >/dev/null; }; }; then \
+		echo "Installing clang and the aarch64 cross toolchain for the Native AOT build"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends clang gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross >/dev/null; \
+	fi
 
 # Cold start of each build here (x86_64, the machine's architecture): exec to the first successful GET, 10 runs each.
 COLDSTART_RUNS ?= 10
 bench-coldstart: deps
+	deploy/package.sh x86_64 aot
 	deploy/package.sh x86_64 framework
 	deploy/package.sh x86_64 self-contained
 	rm -rf artifacts/coldstart/jit && $(DOTNET) publish src/Inventory.Api -c Release -r linux-x64 --self-contained false -o artifacts/coldstart/jit -nologo -v quiet
 	cp artifacts/lambda/inventory-x86_64-framework/run.sh artifacts/coldstart/jit/
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- coldstart $(COLDSTART_RUNS) \
+		"native AOT=artifacts/lambda/inventory-x86_64-aot" \
 		"framework-dependent, JIT only=artifacts/coldstart/jit" \
 		"framework-dependent, ReadyToRun=artifacts/lambda/inventory-x86_64-framework" \
 		"self-contained, ReadyToRun=artifacts/lambda/inventory-x86_64-self-contained"

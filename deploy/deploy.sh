@@ -43,9 +43,9 @@ vars="$env_dir/$env_name.tfvars"
 region=$(sed -n 's/^region *= *"\(.*\)"/\1/p' "$vars" | head -1)
 region=${region:-eu-west-1}
 
-make package ARCH="$arch" MODE=framework
+make package ARCH="$arch" MODE=aot
 make web
-package="$PWD/artifacts/lambda/inventory-$arch-framework.zip"
+package="$PWD/artifacts/lambda/inventory-$arch-aot.zip"
 
 tf() { terraform -chdir="$env_dir" "$@"; }
 # One root, one state per environment: -reconfigure switches the backend key when another environment ran last.

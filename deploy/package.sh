@@ -2,20 +2,22 @@
 # Builds the Lambda package: one zip that every function of the service runs (read, reserve, admin, jobs, queue,
 # authorizer), each with its own role and environment.
 #
-#   deploy/package.sh [arm64|x86_64] [framework|self-contained|aot]      (defaults: arm64 framework)
+#   deploy/package.sh [arm64|x86_64] [aot|framework|self-contained]      (defaults: arm64 aot)
 #
-# framework:      for the managed dotnet10 runtime. Handler run.sh, layer = Lambda Web Adapter,
-#                 AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap. ReadyToRun app and dependencies; AWS patches the runtime.
-# self-contained: for provided.al2023. The zip's bootstrap starts the app; the runtime ships inside (ReadyToRun).
-# aot:            Native AOT, for provided.al2023 (or dotnet10 with run.sh): one native executable, no JIT.
-#                 Needs clang (Debian's clang-14 is used when plain clang is missing); arm64 needs a cross linker.
+# aot:            Native AOT for provided.al2023 (what the Terraform deploys): one native executable, no JIT;
+#                 the zip's bootstrap starts it and the Lambda Web Adapter layer forwards to it. Needs clang, and
+#                 for arm64 on an x86_64 machine the aarch64 cross toolchain (`make package` installs both).
+#                 Links against glibc 2.34 at most, which Amazon Linux 2023 has.
+# framework:      for the managed dotnet10 runtime: handler run.sh, AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap,
+#                 ReadyToRun. Slower to start (docs/benchmarks.md), but AWS patches the runtime.
+# self-contained: for provided.al2023 with the runtime inside, ReadyToRun.
 #
 # Output: artifacts/lambda/inventory-<arch>-<mode>.zip, and the unpacked folder beside it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 arch="${1:-arm64}"
-mode="${2:-framework}"
+mode="${2:-aot}"
 case "$arch" in
   arm64) rid=linux-arm64 ;;
   x86_64) rid=linux-x64 ;;
@@ -28,6 +30,10 @@ case "$mode" in
     self_contained=true
     compiler=$(command -v clang || command -v clang-14 || true)
     [ -n "$compiler" ] || { echo "error: Native AOT needs clang (apt-get install clang)" >&2; exit 1; }
+    if [ "$arch" = arm64 ] && [ "$(uname -m)" != aarch64 ] && ! command -v aarch64-linux-gnu-gcc >/dev/null; then
+      echo "error: an arm64 Native AOT build on $(uname -m) needs the aarch64 cross toolchain (apt-get install gcc-aarch64-linux-gnu libc6-dev-arm64-cross)" >&2
+      exit 1
+    fi
     publish=(-p:PublishAot=true "-p:CppCompilerAndLinker=$(basename "$compiler")" -p:StripSymbols=true) ;;
   *) echo "error: mode must be framework, self-contained or aot (got '$mode')" >&2; exit 2 ;;
 esac

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace Inventory.Bench;
 
 /// <summary>
-/// Cold start as a Lambda instance pays it: exec of the package's run.sh to the first successful
+/// Cold start as a Lambda instance pays it: exec of the package's start script to the first successful
 /// GET /inventory/{id} (which authenticates the key against the key table and reads the row from DynamoDB Local),
 /// for each build given, N fresh processes each; then resident memory after 1,000 more requests.
 /// Usage: make bench-coldstart   (or: dotnet run --project bench/Inventory.Bench -c Release -- coldstart RUNS NAME=DIR...)

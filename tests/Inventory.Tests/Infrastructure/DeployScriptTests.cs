@@ -34,7 +34,7 @@ public class DeployScriptTests
     [Fact]
     public void Plan_only_without_terraform_or_credentials_fails_with_a_clear_message_and_builds_nothing()
     {
-        var package = Path.Combine(PackagedFunctions.RepositoryRoot, "artifacts", "lambda", "inventory-arm64-framework.zip");
+        var package = Path.Combine(PackagedFunctions.RepositoryRoot, "artifacts", "lambda", "inventory-arm64-aot.zip");
         var before = File.Exists(package) ? File.GetLastWriteTimeUtc(package) : DateTime.MinValue;
 
         var (code, errors) = Run("dev", "--plan-only");

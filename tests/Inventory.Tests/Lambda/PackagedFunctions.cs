@@ -12,7 +12,7 @@ using Microsoft.Extensions.Options;
 namespace Inventory.Tests.Lambda;
 
 /// <summary>
-/// The Lambda package, built by deploy/package.sh, started the way Lambda starts it: its run.sh, the environment
+/// The Lambda package, built by deploy/package.sh, started the way Lambda starts it: its bootstrap, the environment
 /// deploy/functions.json gives each function, no development settings, tables created beforehand (on AWS,
 /// Terraform's job) and reached through a <see cref="RecordingDynamoProxy"/> per function.
 /// Set INVENTORY_LAMBDA_PACKAGE_DIR to an unpacked package to skip the build.
@@ -74,7 +74,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
     {
         var proxy = await RecordingDynamoProxy.StartAsync(dynamoUrl);
         var port = Inventory.Api.Local.DynamoDbLocal.FreePort();
-        var start = new ProcessStartInfo(Path.Combine(PackageDirectory, "run.sh"))
+        var start = new ProcessStartInfo(Path.Combine(PackageDirectory, "bootstrap"))
         {
             WorkingDirectory = "/",
             RedirectStandardOutput = true,
@@ -110,7 +110,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
         }
 
         environment["LAMBDA_TASK_ROOT"] = PackageDirectory;
-        environment["_HANDLER"] = "run.sh";
+        environment["_HANDLER"] = "bootstrap";
         environment["AWS_LAMBDA_FUNCTION_NAME"] = $"inventory-{function}";
         environment["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = Manifest.GetProperty("functions").GetProperty(function).GetProperty("memory_mb").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture);
         environment["AWS_REGION"] = "eu-west-1";
@@ -151,7 +151,8 @@ public sealed class PackagedFunctions : IAsyncLifetime
 
     private static async Task<string> BuildPackageAsync()
     {
-        var build = Process.Start(new ProcessStartInfo("bash", ["deploy/package.sh", "x86_64", "framework"])
+        // The build that ships (Native AOT), for this machine's architecture.
+        var build = Process.Start(new ProcessStartInfo("bash", ["deploy/package.sh", "x86_64", "aot"])
         {
             WorkingDirectory = RepositoryRoot,
             RedirectStandardOutput = true,
@@ -161,7 +162,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
         var errors = build.StandardError.ReadToEndAsync();
         await build.WaitForExitAsync();
         Assert.True(build.ExitCode == 0, $"deploy/package.sh failed: {await output}{await errors}");
-        return Path.Combine(RepositoryRoot, "artifacts", "lambda", "inventory-x86_64-framework");
+        return Path.Combine(RepositoryRoot, "artifacts", "lambda", "inventory-x86_64-aot");
     }
 
     private static string FindRoot()

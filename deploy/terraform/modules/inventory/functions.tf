@@ -73,8 +73,9 @@ resource "aws_lambda_function" "function" {
   role             = aws_iam_role.function[each.key].arn
   filename         = var.package_zip
   source_code_hash = filebase64sha256(var.package_zip)
-  runtime          = "dotnet10"
-  handler          = "run.sh"
+  # Native AOT (make package): the zip's bootstrap starts the service; the Web Adapter layer is the runtime client.
+  runtime          = "provided.al2023"
+  handler          = "bootstrap"
   architectures    = [var.architecture]
   layers           = [var.web_adapter_layer_arn]
   memory_size      = each.value.memory_mb
