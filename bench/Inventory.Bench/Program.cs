@@ -88,6 +88,10 @@ var sdkHold = await Run("SDK  reserve + release (same ops)", operations, async i
 Console.WriteLine();
 Console.WriteLine($"HTTP/SDK throughput ratio: GET {httpGet / sdkGet:P0}, reserve+release {httpHold / sdkHold:P0} (aim: at least 70%)");
 
+// One stable line for scripts and for the dated table in docs/benchmarks.md.
+Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+    $"ratio service/direct: get={httpGet / sdkGet:F2} reserve_release={httpHold / sdkHold:F2}"));
+
 // Flash sale: 2,000 shoppers, 100 at a time, one hot SKU with 200 units.
 var flash = await Product(200);
 var outcomes = new System.Collections.Concurrent.ConcurrentBag<HttpStatusCode>();
