@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium screenshots bench bench-jobs bench-coldstart package aot-toolchain deps check-tools clean
+.PHONY: start test test-web web chromium screenshots bench bench-jobs bench-coldstart package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -44,7 +44,7 @@ start: deps web
 	@echo "Service: http://127.0.0.1:$(PORT)  docs: /docs  admin panel: /admin  demo product page: /demo  (Ctrl+C stops it and DynamoDB Local)"
 	cd src/Inventory.Api && ASPNETCORE_ENVIRONMENT=Development exec $(DOTNET) bin/Release/net10.0/Inventory.Api.dll --urls http://127.0.0.1:$(PORT)
 
-test: deps web chromium test-web
+test: deps web chromium clang test-web
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
 
 # Unit tests of the client and the widget (node's test runner, happy-dom), a type check of their .d.ts files,
@@ -63,6 +63,13 @@ bench: deps
 
 bench-jobs: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs
+
+# The tests build the Lambda package for this machine's architecture as Native AOT, which needs clang.
+clang:
+	@command -v clang >/dev/null || command -v clang-14 >/dev/null || { \
+		echo "Installing clang for the Native AOT build"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends clang >/dev/null; }
 
 # The Lambda package: ARCH=arm64 (default) or x86_64; MODE=aot (Native AOT for provided.al2023, default),
 # framework (managed dotnet10 runtime) or self-contained. Native AOT needs clang, and arm64 the cross toolchain.
