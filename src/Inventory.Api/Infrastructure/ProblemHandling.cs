@@ -117,10 +117,8 @@ public sealed class JsonProblemWriter(Microsoft.Extensions.Options.IOptions<Prob
 
     public async ValueTask WriteAsync(ProblemDetailsContext context)
     {
+        // The service's customization (InventoryApp) sets the status, the code and the trace id.
         options.Value.CustomizeProblemDetails?.Invoke(context);
-        var problem = context.ProblemDetails;
-        problem.Status ??= context.HttpContext.Response.StatusCode;
-        ProblemHandling.EnsureCode(problem);
-        await context.HttpContext.Response.WriteAsJsonAsync(problem, AppJsonContext.Default.ProblemDetails, "application/problem+json");
+        await context.HttpContext.Response.WriteAsJsonAsync(context.ProblemDetails, AppJsonContext.Default.ProblemDetails, "application/problem+json");
     }
 }

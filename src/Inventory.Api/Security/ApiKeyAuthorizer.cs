@@ -35,7 +35,8 @@ public sealed partial class ApiKeyAuthorizer(
 {
     private const string Invoke = "execute-api:Invoke";
 
-    private readonly Lazy<IReadOnlyList<(Scope Needs, string Method, string Path)>> routes = new(() => RoutesOf(endpoints));
+    /// <summary>Per scope, the method/path patterns to allow and the wider-scope routes to deny, worked out once.</summary>
+    private readonly Lazy<Dictionary<Scope, (List<string> Allowed, List<string> Denied)>> policies = new(() => PoliciesOf(RoutesOf(endpoints)));
 
     /// <summary>An API Gateway TOKEN authorizer event: <c>{"type":"TOKEN","authorizationToken":…,"methodArn":…}</c>.</summary>
     public static bool IsTokenEvent(JsonElement body) =>
@@ -60,13 +61,7 @@ public sealed partial class ApiKeyAuthorizer(
             return Deny($"{apiPrefix}/*");
         }
 
-        // A * in an execute-api ARN also matches '/', so GET/inventory/* would let a read key reach
-        // GET/inventory/{id}/reservations at the edge; the routes such a pattern covers beyond the scope are
-        // denied explicitly (a deny wins over an allow).
-        var allowed = routes.Value.Where(r => r.Needs <= key.Scope).Select(r => $"{r.Method}/{r.Path}").ToList();
-        var patterns = allowed.Select(Glob).ToList();
-        var denied = routes.Value.Where(r => r.Needs > key.Scope).Select(r => $"{r.Method}/{r.Path}")
-            .Where(r => patterns.Any(p => p.IsMatch(r))).ToList();
+        var (allowed, denied) = policies.Value[key.Scope];
         List<PolicyStatement> statements = [new(Invoke, "Allow", allowed.Select(r => $"{apiPrefix}/{r}").ToList())];
         if (denied.Count > 0)
         {
@@ -79,6 +74,20 @@ public sealed partial class ApiKeyAuthorizer(
             new Dictionary<string, string> { ["key_id"] = key.KeyId, ["key_name"] = key.Name, ["scope"] = key.Scope.ToString() },
             options.CurrentValue.UsageIdentifierKeys.GetValueOrDefault(key.Scope.ToString()));
     }
+
+    /// <summary>
+    /// A * in an execute-api ARN also matches '/', so GET/inventory/* would let a read key reach
+    /// GET/inventory/{id}/reservations at the edge; the routes such a pattern covers beyond the scope are denied
+    /// explicitly (a deny wins over an allow).
+    /// </summary>
+    private static Dictionary<Scope, (List<string> Allowed, List<string> Denied)> PoliciesOf(List<(Scope Needs, string Method, string Path)> routes) =>
+        Enum.GetValues<Scope>().ToDictionary(scope => scope, scope =>
+        {
+            var allowed = routes.Where(r => r.Needs <= scope).Select(r => $"{r.Method}/{r.Path}").ToList();
+            var patterns = allowed.Select(Glob).ToList();
+            var denied = routes.Where(r => r.Needs > scope).Select(r => $"{r.Method}/{r.Path}").Where(r => patterns.Any(p => p.IsMatch(r))).ToList();
+            return (allowed, denied);
+        });
 
     /// <summary>How IAM reads a resource pattern: * is any run of characters, '/' included.</summary>
     private static Regex Glob(string pattern) => new("^" + Regex.Escape(pattern).Replace(@"\*", ".*", StringComparison.Ordinal) + "$", RegexOptions.CultureInvariant);

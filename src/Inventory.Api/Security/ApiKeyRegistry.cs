@@ -24,6 +24,9 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
 
     private readonly ConcurrentDictionary<string, (ApiKeyIdentity? Identity, DateTimeOffset Until)> cache = new(StringComparer.Ordinal);
 
+    /// <summary>The configured keys with their hashes, computed once per configuration (it can be reloaded).</summary>
+    private ConfiguredKeys? configured;
+
     public bool ManagesKeys => store.IsConfigured;
 
     public async Task<ApiKeyIdentity?> FindAsync(string presented, CancellationToken ct)
@@ -115,13 +118,26 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
     /// <summary>Every configured key is compared, each in constant time, so timing does not tell which came close.</summary>
     private ApiKeyIdentity? FromConfiguration(string presentedHash)
     {
-        ApiKeyIdentity? match = null;
-        foreach (var entry in options.CurrentValue.Keys.Where(k => k.Key.Length > 0))
+        var source = options.CurrentValue.Keys;
+        var known = configured;
+        if (known is null || !ReferenceEquals(known.Source, source))
         {
-            var hash = ApiKeyRecord.HashOf(entry.Key);
-            if (new ApiKeyRecord(ApiKeyRecord.IdOf(hash), hash, entry.Name, entry.Scope, DateTimeOffset.UnixEpoch, null).Matches(presentedHash))
+            // A reference swap: a concurrent request sees the old set or the new one, never half of either.
+            known = new ConfiguredKeys(source, source.Where(k => k.Key.Length > 0).Select(k =>
             {
-                match = new ApiKeyIdentity(ApiKeyRecord.IdOf(hash), entry.Name, entry.Scope);
+                var hash = ApiKeyRecord.HashOf(k.Key);
+                return (System.Text.Encoding.ASCII.GetBytes(hash), new ApiKeyIdentity(ApiKeyRecord.IdOf(hash), k.Name, k.Scope));
+            }).ToList());
+            configured = known;
+        }
+
+        var presented = System.Text.Encoding.ASCII.GetBytes(presentedHash);
+        ApiKeyIdentity? match = null;
+        foreach (var (hash, identity) in known.Keys)
+        {
+            if (System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(hash, presented))
+            {
+                match = identity;
             }
         }
 
@@ -136,3 +152,5 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
         }
     }
 }
+
+internal sealed record ConfiguredKeys(List<ApiKeyEntry> Source, List<(byte[] Hash, ApiKeyIdentity Identity)> Keys);

@@ -114,7 +114,12 @@ public sealed class SalesStore(
 
         if (shortages.Count == 0 || (choseWarehouse && attempt < ResolveAttempts))
         {
-            return attempt >= 2 * ResolveAttempts ? throw Problems.Busy() : null;
+            if (attempt >= 2 * ResolveAttempts)
+            {
+                throw Problems.Busy();
+            }
+
+            return null;
         }
 
         throw Problems.Shortage(shortages);

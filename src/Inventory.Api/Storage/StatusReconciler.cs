@@ -51,7 +51,7 @@ public sealed class StatusReconciler(
         {
             return await ReconcileAsync(row, budget.Token);
         }
-        catch (Exception e) when (e is not InvalidOperationException)
+        catch (Exception e)
         {
             Left(e, row.ProductId, row.WarehouseId);
             return row;

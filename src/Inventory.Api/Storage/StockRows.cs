@@ -11,7 +11,7 @@ namespace Inventory.Api.Storage;
 /// since conditions cannot do arithmetic) and guards with a condition that no count goes below zero. On a
 /// failed condition each returns the row as it was, to say how many units there were.
 /// </summary>
-public sealed class StockRows(IOptions<StorageOptions> options)
+public sealed partial class StockRows(IOptions<StorageOptions> options)
 {
     private readonly string table = options.Value.InventoryTable;
 
@@ -183,8 +183,14 @@ public sealed class StockRows(IOptions<StorageOptions> options)
         ["#lu"] = Attr.LastUpdated,
     };
 
-    /// <summary>The row's attribute names these expressions use: DynamoDB refuses a request that names one it does not use.</summary>
-    private static Dictionary<string, string> NamesUsedIn(params string[] expressions) =>
-        RowNames.Where(name => expressions.Any(e => System.Text.RegularExpressions.Regex.IsMatch(e, System.Text.RegularExpressions.Regex.Escape(name.Key) + "(?![A-Za-z0-9_])")))
-            .ToDictionary(name => name.Key, name => name.Value, StringComparer.Ordinal);
+    /// <summary>The names each expression text uses; the texts are a handful of fixed strings, so each is scanned once.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string[]> NamesByExpression = new(StringComparer.Ordinal);
+
+    /// <summary>The row's attribute names these expressions use (DynamoDB refuses a request that names one it does not use); a fresh copy.</summary>
+    private static Dictionary<string, string> NamesUsedIn(string first, string second) =>
+        NamesByExpression.GetOrAdd(first + "\n" + second, text => NameToken().Matches(text).Select(m => m.Value).Where(RowNames.ContainsKey).Distinct().ToArray())
+            .ToDictionary(name => name, name => RowNames[name], StringComparer.Ordinal);
+
+    [System.Text.RegularExpressions.GeneratedRegex("#[A-Za-z0-9_]+")]
+    private static partial System.Text.RegularExpressions.Regex NameToken();
 }
