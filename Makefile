@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium screenshots bench bench-jobs bench-coldstart package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-web web chromium screenshots bench bench-compare bench-jobs bench-coldstart package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -60,6 +60,10 @@ screenshots: deps web chromium
 
 bench: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore
+
+# The same benchmark for an earlier commit and for this tree, alternately in one run: make bench-compare BASE=<commit>
+bench-compare: deps
+	bash bench/compare.sh $(BASE) $(or $(ROUNDS),2)
 
 bench-jobs: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs

@@ -40,7 +40,6 @@ public static class InventoryApp
         services.AddSingleton(CreateDynamoClient);
         services.AddSingleton<Writes>();
         services.AddSingleton<IdempotencyRecords>();
-        services.AddSingleton<StatusReconciler>();
         services.AddSingleton<StockRows>();
         services.AddSingleton<ReservationRecords>();
         services.AddSingleton<HoldExpiry>();

@@ -2,8 +2,9 @@ namespace Inventory.Api.Domain;
 
 /// <summary>Stock of one product in one warehouse.</summary>
 /// <param name="StoredStatus">
-/// The status as last written. It can lag a moment behind the counts (it is reconciled right after each
-/// write, and by the threshold check), so callers show <see cref="Status"/>, which is always exact.
+/// The status as last written. Every stock write stores the status its counts imply in the same write, so it only
+/// differs from <see cref="Status"/> for data written otherwise (repaired by the threshold check); callers show
+/// <see cref="Status"/>, which is always exact.
 /// </param>
 /// <param name="Version">Bumped by every change to stock, threshold or category (not by holds); the ETag.</param>
 public sealed record InventoryRow(

@@ -10,7 +10,7 @@ namespace Inventory.Api.Storage;
 /// expire a hold only while it is still ACTIVE and due: a hold sold or extended meanwhile ends in exactly one state.
 /// </summary>
 public sealed class HoldExpiry(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, StatusReconciler reconciler, TimeProvider clock)
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, TimeProvider clock)
 {
     /// <summary>How many products one sweep expires at once; bounded so a sweep does not crowd out live traffic.</summary>
     private const int SweepParallelism = 8;
@@ -68,19 +68,14 @@ public sealed class HoldExpiry(
         var transaction = new Transaction();
         transaction.Add(records.Expire(hold, now));
         transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now));
-        if (!(await writes.CommitAsync(transaction, ct)).IsCommitted)
-        {
-            return false; // sold, released, extended or expired by someone else first
-        }
-
-        await reconciler.AfterCommitAsync([(hold.ProductId, hold.WarehouseId)]);
-        return true;
+        // False: sold, released, extended or expired by someone else first.
+        return (await writes.CommitAsync(transaction, ct)).IsCommitted;
     }
 
     /// <summary>
     /// Expires the given holds that are still ACTIVE and due. The holds of one row go in one transaction (each
-    /// hold's conditional finish plus a single return of their total to the row), so a sweep costs one write per
-    /// row, not one per abandoned cart. If any of them changed meanwhile the transaction cancels as a whole and
+    /// hold's conditional finish plus a single return of their total to the row, with room left for the alert of a
+    /// status change), so a sweep costs one write per row, not one per abandoned cart. If any of them changed meanwhile the transaction cancels as a whole and
     /// those holds are retried one by one.
     /// </summary>
     private async Task<int> ExpireHoldsAsync(List<(string ProductId, string ReservationId)> keys, CancellationToken ct)
@@ -93,7 +88,7 @@ public sealed class HoldExpiry(
         var expired = 0;
         foreach (var row in due.GroupBy(h => (h.ProductId, h.WarehouseId)))
         {
-            foreach (var batch in row.Chunk(Transaction.MaxActions - 1))
+            foreach (var batch in row.Chunk(Transaction.MaxActions - 2))
             {
                 var transaction = new Transaction();
                 foreach (var hold in batch)
@@ -113,11 +108,6 @@ public sealed class HoldExpiry(
                     expired += await ExpireAsync(hold, ct) ? 1 : 0;
                 }
             }
-        }
-
-        if (expired > 0)
-        {
-            await reconciler.AfterCommitAsync(due.Select(h => (h.ProductId, h.WarehouseId)));
         }
 
         return expired;

@@ -14,7 +14,8 @@ public sealed record InvariantReport(int RowsChecked, int ActiveReservations, IR
 
 /// <summary>
 /// Checks the stock invariants against what is stored: counts never negative,
-/// available = stock - reserved, and reserved = the sum of the row's ACTIVE holds.
+/// available = stock - reserved, reserved = the sum of the row's ACTIVE holds, and the stored status is the one
+/// the counts imply (every write stores it with the counts).
 /// Used by the tests after every concurrent scenario and by the admin drift report.
 /// </summary>
 public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inventory, IOptions<StorageOptions> options)
@@ -100,6 +101,11 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
         if (row.ReservedCount != heldUnits)
         {
             yield return V("reserved_matches_active_holds", $"reserved_count {row.ReservedCount} != {heldUnits} units in ACTIVE reservations");
+        }
+
+        if (row.StatusIsStale)
+        {
+            yield return V("stored_status_exact", $"stored status {row.StoredStatus} but the counts say {row.Status}");
         }
     }
 

@@ -10,7 +10,7 @@ public sealed record StockChange(long? StockCount, long? ThresholdLevel, string?
 
 public sealed record Adjustment(string WarehouseId, long Delta, string Reason, DateTimeOffset AppliedAt);
 
-/// <summary><c>Row</c> is the row as read after the adjustment committed; null in the rare case it could not be read.</summary>
+/// <summary><c>Row</c> is the row as read after the adjustment committed (or after a replay found it); null if it is gone.</summary>
 public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow? Row, bool Replayed);
 
 public sealed record StockAlert(
@@ -25,11 +25,14 @@ public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken
 
 /// <summary>Stock rows: reads, admin writes, listings and status upkeep.</summary>
 public sealed class InventoryStore(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, IdempotencyRecords idempotency, StatusReconciler reconciler, IOptions<StorageOptions> options,
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, IdempotencyRecords idempotency, IOptions<StorageOptions> options,
     TimeProvider clock, ILogger<InventoryStore> logger)
 {
     /// <summary>How many stale rows the threshold check repairs at once; bounded so it does not crowd out live traffic.</summary>
     private const int RepairParallelism = 16;
+
+    /// <summary>An admin write re-reads the row and tries again this many times while holds move it across a status.</summary>
+    private const int SetAttempts = 5;
 
     private readonly string table = options.Value.InventoryTable;
     private readonly string productsTable = options.Value.ProductsTable;
@@ -101,13 +104,10 @@ public sealed class InventoryStore(
     /// lost. Without a version it only creates a missing row (for a product that exists).
     /// </summary>
     public async Task<InventoryRow> SetAsync(
-        string productId, string warehouseId, StockChange change, long? expectedVersion, bool versionFromIfMatch, CancellationToken ct)
-    {
-        var row = expectedVersion is null
+        string productId, string warehouseId, StockChange change, long? expectedVersion, bool versionFromIfMatch, CancellationToken ct) =>
+        expectedVersion is null
             ? await CreateRowAsync(productId, warehouseId, change, ct)
             : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, versionFromIfMatch, ct);
-        return await reconciler.AfterCommitAsync(row);
-    }
 
     private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, CancellationToken ct)
     {
@@ -134,30 +134,41 @@ public sealed class InventoryStore(
         throw outcome.Failed(product) ? Problems.ProductNotFound(productId) : Problems.PreconditionRequired(Items.ToRow(outcome.OldItem(create)!));
     }
 
+    /// <summary>
+    /// Reads the row, then writes the new counts with the status they imply (and its alert when it moves) in one
+    /// transaction guarded by the version (<see cref="StockRows.SetCounts"/>). If holds moved the row across a status
+    /// in between, it reads again. Answers the row as read after the write.
+    /// </summary>
     private async Task<InventoryRow> UpdateRowAsync(
         string productId, string warehouseId, StockChange change, long expectedVersion, bool versionFromIfMatch, CancellationToken ct)
     {
-        Dictionary<string, AttributeValue>? old = null;
-        var response = await writes.UpdateAsync(
-            rows.SetCounts(productId, warehouseId, change, expectedVersion, clock.UtcNowMillis()), e => old = e.Item, ct);
-
-        if (response is not null)
+        for (var attempt = 1; attempt <= SetAttempts; attempt++)
         {
-            return Items.ToRow(response.Attributes);
+            var current = await GetRowAsync(productId, warehouseId, ct) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct);
+            if (current.Version != expectedVersion)
+            {
+                throw Problems.VersionConflict(versionFromIfMatch, current);
+            }
+
+            if (change.StockCount is { } stock && stock < current.ReservedCount)
+            {
+                throw Problems.StockBelowReserved(stock, current.ReservedCount);
+            }
+
+            var transaction = new Transaction();
+            transaction.Add(rows.SetCounts(current, change, clock.UtcNowMillis(), out var alert, out var written));
+            if (alert is not null)
+            {
+                transaction.Add(alert);
+            }
+
+            if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
+            {
+                return await RowAfterCommitAsync(productId, warehouseId) ?? written;
+            }
         }
 
-        if (old is not { Count: > 0 })
-        {
-            throw await MissingRowProblemAsync(productId, warehouseId, ct);
-        }
-
-        var current = Items.ToRow(old);
-        if (current.Version != expectedVersion)
-        {
-            throw Problems.VersionConflict(versionFromIfMatch, current);
-        }
-
-        throw Problems.StockBelowReserved(change.StockCount ?? 0, current.ReservedCount);
+        throw Problems.Busy();
     }
 
     /// <summary>
@@ -186,9 +197,9 @@ public sealed class InventoryStore(
                     throw Problems.IdempotencyConflict(idempotencyKey);
                 }
 
-                // The adjustment happened; a replay also repairs a status its first call may have left stale.
+                // The adjustment happened: the replay answers it, with the row as it is now.
                 var applied = JsonSerializer.Deserialize(first.ResultJson, Infrastructure.AppJsonContext.Default.Adjustment)!;
-                return new AdjustmentResult(applied, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: true);
+                return new AdjustmentResult(applied, await RowAfterCommitAsync(productId, warehouseId), Replayed: true);
             }
 
             var current = Items.ToRow(outcome.OldItem(change) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct));
@@ -197,13 +208,31 @@ public sealed class InventoryStore(
                 : Problems.InsufficientStock(productId, warehouseId, -delta, current.AvailableCount);
         }
 
-        return new AdjustmentResult(adjustment, await reconciler.AfterCommitAsync(productId, warehouseId), Replayed: false);
+        return new AdjustmentResult(adjustment, await RowAfterCommitAsync(productId, warehouseId), Replayed: false);
     }
 
     /// <summary>
-    /// The scheduled threshold check (seed `checkThresholds`): pages through every row, holding one page in
-    /// memory at a time, and writes the status (with its alert) wherever the stored one lags the counts, for
-    /// example after a crash between a write and its reconciliation.
+    /// The row as it is after a committed write, to answer with; null if it cannot be read (logged), because the
+    /// write happened and its answer must not become a failure. Not tied to the caller's connection.
+    /// </summary>
+    private async Task<InventoryRow?> RowAfterCommitAsync(string productId, string warehouseId)
+    {
+        try
+        {
+            return await GetRowAsync(productId, warehouseId, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Row {ProductId}/{WarehouseId} not read back after a committed write", productId, warehouseId);
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// The scheduled threshold check: pages through every row, holding one page in memory at a time, and writes
+    /// the status (with its alert) wherever the stored one lags the counts. Every write keeps the status exact, so
+    /// it finds only rows written before that (or edited by hand), and a row a full transaction left to restate
+    /// when that restatement failed.
     /// </summary>
     public async Task<ThresholdCheckResult> CheckThresholdsAsync(CancellationToken ct)
     {
@@ -214,13 +243,13 @@ public sealed class InventoryStore(
         do
         {
             var page = await dynamo.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true }, ct);
-            var rows = (page.Items ?? []).Select(Items.ToRow).ToList();
-            scanned += rows.Count;
+            var items = page.Items ?? [];
+            scanned += items.Count;
 
             // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one.
-            await Parallel.ForEachAsync(rows.Where(r => r.StatusIsStale), parallel, async (row, token) =>
+            await Parallel.ForEachAsync(items.Where(StockRows.NeedsRestating), parallel, async (item, token) =>
             {
-                if (!(await reconciler.ReconcileAsync(row, token)).StatusIsStale)
+                if (await writes.RestateAsync(item, token))
                 {
                     Interlocked.Increment(ref repaired);
                 }
@@ -246,11 +275,11 @@ public sealed class InventoryStore(
             TableName = alertsTable,
             KeyConditionExpression = "#s = :s",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(StatusReconciler.AlertStreamName) },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(StockRows.AlertStreamName) },
             ScanIndexForward = false,
             Limit = limit,
             ConsistentRead = true,
-            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, StatusReconciler.AlertStreamName), (Attr.AlertSortKey, null)),
+            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, StockRows.AlertStreamName), (Attr.AlertSortKey, null)),
         }, ct);
         var alerts = (response.Items ?? []).Select(ToAlert).ToList();
         return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
@@ -268,7 +297,7 @@ public sealed class InventoryStore(
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
-                [":s"] = Items.S(StatusReconciler.AlertStreamName),
+                [":s"] = Items.S(StockRows.AlertStreamName),
                 [":since"] = Items.Time(since),
             },
             ConsistentRead = true,

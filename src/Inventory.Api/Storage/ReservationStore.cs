@@ -18,7 +18,7 @@ public sealed record ReservationPage(IReadOnlyList<Reservation> Reservations, st
 /// </summary>
 public sealed class ReservationStore(
     IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, StockRows rows, ReservationRecords records, HoldExpiry expiry,
-    StatusReconciler reconciler, TimeProvider clock)
+    TimeProvider clock)
 {
     /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
     private const int ResolveAttempts = 3;
@@ -118,7 +118,6 @@ public sealed class ReservationStore(
             var outcome = await writes.CommitAsync(transaction, ct);
             if (outcome.IsCommitted)
             {
-                await reconciler.AfterCommitAsync(holds.Select(h => (h.ProductId, h.WarehouseId)));
                 return new ReservationResult(holds, Replayed: false);
             }
 
@@ -211,7 +210,6 @@ public sealed class ReservationStore(
             var outcome = await writes.CommitAsync(transaction, ct);
             if (outcome.IsCommitted)
             {
-                await reconciler.AfterCommitAsync([(productId, hold.WarehouseId)]);
                 return;
             }
 
@@ -234,10 +232,8 @@ public sealed class ReservationStore(
             throw Problems.IdempotencyConflict(reservationId);
         }
 
-        // Records of one request are written together, so the others exist too. The hold happened, so the replay
-        // also repairs any status its first call left stale (that caller may have hung up before it could).
+        // Records of one request are written together, so the others exist too.
         var all = (await Task.WhenAll(items.Select(item => records.GetAsync(item.ProductId, reservationId, ct)))).OfType<Reservation>().ToList();
-        await reconciler.AfterCommitAsync(all.Select(r => (r.ProductId, r.WarehouseId)));
         return new ReservationResult(all, Replayed: true);
     }
 }

@@ -16,7 +16,7 @@ public sealed record FulfilmentResult(string OrderId, IReadOnlyList<FulfilledLin
 /// </summary>
 public sealed class SalesStore(
     Writes writes, InventoryStore inventory, StockRows rows, ReservationRecords records, IdempotencyRecords idempotency,
-    StatusReconciler reconciler, TimeProvider clock)
+    TimeProvider clock)
 {
     /// <summary>Holds and warehouse choices can race with other writers; resolve the lines again this many times.</summary>
     private const int ResolveAttempts = 3;
@@ -32,7 +32,7 @@ public sealed class SalesStore(
             // Replay first, then resolve: a repeat of a finished order never looks at today's holds and stock.
             if (await idempotency.GetAsync(key, ct) is { } done)
             {
-                return await ReplayAsync(done, fingerprint, orderId);
+                return Replay(done, fingerprint, orderId);
             }
 
             try
@@ -48,7 +48,7 @@ public sealed class SalesStore(
                 // after a timeout, say): then the order was sold, and the answer is that sale, never a refusal.
                 if (await idempotency.GetAsync(key, ct) is { } first)
                 {
-                    return await ReplayAsync(first, fingerprint, orderId);
+                    return Replay(first, fingerprint, orderId);
                 }
 
                 throw;
@@ -89,13 +89,12 @@ public sealed class SalesStore(
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
         {
-            await reconciler.AfterCommitAsync(byRow.Select(r => (r.ProductId, r.WarehouseId)));
             return result;
         }
 
         if (outcome.Failed(record))
         {
-            return await ReplayAsync(IdempotencyRecords.ToRecord(outcome.OldItem(record)!), fingerprint, orderId);
+            return Replay(IdempotencyRecords.ToRecord(outcome.OldItem(record)!), fingerprint, orderId);
         }
 
         if (holdSteps.Any(outcome.Failed) && attempt < ResolveAttempts)
@@ -125,17 +124,15 @@ public sealed class SalesStore(
         throw Problems.Shortage(shortages);
     }
 
-    private async Task<FulfilmentResult> ReplayAsync(IdempotencyRecord record, string fingerprint, string orderId)
+    private static FulfilmentResult Replay(IdempotencyRecord record, string fingerprint, string orderId)
     {
         if (record.Fingerprint != fingerprint)
         {
             throw Problems.IdempotencyConflict(orderId);
         }
 
-        // The sale happened; the replay also repairs any status the first call left stale.
-        var first = JsonSerializer.Deserialize(record.ResultJson, Infrastructure.AppJsonContext.Default.FulfilmentResult)! with { Replayed = true };
-        await reconciler.AfterCommitAsync(first.Lines.Select(l => (l.ProductId, l.WarehouseId)));
-        return first;
+        // The sale happened: the replay answers it.
+        return JsonSerializer.Deserialize(record.ResultJson, Infrastructure.AppJsonContext.Default.FulfilmentResult)! with { Replayed = true };
     }
 
     private async Task<(FulfilledLine Line, Reservation? Hold)> ResolveLineAsync(FulfilLine line, CancellationToken ct)

@@ -19,6 +19,12 @@ internal static class Attr
     public const string LastUpdated = "last_updated";
     public const string Version = "version";
 
+    /// <summary>
+    /// available_count minus threshold_level, kept by every stock write. Conditions cannot do arithmetic, so this is
+    /// what lets a write's condition ask "does the status stay what it is?" (<see cref="StockRows"/>).
+    /// </summary>
+    public const string Headroom = "threshold_headroom";
+
     public const string ReservationId = "reservation_id";
     public const string Quantity = "quantity";
     public const string CreatedAt = "created_at";

@@ -10,25 +10,34 @@ namespace Inventory.Api.Storage;
 /// construction (both sides move by the same amount, or available is recomputed from reserved inside the write,
 /// since conditions cannot do arithmetic) and guards with a condition that no count goes below zero. On a
 /// failed condition each returns the row as it was, to say how many units there were.
+/// <para>
+/// Each relative change is a <see cref="StockRowChange"/>, which also keeps the stored status (what the status
+/// index and the alerts rely on) exact in the same write, so it is never stale and needs no follow-up work.
+/// </para>
 /// </summary>
 public sealed partial class StockRows(IOptions<StorageOptions> options)
 {
+    /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
+    public const string AlertStreamName = "alerts";
+
     private readonly string table = options.Value.InventoryTable;
+    private readonly string alertsTable = options.Value.AlertsTable;
+    private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
 
     /// <summary>Units move from available to reserved; needs them available.</summary>
-    public TransactWriteItem TakeHold(string productId, string warehouseId, long quantity, DateTimeOffset now) =>
-        Update(productId, warehouseId, "SET #r = #r + :q, #a = #a - :q, #lu = :now", "attribute_exists(#p) AND #a >= :q",
-            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) });
+    public StockRowChange TakeHold(string productId, string warehouseId, long quantity, DateTimeOffset now) =>
+        new(this, productId, warehouseId, -quantity, 0, "#r = #r + :q, #a = #a - :q, #lu = :now", "#a >= :q",
+            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) }, row => row.AvailableCount >= quantity);
 
     /// <summary>Units move back from reserved to available; needs them reserved.</summary>
-    public TransactWriteItem ReturnHold(string productId, string warehouseId, long quantity, DateTimeOffset now) =>
-        Update(productId, warehouseId, "SET #r = #r - :q, #a = #a + :q, #lu = :now", "attribute_exists(#p) AND #r >= :q",
-            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) });
+    public StockRowChange ReturnHold(string productId, string warehouseId, long quantity, DateTimeOffset now) =>
+        new(this, productId, warehouseId, quantity, 0, "#r = #r - :q, #a = #a + :q, #lu = :now", "#r >= :q",
+            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) }, row => row.ReservedCount >= quantity);
 
     /// <summary>Stock leaves the building: held units leave reserved, direct sales leave available. Bumps the version.</summary>
-    public TransactWriteItem Sell(string productId, string warehouseId, long held, long direct, DateTimeOffset now) =>
-        Update(productId, warehouseId, "SET #s = #s - :total, #r = #r - :held, #a = #a - :direct, #v = #v + :one, #lu = :now",
-            "attribute_exists(#p) AND #a >= :direct AND #r >= :held",
+    public StockRowChange Sell(string productId, string warehouseId, long held, long direct, DateTimeOffset now) =>
+        new(this, productId, warehouseId, -direct, -(held + direct), "#s = #s - :total, #r = #r - :held, #a = #a - :direct, #v = #v + :one, #lu = :now",
+            "#a >= :direct AND #r >= :held",
             new()
             {
                 [":total"] = Items.N(held + direct),
@@ -36,98 +45,92 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
                 [":direct"] = Items.N(direct),
                 [":one"] = Items.N(1),
                 [":now"] = Items.Time(now),
-            });
+            },
+            row => row.AvailableCount >= direct && row.ReservedCount >= held);
 
     /// <summary>
     /// A relative stock change. A write-off cannot take held units (available would go negative); a receipt
     /// cannot pass the documented ceiling of <see cref="Validator.MaxCount"/>. Bumps the version.
     /// </summary>
-    public TransactWriteItem Adjust(string productId, string warehouseId, long delta, DateTimeOffset now)
+    public StockRowChange Adjust(string productId, string warehouseId, long delta, DateTimeOffset now)
     {
         var values = new Dictionary<string, AttributeValue> { [":d"] = Items.N(delta), [":one"] = Items.N(1), [":now"] = Items.Time(now) };
-        string guard;
+        const string Sets = "#s = #s + :d, #a = #a + :d, #v = #v + :one, #lu = :now";
         if (delta < 0)
         {
             values[":need"] = Items.N(-delta);
-            guard = "#a >= :need";
-        }
-        else
-        {
-            values[":room"] = Items.N(Validator.MaxCount - delta);
-            guard = "#s <= :room";
+            return new(this, productId, warehouseId, delta, delta, Sets, "#a >= :need", values, row => row.AvailableCount >= -delta);
         }
 
-        return Update(productId, warehouseId, "SET #s = #s + :d, #a = #a + :d, #v = #v + :one, #lu = :now", "attribute_exists(#p) AND " + guard, values);
+        values[":room"] = Items.N(Validator.MaxCount - delta);
+        return new(this, productId, warehouseId, delta, delta, Sets, "#s <= :room", values, row => row.StockCount <= Validator.MaxCount - delta);
     }
 
     /// <summary>
-    /// The admin's absolute write, guarded by the version the admin saw. Available is recomputed from the live
-    /// reserved count inside the write, so a hold taken a millisecond earlier is never lost, and stock may not go
-    /// below what is held. Answers the new row.
+    /// No change to the counts: writes the status (with its alert) and headroom the counts imply, for a row whose
+    /// stored ones lag (<see cref="NeedsRestating"/>): data written before the status moved into each write.
     /// </summary>
-    public UpdateItemRequest SetCounts(string productId, string warehouseId, StockChange change, long expectedVersion, DateTimeOffset now)
+    public StockRowChange Restate(string productId, string warehouseId) =>
+        new(this, productId, warehouseId, 0, 0, sets: null, guard: null, [], _ => true);
+
+    /// <summary>Whether a stored row's status or headroom is not what its counts imply.</summary>
+    public static bool NeedsRestating(Dictionary<string, AttributeValue> item)
     {
-        var values = new Dictionary<string, AttributeValue> { [":v"] = Items.N(expectedVersion), [":one"] = Items.N(1), [":now"] = Items.Time(now) };
-        var sets = new List<string> { "#v = #v + :one", "#lu = :now" };
-        var condition = "attribute_exists(#p) AND #v = :v";
-        if (change.StockCount is { } stock)
-        {
-            values[":s"] = Items.N(stock);
-            sets.Add("#s = :s");
-            sets.Add("#a = :s - #r");
-            condition += " AND #r <= :s";
-        }
+        var row = Items.ToRow(item);
+        return item.GetValueOrDefault(Attr.Status)?.S != row.Status.ToString()
+            || !item.ContainsKey(Attr.Headroom)
+            || Items.Long(item, Attr.Headroom) != row.AvailableCount - row.ThresholdLevel;
+    }
 
-        var names = NamesUsedIn(condition, string.Join(", ", sets));
-        if (change.ThresholdLevel is { } threshold)
+    /// <summary>
+    /// The admin's absolute write, built from the row as read (<paramref name="current"/>) and guarded by its
+    /// version, which pins stock and threshold. Holds do not bump the version, so available is recomputed from the
+    /// live reserved count inside the write (a hold taken a millisecond earlier is never lost), and the condition
+    /// keeps reserved within the range where the status written is the one the new counts imply; stock may not go
+    /// below what is held. When the status moves, <paramref name="alert"/> is its alert, to commit with it;
+    /// <paramref name="written"/> is the row as written if no hold moves it meanwhile.
+    /// </summary>
+    public TransactWriteItem SetCounts(
+        InventoryRow current, StockChange change, DateTimeOffset now, out TransactWriteItem? alert, out InventoryRow written)
+    {
+        var stock = change.StockCount ?? current.StockCount;
+        var threshold = change.ThresholdLevel ?? current.ThresholdLevel;
+        var after = current with { StockCount = stock, ThresholdLevel = threshold, AvailableCount = stock - current.ReservedCount };
+        var status = after.Status;
+        written = after with
         {
-            names["#t"] = Attr.ThresholdLevel;
-            values[":t"] = Items.N(threshold);
-            sets.Add("#t = :t");
-        }
+            StoredStatus = status, Category = change.Category ?? current.Category, LastUpdated = now, Version = current.Version + 1,
+        };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":s"] = Items.N(stock),
+            [":t"] = Items.N(threshold),
+            [":line"] = Items.N(stock - threshold),
+            [":st"] = Items.S(status.ToString()),
+            [":st0"] = Items.S(current.StoredStatus.ToString()),
+            [":v"] = Items.N(current.Version),
+            [":one"] = Items.N(1),
+            [":now"] = Items.Time(now),
+        };
 
+        // available = stock - reserved; the status is OUT while reserved >= stock, LOW while reserved >= stock - threshold.
+        var reservedInBand = status switch
+        {
+            StockStatus.OUT_OF_STOCK => "#r >= :s",
+            StockStatus.LOW_STOCK => "#r < :s AND #r >= :line",
+            _ => "#r < :line",
+        };
+        var sets = "#s = :s, #a = :s - #r, #t = :t, #h = :line - #r, #st = :st, #v = #v + :one, #lu = :now";
         if (change.Category is { } category)
         {
-            names["#c"] = Attr.Category;
             values[":c"] = Items.S(category);
-            sets.Add("#c = :c");
+            sets += ", #c = :c";
         }
 
-        return new UpdateItemRequest
-        {
-            TableName = table,
-            Key = Items.InventoryKey(productId, warehouseId),
-            UpdateExpression = "SET " + string.Join(", ", sets),
-            ConditionExpression = condition,
-            ExpressionAttributeNames = names,
-            ExpressionAttributeValues = values,
-            ReturnValues = ReturnValue.ALL_NEW,
-            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-        };
+        alert = status == current.StoredStatus ? null : Alert(current, after, now);
+        return Update(current.ProductId, current.WarehouseId, "SET " + sets,
+            $"attribute_exists(#p) AND #v = :v AND #st = :st0 AND #r <= :s AND {reservedInBand}", values);
     }
-
-    /// <summary>
-    /// Writes the status the counts imply. The condition pins the counts it was computed from, so a newer write
-    /// always wins and one transition is written at most once.
-    /// </summary>
-    public TransactWriteItem PinStatus(InventoryRow row) => new()
-    {
-        Update = new Update
-        {
-            TableName = table,
-            Key = Items.InventoryKey(row.ProductId, row.WarehouseId),
-            UpdateExpression = "SET #st = :new",
-            ConditionExpression = "#st = :old AND #a = :a AND #t = :t",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#st"] = Attr.Status, ["#a"] = Attr.AvailableCount, ["#t"] = Attr.ThresholdLevel },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-            {
-                [":new"] = Items.S(row.Status.ToString()),
-                [":old"] = Items.S(row.StoredStatus.ToString()),
-                [":a"] = Items.N(row.AvailableCount),
-                [":t"] = Items.N(row.ThresholdLevel),
-            },
-        },
-    };
 
     /// <summary>A new row (only if there is none): its counts, derived status and version 1.</summary>
     public TransactWriteItem Create(string productId, string warehouseId, long stock, long threshold, string? category, DateTimeOffset now, out InventoryRow row)
@@ -137,6 +140,7 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         item[Attr.ReservedCount] = Items.N(0);
         item[Attr.AvailableCount] = Items.N(stock);
         item[Attr.ThresholdLevel] = Items.N(threshold);
+        item[Attr.Headroom] = Items.N(stock - threshold);
         item[Attr.Status] = Items.S(StockRules.StatusFor(stock, threshold).ToString());
         item[Attr.LastUpdated] = Items.Time(now);
         item[Attr.Version] = Items.N(1);
@@ -159,7 +163,44 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         };
     }
 
-    private TransactWriteItem Update(string productId, string warehouseId, string update, string condition, Dictionary<string, AttributeValue> values) => new()
+    /// <summary>
+    /// A self-describing alert record for the move from <paramref name="before"/>'s stored status to
+    /// <paramref name="after"/>'s: everything a reader (or an EventBridge Pipe input template turning it into an
+    /// email) needs is in the record itself, including a readable sentence. It commits with the write that moves
+    /// the status (a transactional outbox): no alert for a change that did not happen, no transition without its alert.
+    /// </summary>
+    internal TransactWriteItem Alert(InventoryRow before, InventoryRow after, DateTimeOffset now)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        return new TransactWriteItem
+        {
+            Put = new Put
+            {
+                TableName = alertsTable,
+                Item = new Dictionary<string, AttributeValue>
+                {
+                    [Attr.AlertStream] = Items.S(AlertStreamName),
+                    [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(now)}#{id}"),
+                    [Attr.AlertId] = Items.S(id),
+                    [Attr.RecordType] = Items.S("STOCK_STATUS_CHANGED"),
+                    [Attr.ProductId] = Items.S(after.ProductId),
+                    [Attr.WarehouseId] = Items.S(after.WarehouseId),
+                    [Attr.StockCount] = Items.N(after.StockCount),
+                    [Attr.AvailableCount] = Items.N(after.AvailableCount),
+                    [Attr.ThresholdLevel] = Items.N(after.ThresholdLevel),
+                    [Attr.OldStatus] = Items.S(before.StoredStatus.ToString()),
+                    [Attr.NewStatus] = Items.S(after.Status.ToString()),
+                    [Attr.CreatedAt] = Items.Time(now),
+                    [Attr.Message] = Items.S(
+                        $"{after.ProductId} in warehouse {after.WarehouseId} is now {after.Status} (was {before.StoredStatus}): " +
+                        $"{after.AvailableCount} available of {after.StockCount} in stock, threshold {after.ThresholdLevel}."),
+                    [Attr.Ttl] = Items.N(now.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
+                },
+            },
+        };
+    }
+
+    internal TransactWriteItem Update(string productId, string warehouseId, string update, string condition, Dictionary<string, AttributeValue> values) => new()
     {
         Update = new Update
         {
@@ -179,6 +220,10 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         ["#s"] = Attr.StockCount,
         ["#r"] = Attr.ReservedCount,
         ["#a"] = Attr.AvailableCount,
+        ["#t"] = Attr.ThresholdLevel,
+        ["#h"] = Attr.Headroom,
+        ["#st"] = Attr.Status,
+        ["#c"] = Attr.Category,
         ["#v"] = Attr.Version,
         ["#lu"] = Attr.LastUpdated,
     };

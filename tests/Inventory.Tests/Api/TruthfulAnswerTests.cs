@@ -109,7 +109,7 @@ public sealed class FaultyService : TestService
         services.AddSingleton<IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
 }
 
-/// <summary>Once a write committed, its answer is its success, and what follows it does not depend on the caller.</summary>
+/// <summary>Once a write committed, its answer is its success, and nothing it implies depends on the caller.</summary>
 public class PostCommitTests(FaultyService service) : IClassFixture<FaultyService>, IDisposable
 {
     public void Dispose()
@@ -153,31 +153,46 @@ public class PostCommitTests(FaultyService service) : IClassFixture<FaultyServic
     }
 
     [Fact]
-    public async Task A_replay_repairs_a_status_the_first_call_left_stale()
+    public async Task A_write_to_a_row_whose_stored_status_lags_writes_the_missed_transition_with_its_alert()
     {
         var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
         using var platform = service.Client(TestService.ReserveKey);
         (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "r" })).EnsureSuccessStatusCode();
-        await service.SetStoredStatusAsync(sku, "IN_STOCK"); // as if the first call's reconciliation never ran
+        await service.SetStoredStatusAsync(sku, "IN_STOCK"); // a row edited by hand, or written before writes kept the status
 
         var replay = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "r" });
+        var next = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "s" });
 
         Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, next.StatusCode);
         Assert.Equal("LOW_STOCK", await service.StoredStatusAsync(sku));
+        using var admin = service.Client();
+        var alerts = (await TestService.ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100"))).GetProperty("items").EnumerateArray()
+            .Where(a => a.GetProperty("product_id").GetString() == sku).ToList();
+        Assert.Equal(3, alerts.Count); // OUT->IN stocking it, IN->LOW by the first hold, and again from the hand-edited IN_STOCK
+        Assert.Equal("IN_STOCK", alerts[0].GetProperty("old_status").GetString());
+        Assert.Equal(3, alerts[0].GetProperty("available_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
     }
 
     [Fact]
-    public async Task A_committed_write_whose_follow_up_fails_is_answered_as_done_not_503()
+    public async Task A_hold_whose_status_change_keeps_conflicting_is_503_with_nothing_changed_and_its_retry_holds()
     {
         var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
         using var platform = service.Client(TestService.ReserveKey);
-        service.Faults.FailNext(100, after: 1); // the hold commits; every status write after it conflicts
+        service.Faults.FailNext(100, after: 1); // the usual write reaches DynamoDB (and finds the status moving); every write after it conflicts
 
-        var response = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "kept" });
+        var refused = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "kept" });
         service.Faults.FailNext(0);
 
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        Assert.Equal(6, (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64());
+        await TestService.AssertProblemAsync(refused, 503, "contention");
+        Assert.Equal(0, (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64());
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(sku));
+        await service.AssertInvariantsAsync(sku);
+
+        var retried = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "kept" });
+        Assert.Equal(HttpStatusCode.Created, retried.StatusCode);
+        Assert.Equal("LOW_STOCK", await service.StoredStatusAsync(sku));
         await service.AssertInvariantsAsync(sku);
     }
 

@@ -8,10 +8,12 @@ namespace Inventory.Tests.Support;
 /// A real DynamoDB client that, before passing a transaction on, sometimes cancels it the way real DynamoDB
 /// does (DynamoDB Local never does): a transaction conflict on a hot item, throttling, or any other cancellation
 /// reason. Nothing is applied when it injects, exactly like the real service. It can also let some transactions
-/// through first, and run a callback right after a transaction commits.
+/// through first, and run a callback right after a transaction commits. It records every request it sends, so a
+/// test can count what one call costs.
 /// </summary>
-public sealed class FaultInjectingDynamoDb(AWSCredentials credentials, AmazonDynamoDBConfig config) : AmazonDynamoDBClient(credentials, config)
+public sealed class FaultInjectingDynamoDb : AmazonDynamoDBClient
 {
+    private readonly System.Collections.Concurrent.ConcurrentQueue<AmazonWebServiceRequest> sent = new();
     private int transactionCalls;
     private int injected;
     private int pendingPasses;
@@ -64,6 +66,50 @@ public sealed class FaultInjectingDynamoDb(AWSCredentials credentials, AmazonDyn
         }
 
         return response;
+    }
+
+    public FaultInjectingDynamoDb(AWSCredentials credentials, AmazonDynamoDBConfig config)
+        : base(credentials, config) =>
+        BeforeRequestEvent += (_, e) =>
+        {
+            if (e is WebServiceRequestEventArgs { Request: { } request })
+            {
+                sent.Enqueue(request);
+            }
+        };
+
+    /// <summary>
+    /// The operations sent (and not injected) since the last call that touch this product: its key, an item naming
+    /// it, or a value equal to it. Background jobs run too, so a test counts only its own product's requests.
+    /// </summary>
+    public List<string> TakeRequestsFor(string productId)
+    {
+        var taken = new List<string>();
+        while (sent.TryDequeue(out var request))
+        {
+            if (Touches(request, productId))
+            {
+                taken.Add(request.GetType().Name.Replace("Request", "", StringComparison.Ordinal));
+            }
+        }
+
+        return taken;
+    }
+
+    private static bool Touches(AmazonWebServiceRequest request, string productId)
+    {
+        bool Names(Dictionary<string, AttributeValue>? values) => values?.Values.Any(v => v.S == productId) == true;
+        return request switch
+        {
+            GetItemRequest get => Names(get.Key),
+            UpdateItemRequest update => Names(update.Key),
+            PutItemRequest put => Names(put.Item),
+            QueryRequest query => Names(query.ExpressionAttributeValues),
+            BatchGetItemRequest batch => batch.RequestItems.Values.Any(k => k.Keys.Any(Names)),
+            TransactWriteItemsRequest transaction => transaction.TransactItems.Any(i =>
+                Names(i.Update?.Key) || Names(i.Put?.Item) || Names(i.ConditionCheck?.Key) || Names(i.Delete?.Key)),
+            _ => false,
+        };
     }
 
     public static FaultInjectingDynamoDb For(string serviceUrl) =>
