@@ -1,10 +1,10 @@
 # The two commands: `make start` (run locally) and `make test` (every test). `make package` builds the Lambda zip;
-# `make bench`, `make bench-jobs` and `make bench-coldstart` measure.
+# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs` and `make bench-coldstart` measure.
 SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium screenshots bench bench-compare bench-jobs bench-coldstart package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-web web chromium screenshots bench bench-compare bench-requests bench-jobs bench-coldstart package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -64,6 +64,10 @@ bench: deps
 # The same benchmark for an earlier commit and for this tree, alternately in one run: make bench-compare BASE=<commit>
 bench-compare: deps
 	bash bench/compare.sh $(BASE) $(or $(ROUNDS),2)
+
+# What one DynamoDB Local request of each kind costs here (the cost model behind make bench)
+bench-requests: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- requests
 
 bench-jobs: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs

@@ -1,7 +1,8 @@
 // Measures the service over real HTTP against DynamoDB Local, and the same storage operations called
 // directly (no HTTP, no auth, no JSON) in the same run, so the service's own overhead shows as a ratio.
 // Usage: make bench   (or: dotnet run --project bench/Inventory.Bench -c Release -- [concurrency] [operations])
-// The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs); cold starts: make bench-coldstart (ColdStartBenchmark.cs).
+// The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs); cold starts: make bench-coldstart (ColdStartBenchmark.cs);
+// what each kind of DynamoDB Local request costs: make bench-requests (RequestCostBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -16,6 +17,11 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 if (args is ["jobs", .. var jobArgs])
 {
     return await JobsBenchmark.RunAsync(jobArgs);
+}
+
+if (args is ["requests", .. var requestArgs])
+{
+    return await RequestCostBenchmark.RunAsync(requestArgs);
 }
 
 if (args is ["coldstart", .. var coldStartArgs])
