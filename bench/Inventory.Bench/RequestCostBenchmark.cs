@@ -48,6 +48,20 @@ public static class RequestCostBenchmark
         {
             TransactItems = [Hold(i, statusCondition: true), Record(i, "b")],
         }));
+        await MeasureAsync("TransactWriteItems, hold, one client at a time", operations / 4, i => db.TransactWriteItemsAsync(new()
+        {
+            TransactItems = [Hold(i, statusCondition: true), Record(i, "c")],
+        }), concurrency: 1);
+
+        // Does a read beside each transaction cost transaction throughput? Half the clients hold, half read.
+        var reads = 0;
+        await MeasureAsync("TransactWriteItems, hold, reads alongside", operations, async i =>
+        {
+            await Task.WhenAll(
+                db.TransactWriteItemsAsync(new() { TransactItems = [Hold(i, statusCondition: true), Record(i, "d")] }),
+                db.GetItemAsync("rows", Key(i + 1), true).ContinueWith(_ => Interlocked.Increment(ref reads), TaskScheduler.Default));
+        });
+        Console.WriteLine($"  (and {reads} strongly consistent reads in the same time)");
         return 0;
     }
 
@@ -89,11 +103,11 @@ public static class RequestCostBenchmark
         KeySchema = [new("p", KeyType.HASH), new("w", KeyType.RANGE)],
     });
 
-    private static async Task MeasureAsync(string name, int count, Func<int, Task> request, bool report = true)
+    private static async Task MeasureAsync(string name, int count, Func<int, Task> request, bool report = true, int concurrency = Concurrency)
     {
         var next = -1;
         var clock = Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, Concurrency).Select(async _ =>
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
         {
             int i;
             while ((i = Interlocked.Increment(ref next)) < count)
