@@ -7,6 +7,7 @@ namespace Inventory.Api.Domain;
 /// <see cref="Status"/>, which is always exact.
 /// </param>
 /// <param name="Version">Bumped by every change to stock, threshold or category (not by holds); the ETag.</param>
+/// <param name="StatusChangedAt">When the stored status last changed (the time of its alert); null if it never has.</param>
 public sealed record InventoryRow(
     string ProductId,
     string WarehouseId,
@@ -17,7 +18,8 @@ public sealed record InventoryRow(
     StockStatus StoredStatus,
     string? Category,
     DateTimeOffset LastUpdated,
-    long Version)
+    long Version,
+    DateTimeOffset? StatusChangedAt = null)
 {
     public StockStatus Status => StockRules.StatusFor(AvailableCount, ThresholdLevel);
 

@@ -25,6 +25,9 @@ internal static class Attr
     /// </summary>
     public const string Headroom = "threshold_headroom";
 
+    /// <summary>When the stored status last changed: each transition's alert is stamped after the previous one.</summary>
+    public const string StatusChangedAt = "status_changed_at";
+
     public const string ReservationId = "reservation_id";
     public const string Quantity = "quantity";
     public const string CreatedAt = "created_at";
@@ -117,7 +120,8 @@ internal static class Items
         StoredStatus: Enum.TryParse<StockStatus>(Str(item, Attr.Status), out var status) ? status : StockStatus.OUT_OF_STOCK,
         Category: Str(item, Attr.Category),
         LastUpdated: Timestamp(item, Attr.LastUpdated),
-        Version: Long(item, Attr.Version));
+        Version: Long(item, Attr.Version),
+        StatusChangedAt: item.ContainsKey(Attr.StatusChangedAt) ? Timestamp(item, Attr.StatusChangedAt) : null);
 
     public static Reservation ToReservation(Dictionary<string, AttributeValue> item) => new(
         ProductId: Str(item, Attr.ProductId)!,

@@ -112,7 +112,13 @@ public sealed class StockRowChange
                 condition += " AND #st = :pin_st";
             }
 
-            alert = stored == after.Status.ToString() ? null : rows.Alert(before, after, now);
+            if (stored != after.Status.ToString())
+            {
+                var at = StockRows.TransitionTime(before, now);
+                pinned[":new_sc"] = Items.Time(at);
+                update += ", #sc = :new_sc";
+                alert = rows.Alert(before, after, at);
+            }
         }
 
         return rows.Update(ProductId, WarehouseId, update, condition, pinned);

@@ -127,7 +127,15 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
             sets += ", #c = :c";
         }
 
-        alert = status == current.StoredStatus ? null : Alert(current, after, now);
+        alert = null;
+        if (status != current.StoredStatus)
+        {
+            var at = TransitionTime(current, now);
+            values[":sc"] = Items.Time(at);
+            sets += ", #sc = :sc";
+            alert = Alert(current, after, at);
+        }
+
         return Update(current.ProductId, current.WarehouseId, "SET " + sets,
             $"attribute_exists(#p) AND #v = :v AND #st = :st0 AND #r <= :s AND {reservedInBand}", values);
     }
@@ -200,6 +208,14 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         };
     }
 
+    /// <summary>
+    /// The time of a transition: now, but always after the row's previous one, so a row's alerts (listed and
+    /// delivered by time) keep their order even when two happen within one millisecond. The write that records it
+    /// is pinned to the stored status, so the next transition is built from a row that already holds this time.
+    /// </summary>
+    internal static DateTimeOffset TransitionTime(InventoryRow before, DateTimeOffset now) =>
+        before.StatusChangedAt is { } previous && previous >= now ? previous.AddMilliseconds(1) : now;
+
     internal TransactWriteItem Update(string productId, string warehouseId, string update, string condition, Dictionary<string, AttributeValue> values) => new()
     {
         Update = new Update
@@ -223,6 +239,7 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         ["#t"] = Attr.ThresholdLevel,
         ["#h"] = Attr.Headroom,
         ["#st"] = Attr.Status,
+        ["#sc"] = Attr.StatusChangedAt,
         ["#c"] = Attr.Category,
         ["#v"] = Attr.Version,
         ["#lu"] = Attr.LastUpdated,

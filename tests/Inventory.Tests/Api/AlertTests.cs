@@ -8,22 +8,7 @@ namespace Inventory.Tests.Api;
 /// <summary>Each status transition writes exactly one alert record, atomically with the change.</summary>
 public class AlertTests(NoSweeperService service) : IClassFixture<NoSweeperService>
 {
-    private async Task<List<JsonElement>> AlertsFor(string sku)
-    {
-        using var admin = service.Client();
-        var alerts = new List<JsonElement>();
-        string? token = null;
-        do
-        {
-            var page = await TestService.ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100" + (token is null ? "" : "&next_token=" + token)));
-            alerts.AddRange(page.GetProperty("items").EnumerateArray().Where(a => a.GetProperty("product_id").GetString() == sku));
-            token = page.GetProperty("next_token").GetString();
-        }
-        while (token is not null);
-
-        alerts.Reverse(); // oldest first
-        return alerts;
-    }
+    private Task<List<JsonElement>> AlertsFor(string sku) => service.AlertsForAsync(sku);
 
     [Fact]
     public async Task Two_hundred_parallel_holds_crossing_the_threshold_write_one_alert_per_transition()

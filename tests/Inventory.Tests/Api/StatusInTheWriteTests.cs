@@ -6,6 +6,7 @@ using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 using Inventory.Tests.Support;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Inventory.Tests.Api;
 
@@ -16,30 +17,9 @@ namespace Inventory.Tests.Api;
 public class StatusInTheWriteTests(FaultyService service) : IClassFixture<FaultyService>
 {
     /// <summary>The product's alerts, oldest first, after the first <paramref name="skip"/> (stocking a new product is one: OUT to IN).</summary>
-    private async Task<List<JsonElement>> AlertsFor(string sku, int skip = 1)
-    {
-        using var admin = service.Client();
-        var alerts = new List<JsonElement>();
-        string? token = null;
-        do
-        {
-            var page = await TestService.ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100" + (token is null ? "" : "&next_token=" + token)));
-            alerts.AddRange(page.GetProperty("items").EnumerateArray().Where(a => a.GetProperty("product_id").GetString() == sku));
-            token = page.GetProperty("next_token").GetString();
-        }
-        while (token is not null);
+    private async Task<List<JsonElement>> AlertsFor(string sku, int skip = 1) => (await service.AlertsForAsync(sku)).Skip(skip).ToList();
 
-        alerts.Reverse(); // oldest first
-        return alerts.Skip(skip).ToList();
-    }
-
-    private async Task<Dictionary<string, AttributeValue>> StoredRowAsync(string sku) =>
-        (await service.Dynamo.GetItemAsync(new GetItemRequest
-        {
-            TableName = service.Get<IOptions<StorageOptions>>().Value.InventoryTable,
-            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
-            ConsistentRead = true,
-        })).Item;
+    private Task<Dictionary<string, AttributeValue>> StoredRowAsync(string sku) => service.StoredRowAsync(sku);
 
     /// <summary>The stored row's status and headroom are what its counts imply; returns the status.</summary>
     private static string AssertExact(Dictionary<string, AttributeValue> item)
@@ -267,5 +247,42 @@ public class StatusInTheWriteTests(FaultyService service) : IClassFixture<Faulty
         Assert.True(check.GetProperty("statuses_repaired").GetInt32() >= 1);
         Assert.Equal("LOW_STOCK", AssertExact(await StoredRowAsync(checkedOnly)));
         Assert.Equal("IN_STOCK", Assert.Single(await AlertsFor(checkedOnly)).GetProperty("old_status").GetString());
+    }
+}
+
+/// <summary>A service whose clock never moves: every write happens in the same millisecond.</summary>
+public sealed class FrozenClockService : TestService
+{
+    private sealed class FrozenClock : TimeProvider
+    {
+        private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    protected override void OverrideServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(new FrozenClock());
+}
+
+public class TransitionOrderTests(FrozenClockService service) : IClassFixture<FrozenClockService>
+{
+    [Fact]
+    public async Task A_rows_transitions_within_one_millisecond_are_listed_in_the_order_they_happened()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5); // OUT_OF_STOCK to IN_STOCK
+        using var platform = service.Client(TestService.ReserveKey);
+        for (var round = 0; round < 3; round++)
+        {
+            (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = $"r{round}", warehouse_id = "main" })).EnsureSuccessStatusCode();
+            (await platform.DeleteAsync($"/inventory/{sku}/reserve/r{round}")).EnsureSuccessStatusCode();
+        }
+
+        var alerts = await service.AlertsForAsync(sku);
+
+        Assert.Equal(
+            ["OUT_OF_STOCK>IN_STOCK", "IN_STOCK>LOW_STOCK", "LOW_STOCK>IN_STOCK", "IN_STOCK>LOW_STOCK", "LOW_STOCK>IN_STOCK", "IN_STOCK>LOW_STOCK", "LOW_STOCK>IN_STOCK"],
+            alerts.Select(a => a.GetProperty("old_status").GetString() + ">" + a.GetProperty("new_status").GetString()));
+        var times = alerts.Select(a => a.GetProperty("created_at").GetDateTimeOffset()).ToList();
+        Assert.Equal(times.Order(), times);
+        Assert.Equal(times.Count, times.Distinct().Count());
     }
 }

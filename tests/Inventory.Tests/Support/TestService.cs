@@ -161,15 +161,33 @@ public class TestService : IAsyncLifetime
             ExpressionAttributeValues = new() { [":s"] = new() { S = status } },
         });
 
-    public async Task<string> StoredStatusAsync(string productId)
-    {
-        var item = await Dynamo.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest
+    public async Task<string> StoredStatusAsync(string productId) => (await StoredRowAsync(productId))["status"].S;
+
+    /// <summary>The product's row in warehouse "main" as stored, every attribute, strongly consistent.</summary>
+    public async Task<Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue>> StoredRowAsync(string productId) =>
+        (await Dynamo.GetItemAsync(new Amazon.DynamoDBv2.Model.GetItemRequest
         {
             TableName = Get<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value.InventoryTable,
             Key = MainRowKey(productId),
             ConsistentRead = true,
-        });
-        return item.Item["status"].S;
+        })).Item;
+
+    /// <summary>The product's status-transition alerts, oldest first, read page by page from the admin listing.</summary>
+    public async Task<List<JsonElement>> AlertsForAsync(string productId)
+    {
+        using var admin = Client();
+        var alerts = new List<JsonElement>();
+        string? token = null;
+        do
+        {
+            var page = await ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100" + (token is null ? "" : "&next_token=" + token)));
+            alerts.AddRange(page.GetProperty("items").EnumerateArray().Where(a => a.GetProperty("product_id").GetString() == productId));
+            token = page.GetProperty("next_token").GetString();
+        }
+        while (token is not null);
+
+        alerts.Reverse();
+        return alerts;
     }
 
     private static Dictionary<string, Amazon.DynamoDBv2.Model.AttributeValue> MainRowKey(string productId) =>
