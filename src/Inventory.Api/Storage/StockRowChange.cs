@@ -117,6 +117,7 @@ public sealed class StockRowChange
                 var at = StockRows.TransitionTime(before, now);
                 pinned[":new_sc"] = Items.Time(at);
                 update += ", #sc = :new_sc";
+                condition += " AND " + StockRows.PinPreviousTransition(before, pinned);
                 alert = rows.Alert(before, after, at);
             }
         }

@@ -127,17 +127,18 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
             sets += ", #c = :c";
         }
 
+        var condition = $"attribute_exists(#p) AND #v = :v AND #st = :st0 AND #r <= :s AND {reservedInBand}";
         alert = null;
         if (status != current.StoredStatus)
         {
             var at = TransitionTime(current, now);
             values[":sc"] = Items.Time(at);
             sets += ", #sc = :sc";
+            condition += " AND " + PinPreviousTransition(current, values);
             alert = Alert(current, after, at);
         }
 
-        return Update(current.ProductId, current.WarehouseId, "SET " + sets,
-            $"attribute_exists(#p) AND #v = :v AND #st = :st0 AND #r <= :s AND {reservedInBand}", values);
+        return Update(current.ProductId, current.WarehouseId, "SET " + sets, condition, values);
     }
 
     /// <summary>A new row (only if there is none): its counts, derived status and version 1.</summary>
@@ -215,6 +216,22 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
     /// </summary>
     internal static DateTimeOffset TransitionTime(InventoryRow before, DateTimeOffset now) =>
         before.StatusChangedAt is { } previous && previous >= now ? previous.AddMilliseconds(1) : now;
+
+    /// <summary>
+    /// The condition that no other transition committed since <paramref name="before"/> was read. Pinning the status
+    /// alone is not enough: a row can leave a status and come back (LOW, OUT, LOW) while a transition built from the
+    /// first LOW waits, and it would then commit after the others with an older time.
+    /// </summary>
+    internal static string PinPreviousTransition(InventoryRow before, Dictionary<string, AttributeValue> values)
+    {
+        if (before.StatusChangedAt is not { } previous)
+        {
+            return "attribute_not_exists(#sc)";
+        }
+
+        values[":pin_sc"] = Items.Time(previous);
+        return "#sc = :pin_sc";
+    }
 
     internal TransactWriteItem Update(string productId, string warehouseId, string update, string condition, Dictionary<string, AttributeValue> values) => new()
     {

@@ -120,13 +120,7 @@ public sealed class Writes(IAmazonDynamoDB dynamo, StockRows rows, IOptions<Stor
             }
 
             // Another write moved the row meanwhile: look again at what it left.
-            var current = (await dynamo.GetItemAsync(new GetItemRequest
-            {
-                TableName = inventoryTable,
-                Key = Items.InventoryKey(row.ProductId, row.WarehouseId),
-                ConsistentRead = true,
-            }, ct)).Item;
-            if (current is not { Count: > 0 })
+            if (await ReadRowAsync(row.ProductId, row.WarehouseId, ct) is not { } current)
             {
                 return false;
             }
@@ -149,13 +143,8 @@ public sealed class Writes(IAmazonDynamoDB dynamo, StockRows rows, IOptions<Stor
         {
             try
             {
-                var item = (await dynamo.GetItemAsync(new GetItemRequest
-                {
-                    TableName = inventoryTable,
-                    Key = Items.InventoryKey(change.ProductId, change.WarehouseId),
-                    ConsistentRead = true,
-                }, budget.Token)).Item;
-                if (item is { Count: > 0 })
+                var item = await ReadRowAsync(change.ProductId, change.WarehouseId, budget.Token);
+                if (item is not null)
                 {
                     await RestateAsync(item, budget.Token);
                 }
@@ -230,6 +219,14 @@ public sealed class Writes(IAmazonDynamoDB dynamo, StockRows rows, IOptions<Stor
             }
         }
     }
+
+    private async Task<Dictionary<string, AttributeValue>?> ReadRowAsync(string productId, string warehouseId, CancellationToken ct) =>
+        (await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = inventoryTable,
+            Key = Items.InventoryKey(productId, warehouseId),
+            ConsistentRead = true,
+        }, ct)).Item is { Count: > 0 } item ? item : null;
 
     private enum Cancellation
     {

@@ -182,10 +182,12 @@ public class StatusInTheWriteTests(FaultyService service) : IClassFixture<Faulty
         // The alerts are one chain from the first stored status to the last: each transition recorded once.
         var alerts = await AlertsFor(sku);
         Assert.True(alerts.Count >= 2, $"only {alerts.Count} transitions: the test did not cross the threshold");
+        var chain = string.Join("\n", alerts.Select(a =>
+            $"{a.GetProperty("created_at").GetString()} {a.GetProperty("old_status").GetString()}>{a.GetProperty("new_status").GetString()} available {a.GetProperty("available_count").GetInt64()}"));
         var status = initial;
         foreach (var alert in alerts)
         {
-            Assert.Equal(status, alert.GetProperty("old_status").GetString());
+            Assert.True(status == alert.GetProperty("old_status").GetString(), "The alerts do not form one chain:\n" + chain);
             status = alert.GetProperty("new_status").GetString()!;
             Assert.NotEqual(alert.GetProperty("old_status").GetString(), status);
             Assert.Equal(status, StockRules.StatusFor(alert.GetProperty("available_count").GetInt64(), alert.GetProperty("threshold_level").GetInt64()).ToString());
