@@ -40,7 +40,10 @@ public sealed class StorageOptions
     /// <summary>Create missing tables at start-up. For local runs and tests only: on AWS, Terraform owns the tables.</summary>
     public bool CreateTables { get; set; }
 
-    /// <summary>How often a transaction that collided with another (TransactionConflict) is tried in all.</summary>
+    /// <summary>
+    /// How often a transaction that collided with another (TransactionConflict) is tried in all; also how many times
+    /// a write that moves a row's status is re-formed while other writes keep moving the row.
+    /// </summary>
     public int MaxWriteAttempts { get; set; } = 8;
 
     /// <summary>How long one DynamoDB call may take before it is abandoned (and retried by the SDK).</summary>
