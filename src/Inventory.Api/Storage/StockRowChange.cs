@@ -12,7 +12,8 @@ namespace Inventory.Api.Storage;
 /// When that condition fails while the change's own guard held (the row was there and had the units), the change
 /// moves the status: <see cref="PinnedTo"/> builds the write pinned to the row as it was, which sets the new
 /// status and commits the transition's alert with it; <see cref="Writes"/> retries with it. The pin (available,
-/// threshold and stored status) makes one transition commit at most once, however many writers race for it.
+/// threshold, stored status and the time of the row's previous transition) makes each transition commit at most
+/// once, however many writers race for it, and only right after the one it follows.
 /// </para>
 /// </summary>
 public sealed class StockRowChange
@@ -74,8 +75,8 @@ public sealed class StockRowChange
 
     /// <summary>
     /// The change pinned to the row as it was: it sets the status and headroom its counts will imply and, when the
-    /// status moves, returns the alert to commit with it, stamped <paramref name="now"/> (alerts are listed in that
-    /// order, and the pin makes each transition's build follow the commit of the one before). With
+    /// status moves, returns the alert to commit with it, stamped <paramref name="now"/> or just after the row's
+    /// previous transition, whichever is later (<see cref="StockRows.TransitionTime"/>). With
     /// <paramref name="withStatus"/> false (no room left in the transaction for an alert) it keeps the stored
     /// status, and the caller restates the row after committing.
     /// </summary>
