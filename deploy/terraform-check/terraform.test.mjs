@@ -1,5 +1,7 @@
 // Checks every .tf file against the AWS provider's schema (aws-provider-schema.json, extracted from the
-// provider's generated bindings) and checks that every reference resolves. No Terraform binary needed.
+// provider's generated bindings), checks that every reference resolves, and checks the module against
+// deploy/functions.json: what feeds each function, the stream mapping's bounds, the IAM actions granted.
+// No Terraform binary needed.
 //   node --test deploy/terraform-check/
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +13,7 @@ import { parseAll, terraformRoot } from "./hcl.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const schema = JSON.parse(readFileSync(join(here, "aws-provider-schema.json"), "utf8"));
+const manifest = JSON.parse(readFileSync(join(here, "..", "functions.json"), "utf8"));
 const parsed = await parseAll();
 
 const META_ARGUMENTS = new Set(["count", "for_each", "depends_on", "provider", "lifecycle"]);
@@ -176,4 +179,116 @@ test("the environment root passes the module every variable it requires, and pro
   const prod = await parse("prod.tfvars.example", readFileSync(join(terraformRoot, "environment", "prod.tfvars.example"), "utf8"));
   assert.equal(prod.deletion_protection, true);
   assert.equal(prod.table_prefix, "");
+});
+
+// The module against deploy/functions.json: what the manifest says each function is fed by, and what it may do.
+
+const inModule = (type) => blocks.filter((b) => b.kind === "resource" && b.type === type && b.file.startsWith("modules/inventory/"));
+const moduleLocal = (name) => Object.entries(parsed).filter(([file]) => file.startsWith("modules/inventory/"))
+  .flatMap(([, c]) => c.locals ?? []).find((l) => name in l)?.[name];
+const functionRef = (fn) => `aws_lambda_function.function["${fn}"]`;
+/** The one resource an expression names as a whole ("${aws_sqs_queue.x.arn}" -> "x"), or null. */
+const whole = (expression, type, attribute) =>
+  new RegExp(`^\\$\\{${type}\\.([a-z0-9_]+)\\.${attribute}\\}$`).exec(expression ?? "")?.[1] ?? null;
+
+/** The statements the function role policy adds for one function alone (each.key == "fn" ? [{...}] : []). */
+function statementsOnlyFor(fn) {
+  const policy = inModule("aws_iam_role_policy").find((b) => b.file.endsWith("functions.tf") && b.name === "function").body.policy;
+  return [...policy.matchAll(/each\.key == "([a-z0-9_-]+)" \? \[\{([^}]*)\}\] : \[\]/g)]
+    .filter((m) => m[1] === fn)
+    .map((m) => ({
+      actions: [.../Action\s*=\s*\[([^\]]*)\]/.exec(m[2])[1].matchAll(/"([^"]+)"/g)].map((a) => a[1]),
+      resource: /Resource\s*=\s*(\S+)/.exec(m[2])[1],
+    }));
+}
+
+/** The alarm lines of observability.tf's alarms local that watch a metric of a dimension value. */
+const alarmsOn = (metric, dimension) => moduleLocal("alarms").split("\n").filter((line) => line.includes(`metric = "${metric}"`) && line.includes(dimension));
+
+const triggers = {
+  sqs: (fn) => inModule("aws_lambda_event_source_mapping").some((m) => m.body.function_name === `\${${functionRef(fn)}.arn}` && whole(m.body.event_source_arn, "aws_sqs_queue", "arn")),
+  "dynamodb-stream": (fn) => inModule("aws_lambda_event_source_mapping").some((m) => m.body.function_name === `\${${functionRef(fn)}.arn}` && whole(m.body.event_source_arn, "aws_dynamodb_table", "stream_arn")),
+  schedule: (fn) => inModule("aws_cloudwatch_event_target").some((t) => t.body.arn === `\${${functionRef(fn)}.arn}`)
+    && inModule("aws_lambda_permission").some((p) => p.body.function_name === `\${${functionRef(fn)}.function_name}` && p.body.principal === "events.amazonaws.com"),
+  authorizer: (fn) => expressions(parsed["modules/inventory/api.tf"]).some((e) => e.includes(`${functionRef(fn)}.invoke_arn`))
+    && inModule("aws_lambda_permission").some((p) => p.body.function_name === `\${${functionRef(fn)}.function_name}` && p.body.principal === "apigateway.amazonaws.com"),
+};
+
+test("every function of the manifest is wired to what feeds it, and every event source mapping feeds a function that says so", () => {
+  const problems = [];
+  const scopeFunction = moduleLocal("scope_function");
+  for (const [fn, f] of Object.entries(manifest.functions)) {
+    if (f.routes_scope && scopeFunction[f.routes_scope] !== fn) problems.push(`${fn}: api.tf's scope_function does not send ${f.routes_scope} routes to it`);
+    for (const kind of f.events ?? []) {
+      if (!triggers[kind]) problems.push(`${fn}: no check knows the event kind "${kind}"; teach this test what wires it`);
+      else if (!triggers[kind](fn)) problems.push(`${fn}: nothing in the module feeds it its "${kind}" events`);
+    }
+    if (!f.routes_scope && !(f.events ?? []).length) problems.push(`${fn}: neither routes nor events reach it`);
+  }
+  for (const mapping of inModule("aws_lambda_event_source_mapping")) {
+    const fn = /^\$\{aws_lambda_function\.function\["([a-z0-9_-]+)"\]\.arn\}$/.exec(mapping.body.function_name)?.[1];
+    const kind = whole(mapping.body.event_source_arn, "aws_sqs_queue", "arn") ? "sqs" : whole(mapping.body.event_source_arn, "aws_dynamodb_table", "stream_arn") ? "dynamodb-stream" : null;
+    if (!fn || !manifest.functions[fn]?.events?.includes(kind)) problems.push(`aws_lambda_event_source_mapping.${mapping.name}: feeds ${fn ?? "?"} with ${kind ?? "?"} events the manifest does not list`);
+  }
+  assert.deepEqual(problems, []);
+});
+
+test("a table stream's mapping reports partial failures, halves failing batches, gives up within bounds to a dead-letter queue, and is watched", () => {
+  const mappings = inModule("aws_lambda_event_source_mapping").filter((m) => whole(m.body.event_source_arn, "aws_dynamodb_table", "stream_arn"));
+  assert.ok(mappings.length > 0, "no mapping reads a table stream");
+  for (const { name, body } of mappings) {
+    const label = `aws_lambda_event_source_mapping.${name}`;
+    const fn = /\["([a-z0-9_-]+)"\]/.exec(body.function_name)[1];
+    const table = whole(body.event_source_arn, "aws_dynamodb_table", "stream_arn");
+    const tableBody = inModule("aws_dynamodb_table").find((t) => t.name === table)?.body;
+    // Transitions need the row before and after the change.
+    assert.equal(tableBody?.stream_enabled, true, `${label}: aws_dynamodb_table.${table} has no stream`);
+    assert.equal(tableBody.stream_view_type, "NEW_AND_OLD_IMAGES", `${label}: the consumer needs both images`);
+
+    assert.deepEqual(body.function_response_types, ["ReportBatchItemFailures"], `${label}: the function answers with the first failed record`);
+    assert.equal(body.bisect_batch_on_function_error, true, label);
+    assert.equal(body.starting_position, "TRIM_HORIZON", `${label}: a new mapping must not skip what was written before it`);
+    assert.ok(body.batch_size >= 1 && body.batch_size <= 10000, `${label}: batch_size`);
+    assert.ok((body.maximum_batching_window_in_seconds ?? 0) <= 1, `${label}: statuses would lag by the batching window`);
+    // Unset or -1 means "until the stream drops the record", which stalls a shard for a day and loses the record.
+    assert.ok(Number.isInteger(body.maximum_retry_attempts) && body.maximum_retry_attempts >= 0 && body.maximum_retry_attempts <= 10000, `${label}: maximum_retry_attempts must be bounded`);
+    assert.ok(Number.isInteger(body.maximum_record_age_in_seconds) && body.maximum_record_age_in_seconds >= 60 && body.maximum_record_age_in_seconds < 86400,
+      `${label}: maximum_record_age_in_seconds must be bounded, and below the stream's 24 hours so a given-up record can still be read`);
+
+    const queue = whole(body.destination_config?.[0]?.on_failure?.[0]?.destination_arn, "aws_sqs_queue", "arn");
+    assert.ok(queue, `${label}: what it gives up on must go to an SQS queue`);
+    assert.ok(inModule("aws_sqs_queue").some((q) => q.name === queue && !q.body.fifo_queue), `${label}: aws_sqs_queue.${queue} (standard)`);
+
+    // Lambda reads the stream and sends to the destination with the function's own role.
+    const statements = statementsOnlyFor(fn);
+    const grants = (actions, resource) => statements.some((s) => s.resource === resource && actions.every((a) => s.actions.includes(a)));
+    assert.ok(grants(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], `aws_dynamodb_table.${table}.stream_arn`),
+      `${label}: the ${fn} role may not read aws_dynamodb_table.${table}'s stream`);
+    assert.ok(grants(["sqs:SendMessage"], `aws_sqs_queue.${queue}.arn`), `${label}: the ${fn} role may not send to aws_sqs_queue.${queue}`);
+
+    assert.ok(alarmsOn("IteratorAge", `${functionRef(fn)}.function_name`).length > 0, `${label}: no alarm on the ${fn} function's IteratorAge`);
+    assert.ok(alarmsOn("ApproximateNumberOfMessagesVisible", `aws_sqs_queue.${queue}.name`).length > 0, `${label}: no alarm on aws_sqs_queue.${queue}'s depth`);
+  }
+});
+
+test("the manifest grants only IAM actions DynamoDB has, on tables and indexes the module declares", () => {
+  // Transactions and batches are authorized per item action: there is no TransactWriteItems or TransactGetItems action.
+  const actions = new Set(["GetItem", "BatchGetItem", "Query", "Scan", "PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "ConditionCheckItem", "DescribeTable"]);
+  const tables = Object.fromEntries(inModule("aws_dynamodb_table").map((t) => [t.name, t.body]));
+  const problems = [];
+  for (const key of Object.keys(manifest.tables)) {
+    if (!tables[key]) problems.push(`tables.${key}: no aws_dynamodb_table.${key}`);
+    if (moduleLocal("table_arns")[key] !== `\${aws_dynamodb_table.${key}.arn}`) problems.push(`tables.${key}: not in main.tf's table_arns`);
+  }
+  for (const [fn, f] of Object.entries(manifest.functions)) {
+    for (const [resource, granted] of Object.entries(f.dynamodb)) {
+      const [table, kind, index, ...rest] = resource.split("/");
+      if (!manifest.tables[table]) problems.push(`${fn}: ${resource}: no table "${table}" in the manifest`);
+      else if (kind !== undefined && (kind !== "index" || rest.length || !(tables[table]?.global_secondary_index ?? []).some((i) => i.name === index))) {
+        problems.push(`${fn}: ${resource}: not an index of aws_dynamodb_table.${table}`);
+      }
+      for (const action of granted) if (!actions.has(action)) problems.push(`${fn}: ${resource}: "${action}" is not a DynamoDB action IAM checks here`);
+    }
+  }
+  assert.deepEqual(problems, []);
 });

@@ -41,6 +41,8 @@ public static class InventoryApp
         services.AddSingleton<Writes>();
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<StockRows>();
+        services.AddSingleton<StatusTransitions>();
+        services.AddSingleton<StreamCheckpoints>();
         services.AddSingleton<ReservationRecords>();
         services.AddSingleton<HoldExpiry>();
         services.AddSingleton<SalesStore>();
@@ -69,6 +71,13 @@ public static class InventoryApp
                 services.AddHttpClient(AlertWebhook.HttpClientName);
                 services.AddHostedService<AlertWebhook>();
             }
+        }
+
+        // On AWS the stream function's event source mapping feeds the same handler instead.
+        if (!string.IsNullOrEmpty(builder.Configuration[$"{StorageOptions.Section}:{nameof(StorageOptions.ServiceUrl)}"])
+            && builder.Configuration.GetValue($"{JobOptions.Section}:{nameof(JobOptions.ReadStreamInProcess)}", defaultValue: true))
+        {
+            services.AddHostedService<StatusStreamReader>();
         }
 
         services.ConfigureHttpJsonOptions(o => JsonSetup.Apply(o.SerializerOptions));

@@ -132,3 +132,7 @@ output "inventory_queue_url" {
 output "inventory_queue_arn" {
   value = module.inventory.inventory_queue_arn
 }
+
+output "stream_dlq_url" {
+  value = module.inventory.stream_dlq_url
+}

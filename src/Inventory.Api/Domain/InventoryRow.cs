@@ -2,12 +2,11 @@ namespace Inventory.Api.Domain;
 
 /// <summary>Stock of one product in one warehouse.</summary>
 /// <param name="StoredStatus">
-/// The status as last written. Every stock write stores the status its counts imply in the same write, so it only
-/// differs from <see cref="Status"/> for data written otherwise (repaired by the threshold check); callers show
-/// <see cref="Status"/>, which is always exact.
+/// The status as last stored for the listings by status, or null if none is stored. It follows the counts through
+/// the table's change stream, so it may lag <see cref="Status"/> for a moment; callers show <see cref="Status"/>,
+/// which is computed from the counts and always exact.
 /// </param>
 /// <param name="Version">Bumped by every change to stock, threshold or category (not by holds); the ETag.</param>
-/// <param name="StatusChangedAt">When the stored status last changed (the time of its alert); null if it never has.</param>
 public sealed record InventoryRow(
     string ProductId,
     string WarehouseId,
@@ -15,15 +14,12 @@ public sealed record InventoryRow(
     long ReservedCount,
     long AvailableCount,
     long ThresholdLevel,
-    StockStatus StoredStatus,
+    StockStatus? StoredStatus,
     string? Category,
     DateTimeOffset LastUpdated,
-    long Version,
-    DateTimeOffset? StatusChangedAt = null)
+    long Version)
 {
     public StockStatus Status => StockRules.StatusFor(AvailableCount, ThresholdLevel);
-
-    public bool StatusIsStale => Status != StoredStatus;
 
     public string ETag => ETags.ForVersion(Version);
 }

@@ -14,16 +14,22 @@ public sealed record InvariantReport(int RowsChecked, int ActiveReservations, IR
 
 /// <summary>
 /// Checks the stock invariants against what is stored: counts never negative,
-/// available = stock - reserved, reserved = the sum of the row's ACTIVE holds, and the stored status is the one
-/// the counts imply (every write stores it with the counts).
+/// available = stock - reserved, reserved = the sum of the row's ACTIVE holds, a status is stored, and the stored
+/// status is the one the counts imply once the change stream has caught up (a row changed within
+/// <see cref="StatusLagTolerance"/> may still store the previous one).
 /// Used by the tests after every concurrent scenario and by the admin drift report.
 /// </summary>
-public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inventory, IOptions<StorageOptions> options)
+public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inventory, IOptions<StorageOptions> options, TimeProvider clock)
 {
+    /// <summary>How far behind the counts the stored status may be before the report calls it drift: well past the stream's lag.</summary>
+    public static readonly TimeSpan StatusLagTolerance = TimeSpan.FromSeconds(10);
+
     private readonly StorageOptions storage = options.Value;
 
-    public async Task<InvariantReport> CheckAsync(IEnumerable<string> productIds, CancellationToken ct)
+    /// <param name="statusLagTolerance">Tests that have waited for the stream pass zero: every stored status must be exact.</param>
+    public async Task<InvariantReport> CheckAsync(IEnumerable<string> productIds, CancellationToken ct, TimeSpan? statusLagTolerance = null)
     {
+        var settledBefore = clock.GetUtcNow() - (statusLagTolerance ?? StatusLagTolerance);
         var violations = new List<InvariantViolation>();
         var rowsChecked = 0;
         var activeCount = 0;
@@ -36,7 +42,7 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
             foreach (var row in rows)
             {
                 var holds = held.GetValueOrDefault(row.WarehouseId);
-                violations.AddRange(Check(row, holds.Units));
+                violations.AddRange(Check(row, holds.Units, statusSettled: row.LastUpdated <= settledBefore));
             }
 
             foreach (var orphan in held.Keys.Where(w => rows.All(r => r.WarehouseId != w)))
@@ -73,7 +79,7 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
         return total;
     }
 
-    private static IEnumerable<InvariantViolation> Check(InventoryRow row, long heldUnits)
+    private static IEnumerable<InvariantViolation> Check(InventoryRow row, long heldUnits, bool statusSettled)
     {
         InvariantViolation V(string rule, string detail) => new(row.ProductId, row.WarehouseId, rule, detail);
 
@@ -103,7 +109,11 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
             yield return V("reserved_matches_active_holds", $"reserved_count {row.ReservedCount} != {heldUnits} units in ACTIVE reservations");
         }
 
-        if (row.StatusIsStale)
+        if (row.StoredStatus is null)
+        {
+            yield return V("stored_status_present", $"no status is stored (the counts say {row.Status}), so the row is in no status listing");
+        }
+        else if (row.StoredStatus != row.Status && statusSettled)
         {
             yield return V("stored_status_exact", $"stored status {row.StoredStatus} but the counts say {row.Status}");
         }

@@ -25,16 +25,14 @@ public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken
 
 /// <summary>Stock rows: reads, admin writes, listings and status upkeep.</summary>
 public sealed class InventoryStore(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, IdempotencyRecords idempotency, IOptions<StorageOptions> options,
-    TimeProvider clock, ILogger<InventoryStore> logger)
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, StatusTransitions statuses, IdempotencyRecords idempotency,
+    IOptions<StorageOptions> options, TimeProvider clock, ILogger<InventoryStore> logger)
 {
     /// <summary>How many stale rows the threshold check repairs at once; bounded so it does not crowd out live traffic.</summary>
     private const int RepairParallelism = 16;
 
-    /// <summary>An admin write re-reads the row and tries again this many times while holds move it across a status.</summary>
-    private const int SetAttempts = 5;
-
     private readonly string table = options.Value.InventoryTable;
+    private readonly TimeSpan repairQuietFor = TimeSpan.FromSeconds(options.Value.StatusRepairQuietSeconds);
     private readonly string productsTable = options.Value.ProductsTable;
     private readonly string alertsTable = options.Value.AlertsTable;
 
@@ -135,40 +133,44 @@ public sealed class InventoryStore(
     }
 
     /// <summary>
-    /// Reads the row, then writes the new counts with the status they imply (and its alert when it moves) in one
-    /// transaction guarded by the version (<see cref="StockRows.SetCounts"/>). If holds moved the row across a status
-    /// in between, it reads again. Answers the row as read after the write.
+    /// Reads the row, then writes the new counts guarded by the version (<see cref="StockRows.SetCounts"/>): holds do
+    /// not move the version, so they never make this write fail. Answers the row as read after the write.
     /// </summary>
     private async Task<InventoryRow> UpdateRowAsync(
         string productId, string warehouseId, StockChange change, long expectedVersion, bool versionFromIfMatch, CancellationToken ct)
     {
-        for (var attempt = 1; attempt <= SetAttempts; attempt++)
+        var current = await GetRowAsync(productId, warehouseId, ct) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct);
+        if (current.Version != expectedVersion)
         {
-            var current = await GetRowAsync(productId, warehouseId, ct) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct);
-            if (current.Version != expectedVersion)
-            {
-                throw Problems.VersionConflict(versionFromIfMatch, current);
-            }
-
-            if (change.StockCount is { } stock && stock < current.ReservedCount)
-            {
-                throw Problems.StockBelowReserved(stock, current.ReservedCount);
-            }
-
-            var transaction = new Transaction();
-            transaction.Add(rows.SetCounts(current, change, clock.UtcNowMillis(), out var alert, out var written));
-            if (alert is not null)
-            {
-                transaction.Add(alert);
-            }
-
-            if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
-            {
-                return await RowAfterCommitAsync(productId, warehouseId) ?? written;
-            }
+            throw Problems.VersionConflict(versionFromIfMatch, current);
         }
 
-        throw Problems.Busy();
+        if (change.StockCount is { } stock && stock < current.ReservedCount)
+        {
+            throw Problems.StockBelowReserved(stock, current.ReservedCount);
+        }
+
+        var transaction = new Transaction();
+        var write = transaction.Add(rows.SetCounts(current, change, clock.UtcNowMillis()));
+        var outcome = await writes.CommitAsync(transaction, ct);
+        if (outcome.IsCommitted)
+        {
+            var written = current with
+            {
+                StockCount = change.StockCount ?? current.StockCount,
+                ThresholdLevel = change.ThresholdLevel ?? current.ThresholdLevel,
+                AvailableCount = (change.StockCount ?? current.StockCount) - current.ReservedCount,
+                Category = change.Category ?? current.Category,
+                Version = current.Version + 1,
+            };
+            return await RowAfterCommitAsync(productId, warehouseId) ?? written;
+        }
+
+        // Between the read and the write: another admin write (the version moved), or holds passed the new stock.
+        var now = outcome.OldItem(write) is { } old ? Items.ToRow(old) : throw await MissingRowProblemAsync(productId, warehouseId, ct);
+        throw now.Version != expectedVersion
+            ? Problems.VersionConflict(versionFromIfMatch, now)
+            : Problems.StockBelowReserved(change.StockCount ?? now.StockCount, now.ReservedCount);
     }
 
     /// <summary>
@@ -229,10 +231,10 @@ public sealed class InventoryStore(
     }
 
     /// <summary>
-    /// The scheduled threshold check: pages through every row, holding one page in memory at a time, and writes
-    /// the status (with its alert) wherever the stored one lags the counts. Every write keeps the status exact, so
-    /// it finds only rows written before that (or edited by hand), and a row a full transaction left to restate
-    /// when that restatement failed.
+    /// The scheduled threshold check, the backstop behind the change stream: pages through every row, holding one page
+    /// in memory at a time, and stores the status (with its alert) of each row that has been unchanged for
+    /// <see cref="StorageOptions.StatusRepairQuietSeconds"/> and still stores a status its counts do not imply (a change record the stream
+    /// gave up on, a row edited by hand).
     /// </summary>
     public async Task<ThresholdCheckResult> CheckThresholdsAsync(CancellationToken ct)
     {
@@ -246,12 +248,22 @@ public sealed class InventoryStore(
             var items = page.Items ?? [];
             scanned += items.Count;
 
-            // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one.
-            await Parallel.ForEachAsync(items.Where(StockRows.NeedsRestating), parallel, async (item, token) =>
+            // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one;
+            // one row that cannot be repaired now is logged and left for the next run, never stopping the others.
+            var now = clock.UtcNowMillis();
+            await Parallel.ForEachAsync(items.Where(StatusTransitions.NeedsStatus), parallel, async (item, token) =>
             {
-                if (await writes.RestateAsync(item, token))
+                try
                 {
-                    Interlocked.Increment(ref repaired);
+                    if (await statuses.RepairAsync(item, now, repairQuietFor, token))
+                    {
+                        Interlocked.Increment(ref repaired);
+                    }
+                }
+                catch (Exception e) when (!token.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Status of {ProductId}/{WarehouseId} not repaired; the next threshold check tries again",
+                        Items.Str(item, Attr.ProductId), Items.Str(item, Attr.WarehouseId));
                 }
             });
 
@@ -275,11 +287,11 @@ public sealed class InventoryStore(
             TableName = alertsTable,
             KeyConditionExpression = "#s = :s",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(StockRows.AlertStreamName) },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(StatusTransitions.AlertStreamName) },
             ScanIndexForward = false,
             Limit = limit,
             ConsistentRead = true,
-            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, StockRows.AlertStreamName), (Attr.AlertSortKey, null)),
+            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, StatusTransitions.AlertStreamName), (Attr.AlertSortKey, null)),
         }, ct);
         var alerts = (response.Items ?? []).Select(ToAlert).ToList();
         return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
@@ -297,7 +309,7 @@ public sealed class InventoryStore(
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
-                [":s"] = Items.S(StockRows.AlertStreamName),
+                [":s"] = Items.S(StatusTransitions.AlertStreamName),
                 [":since"] = Items.Time(since),
             },
             ConsistentRead = true,
@@ -345,12 +357,13 @@ public sealed class InventoryStore(
         }, ct);
 
         // The indexes project keys only, so the hot reserve path never pays for index writes; the rows
-        // themselves are fetched strongly consistent.
+        // themselves are fetched strongly consistent. A row is listed under a status only while its counts say so:
+        // the index follows the stream, so a row that just moved is in the next status's listing a moment later.
         var keys = (query.Items ?? []).Select(k => Items.InventoryKey(k[Attr.ProductId].S, k[Attr.WarehouseId].S)).ToList();
         var rows = await BatchGetRowsAsync(keys, ct);
         if (status is { } wanted)
         {
-            rows = rows.Where(r => r.StoredStatus == wanted).ToList();
+            rows = rows.Where(r => r.Status == wanted).ToList();
         }
 
         return new RowPage(rows, PageToken.Encode(query.LastEvaluatedKey));

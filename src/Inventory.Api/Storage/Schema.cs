@@ -19,14 +19,17 @@ internal static class Attr
     public const string LastUpdated = "last_updated";
     public const string Version = "version";
 
-    /// <summary>
-    /// available_count minus threshold_level, kept by every stock write. Conditions cannot do arithmetic, so this is
-    /// what lets a write's condition ask "does the status stay what it is?" (<see cref="StockRows"/>).
-    /// </summary>
-    public const string Headroom = "threshold_headroom";
-
     /// <summary>When the stored status last changed: each transition's alert is stamped after the previous one.</summary>
     public const string StatusChangedAt = "status_changed_at";
+
+    /// <summary>
+    /// The change-stream sequence number (zero-padded, so text order is number order) of the change whose status the
+    /// row stores: a redelivered or older change record never writes the status again.
+    /// </summary>
+    public const string StatusSequence = "status_sequence";
+
+    /// <summary>The last change-stream record the local stream reader has handled, per shard.</summary>
+    public const string SequenceNumber = "sequence_number";
 
     public const string ReservationId = "reservation_id";
     public const string Quantity = "quantity";
@@ -117,11 +120,10 @@ internal static class Items
         ReservedCount: Long(item, Attr.ReservedCount),
         AvailableCount: Long(item, Attr.AvailableCount),
         ThresholdLevel: Long(item, Attr.ThresholdLevel),
-        StoredStatus: Enum.TryParse<StockStatus>(Str(item, Attr.Status), out var status) ? status : StockStatus.OUT_OF_STOCK,
+        StoredStatus: Enum.TryParse<StockStatus>(Str(item, Attr.Status), out var status) ? status : null,
         Category: Str(item, Attr.Category),
         LastUpdated: Timestamp(item, Attr.LastUpdated),
-        Version: Long(item, Attr.Version),
-        StatusChangedAt: item.ContainsKey(Attr.StatusChangedAt) ? Timestamp(item, Attr.StatusChangedAt) : null);
+        Version: Long(item, Attr.Version));
 
     public static Reservation ToReservation(Dictionary<string, AttributeValue> item) => new(
         ProductId: Str(item, Attr.ProductId)!,
@@ -160,7 +162,7 @@ internal static class Items
             ? long.Parse(value.N, CultureInfo.InvariantCulture)
             : 0;
 
-    private static DateTimeOffset Timestamp(Dictionary<string, AttributeValue> item, string name) =>
+    public static DateTimeOffset Timestamp(Dictionary<string, AttributeValue> item, string name) =>
         Str(item, name) is { } text
             ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
             : DateTimeOffset.UnixEpoch;

@@ -40,14 +40,17 @@ public sealed class StorageOptions
     /// <summary>Create missing tables at start-up. For local runs and tests only: on AWS, Terraform owns the tables.</summary>
     public bool CreateTables { get; set; }
 
-    /// <summary>
-    /// How often a transaction that collided with another (TransactionConflict) is tried in all; also how many times
-    /// a write that moves a row's status is re-formed while other writes keep moving the row.
-    /// </summary>
+    /// <summary>How often a write that collided with another (TransactionConflict) or was throttled is tried in all.</summary>
     public int MaxWriteAttempts { get; set; } = 8;
 
     /// <summary>How long one DynamoDB call may take before it is abandoned (and retried by the SDK).</summary>
     public double RequestTimeoutSeconds { get; set; } = 5;
+
+    /// <summary>
+    /// The threshold check repairs the stored status of a row only once the row has been unchanged this long: a busy
+    /// row's status is the change stream's to write, and the stream is about a second behind at most.
+    /// </summary>
+    public double StatusRepairQuietSeconds { get; set; } = 60;
 
     public int IdempotencyRetentionHours { get; set; } = 72;
 

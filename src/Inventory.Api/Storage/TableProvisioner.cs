@@ -28,7 +28,9 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
                 KeysOnlyIndex(Indexes.Category, Attr.Category, Attr.ProductId),
                 KeysOnlyIndex(Indexes.Status, Attr.Status, Attr.ProductId),
             ],
+            StreamSpecification = ChangeStream,
         }, ttlAttribute: null, ct);
+        await EnsureStreamAsync(storage.InventoryTable, ct);
 
         await EnsureAsync(new CreateTableRequest
         {
@@ -105,6 +107,30 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             }, ct);
         }
     }
+
+    /// <summary>A table made before its stream was needed (a local data directory kept across versions) gets it now.</summary>
+    private async Task EnsureStreamAsync(string table, CancellationToken ct)
+    {
+        var description = await dynamo.DescribeTableAsync(new DescribeTableRequest { TableName = table }, ct);
+        if (description.Table.StreamSpecification is { StreamEnabled: true, StreamViewType: var view } && view == StreamViewType.NEW_AND_OLD_IMAGES)
+        {
+            return;
+        }
+
+        if (description.Table.StreamSpecification is { StreamEnabled: true })
+        {
+            await dynamo.UpdateTableAsync(new UpdateTableRequest { TableName = table, StreamSpecification = new() { StreamEnabled = false } }, ct);
+        }
+
+        await dynamo.UpdateTableAsync(new UpdateTableRequest { TableName = table, StreamSpecification = ChangeStream }, ct);
+        logger.LogInformation("Enabled the change stream of table {Table}", table);
+    }
+
+    /// <summary>
+    /// The stock table's stream carries every change with the row before and after: the stored status and the alerts
+    /// are derived from it (<see cref="StatusTransitions"/>).
+    /// </summary>
+    private static StreamSpecification ChangeStream => new() { StreamEnabled = true, StreamViewType = StreamViewType.NEW_AND_OLD_IMAGES };
 
     /// <summary>The outbox tables' streams carry each new record to a pipe (alerts to SNS, order outcomes to the order service).</summary>
     private static StreamSpecification OutboxStream => new() { StreamEnabled = true, StreamViewType = StreamViewType.NEW_IMAGE };

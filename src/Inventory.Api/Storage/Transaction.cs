@@ -15,27 +15,15 @@ public sealed class Transaction
     public const int MaxActions = 100;
 
     private readonly List<TransactWriteItem> actions = [];
-    private readonly Dictionary<int, StockRowChange> rowChanges = [];
 
     public int Count => actions.Count;
 
     internal List<TransactWriteItem> Actions => actions;
 
-    /// <summary>The stock-row changes among the actions, by position: <see cref="Writes"/> keeps their status exact.</summary>
-    internal IReadOnlyDictionary<int, StockRowChange> RowChanges => rowChanges;
-
     public ActionHandle Add(TransactWriteItem action)
     {
         actions.Add(action);
         return new ActionHandle(actions.Count - 1);
-    }
-
-    /// <summary>A stock-row change; its handle fails only for a real refusal (no row, too few units), never for the status.</summary>
-    public ActionHandle Add(StockRowChange change)
-    {
-        var handle = Add(change.Usual);
-        rowChanges[handle.Index] = change;
-        return handle;
     }
 }
 

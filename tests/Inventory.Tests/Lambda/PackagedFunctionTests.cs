@@ -188,6 +188,53 @@ public class PackagedFunctionTests(PackagedFunctions lambda) : IClassFixture<Pac
     }
 
     [Fact]
+    public async Task The_stream_function_turns_a_change_batch_into_the_stored_status_and_one_alert_even_when_redelivered()
+    {
+        var sku = await CreateProductAsync(stock: 4); // no stream runs here: the row still stores the status it was created with
+        var stream = await lambda.FunctionAsync("stream");
+        using var client = stream.Client();
+        object Image(long stock) => new Dictionary<string, object>
+        {
+            ["product_id"] = new { S = sku }, ["warehouse_id"] = new { S = "main" },
+            ["stock_count"] = new { N = stock.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ["reserved_count"] = new { N = "0" },
+            ["available_count"] = new { N = stock.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ["threshold_level"] = new { N = "2" },
+            ["status"] = new { S = "OUT_OF_STOCK" }, ["last_updated"] = new { S = "2026-11-23T10:00:00.000Z" }, ["version"] = new { N = "2" },
+        };
+        var batch = JsonSerializer.Serialize(new
+        {
+            Records = new[]
+            {
+                new
+                {
+                    eventID = "c4ca4238a0b923820dcc509a6f75849b", eventName = "MODIFY", eventVersion = "1.1", eventSource = "aws:dynamodb", awsRegion = "eu-west-1",
+                    dynamodb = new
+                    {
+                        ApproximateCreationDateTime = 1764000000, Keys = new { product_id = new { S = sku }, warehouse_id = new { S = "main" } },
+                        OldImage = Image(0), NewImage = Image(4), SequenceNumber = "111000000000000000000001", SizeBytes = 200, StreamViewType = "NEW_AND_OLD_IMAGES",
+                    },
+                    eventSourceARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/inventory-management/stream/2026-11-23T00:00:00.000",
+                },
+            },
+        });
+
+        foreach (var delivery in new[] { "first", "redelivered" })
+        {
+            var response = await client.SendAsync(PassedThrough(batch, "stream"));
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Empty((await TestService.ReadJsonAsync(response)).GetProperty("batchItemFailures").EnumerateArray());
+        }
+
+        var admin = await lambda.FunctionAsync("admin");
+        using var adminClient = admin.Client();
+        var alerts = await adminClient.SendAsync(ViaApiGateway(HttpMethod.Get, "/admin/alerts?limit=100", PackagedFunctions.AdminKey, "staff", "Admin"));
+        var mine = (await TestService.ReadJsonAsync(alerts)).GetProperty("items").EnumerateArray().Where(a => a.GetProperty("product_id").GetString() == sku).ToList();
+        var alert = Assert.Single(mine);
+        Assert.Equal("OUT_OF_STOCK", alert.GetProperty("old_status").GetString());
+        Assert.Equal("IN_STOCK", alert.GetProperty("new_status").GetString());
+        AssertOnlyGrantedCalls(stream);
+    }
+
+    [Fact]
     public async Task The_jobs_function_runs_both_schedules()
     {
         var jobs = await lambda.FunctionAsync("jobs");

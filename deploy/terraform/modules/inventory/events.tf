@@ -1,4 +1,5 @@
-# Events in: the order service's ReserveInventory messages (SQS) and the two schedules.
+# Events in: the order service's ReserveInventory messages (SQS), the two schedules, and the inventory table's own
+# change stream, from which the stream function derives stored status and alerts.
 # Events out: the outbox tables' streams, through EventBridge Pipes, to the inventory-alerts topic and to the
 # order service's queue. Only INSERTs of the right records pass the filters: TTL deletions and the live feed's
 # cursor records never leave.
@@ -34,6 +35,53 @@ resource "aws_lambda_event_source_mapping" "inventory_queue" {
   function_response_types = ["ReportBatchItemFailures"]
   scaling_config {
     maximum_concurrency = 20
+  }
+}
+
+# What the stream mapping gives up on. Lambda sends one message per failed batch that names the stream, the shard and
+# the range of sequence numbers, not the records: they stay readable in the stream for 24 hours after their write.
+# Lambda sends with the stream function's role, which holds sqs:SendMessage on this queue (no queue policy needed).
+resource "aws_sqs_queue" "stream_dlq" {
+  name                              = "${local.name}-stream-dlq"
+  message_retention_seconds         = 1209600
+  kms_master_key_id                 = var.kms_key_arn
+  sqs_managed_sse_enabled           = var.kms_key_arn == null ? true : null
+  kms_data_key_reuse_period_seconds = var.kms_key_arn == null ? null : 300
+  tags                              = local.tags
+}
+
+# Every change of a stock row, to the stream function (the Web Adapter passes the event through to POST /events). It
+# answers with the SequenceNumber of the first record it could not handle; Lambda keeps the records before it as done
+# and retries from that one.
+resource "aws_lambda_event_source_mapping" "inventory_stream" {
+  event_source_arn = aws_dynamodb_table.inventory.stream_arn
+  function_name    = aws_lambda_function.function["stream"].arn
+  # A new mapping starts at the oldest record the stream keeps (24 hours), so no change is skipped while it is
+  # created or replaced; what the function writes is keyed by sequence number, so a record seen twice writes once.
+  starting_position = "TRIM_HORIZON"
+  # Invoke as soon as a shard has records (Lambda polls each shard four times a second), so a status follows its
+  # write within a second; under load the batches fill by themselves.
+  batch_size                         = 100
+  maximum_batching_window_in_seconds = 0
+  # One batch at a time per shard. Each row's changes arrive in order at any factor (a higher factor splits a shard's
+  # records by key, never one key's records), so it may be raised if one shard's writes outpace the function.
+  parallelization_factor  = 1
+  function_response_types = ["ReportBatchItemFailures"]
+  # A batch that fails as a whole (a timeout, a crash) is halved until the record at fault is alone; halving costs
+  # no attempt.
+  bisect_batch_on_function_error = true
+  # A shard's records are handled in order, so a record that keeps failing holds back the status of every row behind
+  # it on its shard. It is given up after 10 failed attempts or once it is an hour old, whichever comes first. The age
+  # bounds what attempts do not count: a batch Lambda cannot deliver at all (throttled, say) is retried until that
+  # age. The default, until the stream drops the record after 24 hours, would stall the shard for a day and then
+  # lose the record without a trace. Given up, it reaches the dead-letter queue with at least 23 hours left to read
+  # it from the stream, and the threshold check (every 15 minutes) repairs the stored status of rows gone quiet.
+  maximum_retry_attempts        = 10
+  maximum_record_age_in_seconds = 3600
+  destination_config {
+    on_failure {
+      destination_arn = aws_sqs_queue.stream_dlq.arn
+    }
   }
 }
 

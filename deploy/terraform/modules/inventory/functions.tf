@@ -1,5 +1,6 @@
 # One package, one function per entry of deploy/functions.json, each with its own role holding exactly the
-# DynamoDB actions the file grants it (per table and index), plus its own log group.
+# DynamoDB actions the file grants it (per table and index), plus its own log group. The two functions fed by an
+# event source mapping (queue, stream) also hold what Lambda needs to read that source for them.
 
 locals {
   # "reservations/index/active-expiry-index" -> the index's ARN; "reservations" -> the table's.
@@ -48,6 +49,18 @@ resource "aws_iam_role_policy" "function" {
         Effect   = "Allow"
         Action   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ChangeMessageVisibility"]
         Resource = aws_sqs_queue.inventory.arn
+      }] : [],
+      # Lambda reads the stream for the stream function, and sends what it gives up on to the dead-letter queue,
+      # both with this role.
+      each.key == "stream" ? [{
+        Effect   = "Allow"
+        Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+        Resource = aws_dynamodb_table.inventory.stream_arn
+      }] : [],
+      each.key == "stream" ? [{
+        Effect   = "Allow"
+        Action   = ["sqs:SendMessage"]
+        Resource = aws_sqs_queue.stream_dlq.arn
       }] : [],
       var.kms_key_arn == null ? [] : [{
         Effect   = "Allow"

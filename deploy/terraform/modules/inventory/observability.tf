@@ -18,13 +18,21 @@ resource "aws_sns_topic_subscription" "alarm_email" {
 locals {
   api_dimensions = { ApiName = aws_api_gateway_rest_api.api.name, Stage = aws_api_gateway_stage.api.stage_name }
 
-  # name => metric; each alarms when its statistic over 5 minutes passes the threshold.
+  # name => metric; each alarms when its statistic over 5 minutes (or over `periods` periods of `period` seconds in a
+  # row) passes the threshold.
   alarms = merge(
     {
       "api-5xx"           = { namespace = "AWS/ApiGateway", metric = "5XXError", statistic = "Sum", threshold = 0, dimensions = local.api_dimensions }
       "api-latency-p99"   = { namespace = "AWS/ApiGateway", metric = "Latency", extended = "p99", threshold = var.api_latency_p99_ms, dimensions = local.api_dimensions }
       "sns-alerts-failed" = { namespace = "AWS/SNS", metric = "NumberOfNotificationsFailed", statistic = "Sum", threshold = 0, dimensions = { TopicName = aws_sns_topic.alerts.name } }
       "queue-dlq-depth"   = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", threshold = 0, dimensions = { QueueName = aws_sqs_queue.inventory_dlq.name } }
+      # Stream records the stream function gave up on: a status or an alert may be missing (see docs/deploy.md).
+      "stream-dlq-depth" = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", threshold = 0, dimensions = { QueueName = aws_sqs_queue.stream_dlq.name } }
+      # The stream function falls behind the writes: stored statuses lag by over a minute, three minutes running. A
+      # record it keeps failing on holds back its whole shard, so it shows here too.
+      "stream-iterator-age" = { namespace = "AWS/Lambda", metric = "IteratorAge", statistic = "Maximum", threshold = 60000, period = 60, periods = 3, dimensions = { FunctionName = aws_lambda_function.function["stream"].function_name } }
+      # Lambda could not put a given-up batch on the dead-letter queue, so nothing says where it was.
+      "stream-dlq-delivery-failures" = { namespace = "AWS/Lambda", metric = "DestinationDeliveryFailures", statistic = "Sum", threshold = 0, dimensions = { FunctionName = aws_lambda_function.function["stream"].function_name } }
     },
     { for fn in keys(local.manifest.functions) : "${fn}-errors" => { namespace = "AWS/Lambda", metric = "Errors", statistic = "Sum", threshold = 0, dimensions = { FunctionName = aws_lambda_function.function[fn].function_name } } },
     { for fn in keys(local.manifest.functions) : "${fn}-throttles" => { namespace = "AWS/Lambda", metric = "Throttles", statistic = "Sum", threshold = 0, dimensions = { FunctionName = aws_lambda_function.function[fn].function_name } } },
@@ -50,8 +58,8 @@ resource "aws_cloudwatch_metric_alarm" "alarm" {
   statistic           = lookup(each.value, "statistic", null)
   extended_statistic  = lookup(each.value, "extended", null)
   dimensions          = each.value.dimensions
-  period              = 300
-  evaluation_periods  = 1
+  period              = lookup(each.value, "period", 300)
+  evaluation_periods  = lookup(each.value, "periods", 1)
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
@@ -115,6 +123,19 @@ resource "aws_cloudwatch_dashboard" "service" {
             [".", ".", ".", aws_sqs_queue.inventory_dlq.name],
             [".", ".", ".", aws_sqs_queue.pipe_dlq["alerts"].name],
             [".", ".", ".", aws_sqs_queue.pipe_dlq["order-outcomes"].name],
+            [".", ".", ".", aws_sqs_queue.stream_dlq.name],
+          ]
+        }
+      },
+      {
+        type = "metric", x = 0, y = 12, width = 12, height = 6
+        properties = {
+          title  = "Stream function: lag behind the writes (ms)"
+          region = data.aws_region.current.region
+          stat   = "Maximum"
+          period = 60
+          metrics = [
+            ["AWS/Lambda", "IteratorAge", "FunctionName", aws_lambda_function.function["stream"].function_name],
           ]
         }
       },

@@ -42,6 +42,11 @@ output "inventory_dlq_url" {
   value = aws_sqs_queue.inventory_dlq.url
 }
 
+output "stream_dlq_url" {
+  description = "Where the stream function's mapping puts the stream records it gave up on (their position, not their content)."
+  value       = aws_sqs_queue.stream_dlq.url
+}
+
 output "function_names" {
   value = { for fn, f in aws_lambda_function.function : fn => f.function_name }
 }

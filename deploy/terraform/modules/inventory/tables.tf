@@ -1,12 +1,16 @@
 # Tables exactly as the service's TableProvisioner creates them locally (keys, indexes, TTL attributes, streams).
 # On-demand, point-in-time recovery, encrypted (AWS-managed key unless kms_key_arn is given).
 
+# Its stream feeds the stream function, which derives each row's stored status and its low-stock alerts from
+# every change: both images, so a record alone tells which status band the row left and which it entered.
 resource "aws_dynamodb_table" "inventory" {
   name                        = local.table_names.inventory
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "product_id"
   range_key                   = "warehouse_id"
   deletion_protection_enabled = var.deletion_protection
+  stream_enabled              = true
+  stream_view_type            = "NEW_AND_OLD_IMAGES"
 
   attribute {
     name = "product_id"

@@ -11,14 +11,18 @@ namespace Inventory.Api.Features.Events;
 
 public sealed record BatchItemFailure([property: JsonPropertyName("itemIdentifier")] string ItemIdentifier);
 
-/// <summary>Lambda's partial batch response (its names, camelCase): the messages to leave on the queue; the others are deleted.</summary>
+/// <summary>
+/// Lambda's partial batch response (its names, camelCase). For an SQS batch: the messages to leave on the queue (the
+/// others are deleted). For a DynamoDB stream batch: the sequence number of the first record not handled (Lambda
+/// resumes from it).
+/// </summary>
 public sealed record SqsBatchResponse([property: JsonPropertyName("batchItemFailures")] IReadOnlyList<BatchItemFailure> BatchItemFailures);
 
 public sealed record JobRun(string Job, int? ExpiredReservations, int? RowsScanned, int? StatusesRepaired);
 
 /// <summary>
 /// The entry point for non-HTTP work on Lambda: the Lambda Web Adapter posts each raw event here
-/// (EventBridge schedules, SQS batches). Lambda reads the reply as the invocation's result, so it is always
+/// (EventBridge schedules, SQS batches, the inventory table's change-stream batches, authorizer calls). Lambda reads the reply as the invocation's result, so it is always
 /// application/json. Never listed in the public API, and refused for anything that came through API Gateway.
 /// </summary>
 public static class EventsApi
@@ -37,7 +41,7 @@ public static class EventsApi
     }
 
     public static async Task<IResult> HandleAsync(
-        HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory,
+        HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory, StatusTransitions statuses,
         ApiKeyAuthorizer authorizer, ILoggerFactory loggers, CancellationToken ct)
     {
         if (CameThroughApiGateway(http.Request))
@@ -69,6 +73,11 @@ public static class EventsApi
 
             if (body.ValueKind == JsonValueKind.Object && body.TryGetProperty("Records", out var records) && records.ValueKind == JsonValueKind.Array)
             {
+                if (records.EnumerateArray().Any(IsStreamRecord))
+                {
+                    return Answer(await HandleStreamBatchAsync(records, statuses, log, ct), AppJsonContext.Default.SqsBatchResponse);
+                }
+
                 return Answer(await HandleSqsBatchAsync(records, orders, log, ct), AppJsonContext.Default.SqsBatchResponse);
             }
 
@@ -80,7 +89,7 @@ public static class EventsApi
             if (ScheduledJob(body) is not { } job)
             {
                 return Refusal(400, "unknown_event", "Unknown event.",
-                    $"Expected an SQS batch, an API Gateway TOKEN authorizer event, or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
+                    $"Expected an SQS batch, a DynamoDB stream batch, an API Gateway TOKEN authorizer event, or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
             }
 
             return await RunJobAsync(job, expiry, inventory, log, ct);
@@ -158,6 +167,40 @@ public static class EventsApi
         }
 
         return new SqsBatchResponse(failures);
+    }
+
+    private static bool IsStreamRecord(JsonElement record) =>
+        record.ValueKind == JsonValueKind.Object && record.TryGetProperty("eventSource", out var source)
+        && source.ValueKind == JsonValueKind.String && source.ValueEquals("aws:dynamodb");
+
+    /// <summary>
+    /// The inventory table's change records, in stream order: the stored status and the alerts follow from them
+    /// (<see cref="StatusTransitions"/>). On a failure the answer names the first record not handled; Lambda retries
+    /// from it (and, with bisect on error, splits the batch), so the records before it are never handled twice.
+    /// </summary>
+    private static async Task<SqsBatchResponse> HandleStreamBatchAsync(JsonElement records, StatusTransitions statuses, ILogger log, CancellationToken ct)
+    {
+        var changes = new List<ChangeRecord>();
+        foreach (var record in records.EnumerateArray())
+        {
+            if (ChangeRecords.Parse(record) is not { } change)
+            {
+                // Without a sequence number Lambda cannot resume from it: retry the batch (the mapping's retry limit ends the loop).
+                log.LogError("A stream record without a readable sequence number: the whole batch is retried");
+                return new SqsBatchResponse([WholeBatch]);
+            }
+
+            changes.Add(change);
+        }
+
+        var (handled, failure) = await statuses.ApplyAsync(changes, ct);
+        if (failure is null)
+        {
+            return new SqsBatchResponse([]);
+        }
+
+        log.LogWarning(failure, "Change record {SequenceNumber} not handled; Lambda retries from it", changes[handled].SequenceNumber);
+        return new SqsBatchResponse([new BatchItemFailure(changes[handled].SequenceNumber)]);
     }
 
     private static string? MessageId(JsonElement record)

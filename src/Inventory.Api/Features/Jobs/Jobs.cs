@@ -13,8 +13,17 @@ public sealed class JobOptions
     /// <summary>How often the expiry sweep runs in process; holds come back within about this long after expiring.</summary>
     public double ExpirySweepIntervalSeconds { get; set; } = 1;
 
-    /// <summary>How often the threshold check runs in process (seed: every 15 minutes).</summary>
+    /// <summary>How often the threshold check runs in process (every 15 minutes).</summary>
     public double ThresholdCheckIntervalSeconds { get; set; } = 900;
+
+    /// <summary>
+    /// Against DynamoDB Local, read the inventory table's change stream inside this process (the stored status and the
+    /// alerts follow from it). On AWS the stream function's event source mapping does it, and this has no effect.
+    /// </summary>
+    public bool ReadStreamInProcess { get; set; } = true;
+
+    /// <summary>How long the local stream reader waits before asking again when the stream had nothing new.</summary>
+    public double StreamPollIntervalMilliseconds { get; set; } = 50;
 }
 
 /// <summary>Runs a job every interval; a failed run is logged and retried at the next tick.</summary>
@@ -53,9 +62,10 @@ public sealed class ExpirySweeper(HoldExpiry expiry, IOptions<JobOptions> option
     }
 }
 
-/// <summary>The scheduled threshold check: repairs stale statuses and emits the alerts they missed.</summary>
+/// <summary>The scheduled threshold check: repairs the stored status of quiet rows the stream left wrong, with the alerts they missed.</summary>
 public sealed class ThresholdChecker(InventoryStore inventory, IOptions<JobOptions> options, ILogger<ThresholdChecker> logger)
     : PeriodicJob(TimeSpan.FromSeconds(options.Value.ThresholdCheckIntervalSeconds), logger)
 {
-    protected override Task RunOnceAsync(CancellationToken ct) => inventory.CheckThresholdsAsync(ct);
+    protected override Task RunOnceAsync(CancellationToken ct) =>
+        inventory.CheckThresholdsAsync(ct);
 }

@@ -1,0 +1,174 @@
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Features.Jobs;
+using Inventory.Api.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Local;
+
+/// <summary>
+/// Locally, what the stream function's event source mapping does on AWS: reads the inventory table's change stream
+/// from DynamoDB Local and hands each batch, in order, to <see cref="StatusTransitions"/>. It checkpoints each shard
+/// after every handled batch (<see cref="StreamCheckpoints"/>), so a restart resumes where it stopped; a kill between
+/// a batch and its checkpoint only hands those records over again, which writes nothing twice.
+/// <para>
+/// It speaks the Streams API's JSON protocol itself: the SDK's Streams client is not among the packages this project
+/// can use. DynamoDB Local does not check signatures but keeps data per access key and region, so requests name the
+/// service's own ("local" and the configured region).
+/// </para>
+/// </summary>
+public sealed class StatusStreamReader(
+    IAmazonDynamoDB dynamo, StatusTransitions transitions, StreamCheckpoints checkpoints, IOptions<StorageOptions> storage,
+    IOptions<JobOptions> jobs, ILogger<StatusStreamReader> logger) : BackgroundService
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+
+    private readonly Uri serviceUrl = new(storage.Value.ServiceUrl ?? throw new InvalidOperationException("The local stream reader needs Storage:ServiceUrl"));
+    private readonly string region = storage.Value.Region;
+    private readonly TimeSpan idle = TimeSpan.FromMilliseconds(Math.Max(10, jobs.Value.StreamPollIntervalMilliseconds));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await ReadAsync(stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Iterators expire and DynamoDB Local may restart: start again from the checkpoints.
+                logger.LogWarning(e, "Reading the inventory table's stream failed; resuming from the checkpoints");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
+            }
+        }
+    }
+
+    private async Task ReadAsync(CancellationToken ct)
+    {
+        var table = await dynamo.DescribeTableAsync(new DescribeTableRequest { TableName = storage.Value.InventoryTable }, ct);
+        var streamArn = table.Table.LatestStreamArn
+            ?? throw new InvalidOperationException($"Table {storage.Value.InventoryTable} has no stream");
+        var iterators = new Dictionary<string, string>(StringComparer.Ordinal);
+        var finished = new HashSet<string>(StringComparer.Ordinal);
+        while (!ct.IsCancellationRequested)
+        {
+            var handledAny = false;
+            var shards = await ShardsAsync(streamArn, ct);
+            foreach (var (shardId, parentId) in shards)
+            {
+                // A child shard's records follow its parent's: read it only once the parent is read to its end.
+                if (finished.Contains(shardId) || (parentId is not null && shards.Any(s => s.ShardId == parentId) && !finished.Contains(parentId)))
+                {
+                    continue;
+                }
+
+                var checkpointKey = $"{streamArn}|{shardId}";
+                if (!iterators.TryGetValue(shardId, out var iterator))
+                {
+                    iterator = await IteratorAsync(streamArn, shardId, await checkpoints.GetAsync(checkpointKey, ct), ct);
+                }
+
+                var result = await CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 1000 }, ct);
+                using var document = JsonDocument.Parse(result.ToJsonString());
+                var raw = document.RootElement.GetProperty("Records").EnumerateArray().ToList();
+                var records = raw.Select(ChangeRecords.Parse).OfType<ChangeRecord>().ToList();
+                if (records.Count > 0)
+                {
+                    var (handled, failure) = await transitions.ApplyAsync(records, ct);
+                    if (handled > 0)
+                    {
+                        await checkpoints.SaveAsync(checkpointKey, records[handled - 1].SequenceNumber, ct);
+                    }
+
+                    if (failure is not null)
+                    {
+                        // The iterator has moved past the failed record: resume after the checkpoint, with new iterators.
+                        throw new InvalidOperationException($"Change record {records[handled].SequenceNumber} could not be handled", failure);
+                    }
+
+                    handledAny = true;
+                }
+
+                if (result["NextShardIterator"]?.GetValue<string>() is { } next)
+                {
+                    iterators[shardId] = next;
+                }
+                else
+                {
+                    iterators.Remove(shardId);
+                    finished.Add(shardId);
+                }
+            }
+
+            if (!handledAny)
+            {
+                await Task.Delay(idle, ct);
+            }
+        }
+    }
+
+    private async Task<List<(string ShardId, string? ParentId)>> ShardsAsync(string streamArn, CancellationToken ct)
+    {
+        var shards = new List<(string, string?)>();
+        string? after = null;
+        do
+        {
+            var request = new JsonObject { ["StreamArn"] = streamArn };
+            if (after is not null)
+            {
+                request["ExclusiveStartShardId"] = after;
+            }
+
+            var description = (await CallAsync("DescribeStream", request, ct))["StreamDescription"]!;
+            foreach (var shard in description["Shards"]!.AsArray())
+            {
+                shards.Add((shard!["ShardId"]!.GetValue<string>(), shard["ParentShardId"]?.GetValue<string>()));
+            }
+
+            after = description["LastEvaluatedShardId"]?.GetValue<string>();
+        }
+        while (after is not null);
+
+        return shards;
+    }
+
+    private async Task<string> IteratorAsync(string streamArn, string shardId, string? checkpoint, CancellationToken ct)
+    {
+        var request = new JsonObject
+        {
+            ["StreamArn"] = streamArn,
+            ["ShardId"] = shardId,
+            ["ShardIteratorType"] = checkpoint is null ? "TRIM_HORIZON" : "AFTER_SEQUENCE_NUMBER",
+        };
+        if (checkpoint is not null)
+        {
+            request["SequenceNumber"] = checkpoint;
+        }
+
+        return (await CallAsync("GetShardIterator", request, ct))["ShardIterator"]!.GetValue<string>();
+    }
+
+    private async Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken ct)
+    {
+        var now = DateTime.UtcNow;
+        using var request = new HttpRequestMessage(HttpMethod.Post, serviceUrl) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8) };
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.0");
+        request.Headers.TryAddWithoutValidation("X-Amz-Target", $"DynamoDBStreams_20120810.{operation}");
+        request.Headers.TryAddWithoutValidation("X-Amz-Date", now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        request.Headers.TryAddWithoutValidation("Authorization",
+            $"AWS4-HMAC-SHA256 Credential=local/{now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)}/{region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0");
+        using var response = await Http.SendAsync(request, ct);
+        var text = await response.Content.ReadAsStringAsync(ct);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new HttpRequestException($"DynamoDB Streams {operation} answered {(int)response.StatusCode}: {text}");
+        }
+
+        return JsonNode.Parse(text)!.AsObject();
+    }
+}

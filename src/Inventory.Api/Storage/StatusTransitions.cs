@@ -1,0 +1,281 @@
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Storage;
+
+/// <summary>One change of a stock row as the table's change stream reports it: its sequence number and the row before and after.</summary>
+public sealed record ChangeRecord(string SequenceNumber, Dictionary<string, AttributeValue>? OldImage, Dictionary<string, AttributeValue>? NewImage);
+
+/// <summary>
+/// The one owner of the stored status and of the low-stock alerts. Stock writes change counts only; this turns
+/// what they did into the stored status the listings use and one alert per transition, after the fact:
+/// <list type="bullet">
+/// <item>from the table's change stream (<see cref="ApplyAsync"/>), in the stream's per-item order, on AWS through
+/// the stream function and locally through <c>StatusStreamReader</c>;</item>
+/// <item>and, as a backstop, from the scheduled threshold check (<see cref="RepairAsync"/>) for a row that has been
+/// quiet for a while and still stores a status its counts do not imply (a change record lost to the stream's
+/// dead-letter queue, a row edited by hand).</item>
+/// </list>
+/// Each status write is one transaction: the row's new status, conditioned on the status it replaces, and the alert
+/// for that move. So a row's alerts form one chain (each starts where the previous ended) ending at its stored status.
+/// A write from the stream also records the change's sequence number and requires it to be newer than the one stored,
+/// so a redelivered batch writes nothing twice.
+/// </summary>
+public sealed class StatusTransitions(IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> options, ILogger<StatusTransitions> logger)
+{
+    /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
+    public const string AlertStreamName = "alerts";
+
+    /// <summary>A status write re-reads the row and tries again this many times if the status moved between its read and its write.</summary>
+    private const int SettleAttempts = 5;
+
+    private readonly string table = options.Value.InventoryTable;
+    private readonly string alertsTable = options.Value.AlertsTable;
+    private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
+
+    /// <summary>
+    /// Handles change records of the inventory table in stream order. Most need nothing: a hold that leaves the status
+    /// where the row stores it. A record whose counts move the status (or imply another one than the row stores)
+    /// costs a read, and a transaction when the stored status is not yet the one it implies. Returns how many records it handled before it failed (all of them if it did not): the caller resumes
+    /// from the first unhandled one.
+    /// </summary>
+    public async Task<(int Handled, Exception? Failure)> ApplyAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
+    {
+        // What this batch has settled each row to: images written before a status write still carry the old status.
+        var settled = new Dictionary<(string, string), StockStatus?>();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var record = records[i];
+            if (record.NewImage is not { Count: > 0 } image || !image.ContainsKey(Attr.StockCount))
+            {
+                continue; // a removed row, or an item that is not a stock row
+            }
+
+            InventoryRow after;
+            StockStatus? before;
+            try
+            {
+                after = Items.ToRow(image);
+                before = record.OldImage is { Count: > 0 } old && old.ContainsKey(Attr.StockCount) ? Items.ToRow(old).Status : null;
+            }
+            catch (FormatException e)
+            {
+                // Retrying cannot change it; the threshold check repairs the row's status once it is quiet.
+                logger.LogError(e, "Change record {SequenceNumber} has a stock row this service cannot read; skipped", record.SequenceNumber);
+                continue;
+            }
+
+            // A change whose counts move the status needs its transition. One whose counts leave it where it was needs
+            // nothing if the row stores that status: the image shows the status stored when the change was written,
+            // unless this batch has written the row's status since.
+            var key = (after.ProductId, after.WarehouseId);
+            var stored = settled.TryGetValue(key, out var known) ? known : after.StoredStatus;
+            if (before == after.Status && stored == after.Status)
+            {
+                continue;
+            }
+
+            try
+            {
+                settled[key] = (await SettleAsync(after, record.SequenceNumber, ct)).Stored;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                return (i, e);
+            }
+        }
+
+        return (records.Count, null);
+    }
+
+    /// <summary>
+    /// The threshold check's repair: if the row has been unchanged for <paramref name="quietFor"/> and stores another
+    /// status than its counts imply, stores that status with its alert. A busy row is left to the stream, which is
+    /// still working through its changes. Returns whether it wrote.
+    /// </summary>
+    public async Task<bool> RepairAsync(Dictionary<string, AttributeValue> item, DateTimeOffset now, TimeSpan quietFor, CancellationToken ct)
+    {
+        var row = Items.ToRow(item);
+        if (row.Status == row.StoredStatus || now - row.LastUpdated < quietFor)
+        {
+            return false;
+        }
+
+        return (await SettleAsync(row, sequenceNumber: null, ct)).Wrote;
+    }
+
+    /// <summary>Whether the stored status of this item is not the one its counts imply (or there is none).</summary>
+    public static bool NeedsStatus(Dictionary<string, AttributeValue> item)
+    {
+        var row = Items.ToRow(item);
+        return row.Status != row.StoredStatus;
+    }
+
+    /// <summary>
+    /// Stores the status <paramref name="after"/>'s counts imply, with its alert, unless a newer change already did.
+    /// With a sequence number (the stream) the write records it; without one (the repair) it requires the row to be
+    /// unchanged since <paramref name="after"/> was read. Returns the status the row stores afterwards, and whether
+    /// this call wrote it.
+    /// </summary>
+    private async Task<(StockStatus? Stored, bool Wrote)> SettleAsync(InventoryRow after, string? sequenceNumber, CancellationToken ct)
+    {
+        var sequence = sequenceNumber is null ? null : SequenceKey(sequenceNumber);
+        for (var attempt = 1; ; attempt++)
+        {
+            var item = (await dynamo.GetItemAsync(new GetItemRequest
+            {
+                TableName = table,
+                Key = Items.InventoryKey(after.ProductId, after.WarehouseId),
+                ConsistentRead = true,
+            }, ct)).Item;
+            if (item is not { Count: > 0 })
+            {
+                return (null, false); // the row is gone
+            }
+
+            var current = Items.ToRow(item);
+            var storedSequence = Items.Str(item, Attr.StatusSequence);
+            if (sequence is not null && storedSequence is not null && string.CompareOrdinal(storedSequence, sequence) >= 0)
+            {
+                return (current.StoredStatus, false); // this change, or a later one, was handled already
+            }
+
+            if (current.StoredStatus == after.Status || (sequence is null && current.LastUpdated != after.LastUpdated))
+            {
+                return (current.StoredStatus, false);
+            }
+
+            var previous = item.ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(item, Attr.StatusChangedAt) : (DateTimeOffset?)null;
+            var at = TransitionTime(after.LastUpdated, previous);
+            var transaction = new Transaction();
+            transaction.Add(StatusWrite(current, after.Status, at, sequence, previous));
+            if (current.StoredStatus is { } from)
+            {
+                transaction.Add(Alert(after, from, at));
+            }
+
+            if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
+            {
+                return (after.Status, true);
+            }
+
+            if (attempt >= SettleAttempts)
+            {
+                throw new InvalidOperationException(
+                    $"The stored status of {after.ProductId}/{after.WarehouseId} kept moving under its write ({attempt} attempts)");
+            }
+
+            logger.LogDebug("Status of {ProductId}/{WarehouseId} moved while it was being written; reading it again", after.ProductId, after.WarehouseId);
+        }
+    }
+
+    /// <summary>
+    /// The time of a transition: the time of the change that caused it, but always after the row's previous one, so a
+    /// row's alerts (listed and delivered by time) keep their order even when two writers' clocks disagree.
+    /// </summary>
+    public static DateTimeOffset TransitionTime(DateTimeOffset changedAt, DateTimeOffset? previousTransition) =>
+        previousTransition is { } previous && previous >= changedAt ? previous.AddMilliseconds(1) : changedAt;
+
+    /// <summary>Sequence numbers are decimal strings of up to 40 digits: padded, text order is number order.</summary>
+    public static string SequenceKey(string sequenceNumber) => sequenceNumber.PadLeft(40, '0');
+
+    private TransactWriteItem StatusWrite(InventoryRow current, StockStatus to, DateTimeOffset at, string? sequence, DateTimeOffset? previous)
+    {
+        var names = new Dictionary<string, string>
+        {
+            ["#p"] = Attr.ProductId,
+            ["#st"] = Attr.Status,
+            ["#sc"] = Attr.StatusChangedAt,
+        };
+        var values = new Dictionary<string, AttributeValue> { [":to"] = Items.S(to.ToString()), [":at"] = Items.Time(at) };
+        var update = "SET #st = :to, #sc = :at";
+
+        // Pinned to the status and transition time it replaces, so the alert's "from" is exactly the previous alert's "to".
+        var condition = "attribute_exists(#p)";
+        if (current.StoredStatus is { } from)
+        {
+            values[":from"] = Items.S(from.ToString());
+            condition += " AND #st = :from";
+        }
+        else
+        {
+            condition += " AND attribute_not_exists(#st)";
+        }
+
+        if (previous is { } changed)
+        {
+            values[":prev"] = Items.Time(changed);
+            condition += " AND #sc = :prev";
+        }
+        else
+        {
+            condition += " AND attribute_not_exists(#sc)";
+        }
+
+        names["#seq"] = Attr.StatusSequence;
+        if (sequence is not null)
+        {
+            values[":seq"] = Items.S(sequence);
+            update += ", #seq = :seq";
+            condition += " AND (attribute_not_exists(#seq) OR #seq < :seq)";
+        }
+        else
+        {
+            names["#lu"] = Attr.LastUpdated;
+            values[":lu"] = Items.Time(current.LastUpdated);
+            condition += " AND #lu = :lu";
+            names.Remove("#seq");
+        }
+
+        return new TransactWriteItem
+        {
+            Update = new Update
+            {
+                TableName = table,
+                Key = Items.InventoryKey(current.ProductId, current.WarehouseId),
+                UpdateExpression = update,
+                ConditionExpression = condition,
+                ExpressionAttributeNames = names,
+                ExpressionAttributeValues = values,
+            },
+        };
+    }
+
+    /// <summary>
+    /// A self-describing alert record for the move from <paramref name="from"/> to <paramref name="after"/>'s status:
+    /// everything a reader (or the pipe that turns it into an SNS message) needs is in the record itself, including a
+    /// readable sentence. It commits with the status write it announces: no transition without its alert.
+    /// </summary>
+    private TransactWriteItem Alert(InventoryRow after, StockStatus from, DateTimeOffset at)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        return new TransactWriteItem
+        {
+            Put = new Put
+            {
+                TableName = alertsTable,
+                Item = new Dictionary<string, AttributeValue>
+                {
+                    [Attr.AlertStream] = Items.S(AlertStreamName),
+                    [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(at)}#{id}"),
+                    [Attr.AlertId] = Items.S(id),
+                    [Attr.RecordType] = Items.S("STOCK_STATUS_CHANGED"),
+                    [Attr.ProductId] = Items.S(after.ProductId),
+                    [Attr.WarehouseId] = Items.S(after.WarehouseId),
+                    [Attr.StockCount] = Items.N(after.StockCount),
+                    [Attr.AvailableCount] = Items.N(after.AvailableCount),
+                    [Attr.ThresholdLevel] = Items.N(after.ThresholdLevel),
+                    [Attr.OldStatus] = Items.S(from.ToString()),
+                    [Attr.NewStatus] = Items.S(after.Status.ToString()),
+                    [Attr.CreatedAt] = Items.Time(at),
+                    [Attr.Message] = Items.S(
+                        $"{after.ProductId} in warehouse {after.WarehouseId} is now {after.Status} (was {from}): " +
+                        $"{after.AvailableCount} available of {after.StockCount} in stock, threshold {after.ThresholdLevel}."),
+                    [Attr.Ttl] = Items.N(at.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
+                },
+            },
+        };
+    }
+}

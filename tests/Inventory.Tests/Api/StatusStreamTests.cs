@@ -1,0 +1,302 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+using Inventory.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Inventory.Tests.Api;
+
+/// <summary>
+/// Stock writes change counts only; the stored status and the alerts follow from the table's change stream. The
+/// request path is one write whatever the status does, a write is never refused or retried because of a status, and
+/// every row's alerts form one chain ending at its stored status.
+/// </summary>
+public class StatusStreamTests(FaultyService service) : IClassFixture<FaultyService>
+{
+    /// <summary>The product's alerts, oldest first, after the first <paramref name="skip"/> (stocking a new product is one: OUT to IN).</summary>
+    private async Task<List<JsonElement>> AlertsFor(string sku, int skip = 1) => (await service.AlertsForAsync(sku)).Skip(skip).ToList();
+
+    /// <summary>Waits until the stored status of the product's "main" row is the one its counts imply, and returns it.</summary>
+    private async Task<string> SettledStatusAsync(string sku)
+    {
+        var item = await Eventually.ValueAsync(() => service.StoredRowAsync(sku), i => i["status"].S == Implied(i), $"the stored status of {sku} follows its counts");
+        return item["status"].S;
+    }
+
+    private static string Implied(Dictionary<string, AttributeValue> item)
+    {
+        long N(string name) => long.Parse(item[name].N, System.Globalization.CultureInfo.InvariantCulture);
+        return StockRules.StatusFor(N("available_count"), N("threshold_level")).ToString();
+    }
+
+    [Fact]
+    public async Task A_hold_is_one_request_whether_or_not_it_moves_the_status_and_a_release_one_read_and_one_transaction()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        await SettledStatusAsync(sku);
+        using var platform = service.Client(TestService.ReserveKey);
+        service.Faults.TakeRequestsFor(sku);
+
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "small", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        var usual = service.Faults.TakeRequestsFor(sku);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 4, reservation_id = "crossing", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        var crossing = service.Faults.TakeRequestsFor(sku);
+        Assert.Equal("LOW_STOCK", await SettledStatusAsync(sku));
+        service.Faults.TakeRequestsFor(sku); // the stream's read and status write
+        (await platform.DeleteAsync($"/inventory/{sku}/reserve/small")).EnsureSuccessStatusCode();
+        var release = service.Faults.TakeRequestsFor(sku);
+
+        Assert.Equal(["TransactWriteItems"], usual);
+        Assert.Equal(["TransactWriteItems"], crossing); // the status moves, the request path does not care
+        Assert.Equal(["GetItem", "TransactWriteItems"], release[..2]); // the hold record says what to give back
+    }
+
+    [Fact]
+    public async Task A_hold_that_moves_the_status_gets_its_stored_status_and_one_alert_and_its_release_moves_it_back()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "big", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        Assert.Equal("LOW_STOCK", await SettledStatusAsync(sku));
+        var alerts = await Eventually.ValueAsync(() => AlertsFor(sku), a => a.Count >= 1, "the IN to LOW alert");
+        var alert = Assert.Single(alerts);
+        Assert.Equal("IN_STOCK", alert.GetProperty("old_status").GetString());
+        Assert.Equal("LOW_STOCK", alert.GetProperty("new_status").GetString());
+        Assert.Equal(4, alert.GetProperty("available_count").GetInt64());
+
+        (await platform.DeleteAsync($"/inventory/{sku}/reserve/big")).EnsureSuccessStatusCode();
+        Assert.Equal("IN_STOCK", await SettledStatusAsync(sku));
+        var back = await Eventually.ValueAsync(() => AlertsFor(sku), a => a.Count >= 2, "the LOW to IN alert");
+        Assert.Equal(2, back.Count);
+        Assert.Equal("LOW_STOCK", back[1].GetProperty("old_status").GetString());
+        Assert.Equal("IN_STOCK", back[1].GetProperty("new_status").GetString());
+    }
+
+    /// <summary>Every kind of write, landing exactly on each edge between two statuses and just beside it.</summary>
+    [Theory]
+    [InlineData(10, 5, 4, "IN_STOCK")]
+    [InlineData(10, 5, 5, "LOW_STOCK")]
+    [InlineData(10, 5, 9, "LOW_STOCK")]
+    [InlineData(10, 5, 10, "OUT_OF_STOCK")]
+    [InlineData(10, 0, 9, "IN_STOCK")]
+    [InlineData(10, 0, 10, "OUT_OF_STOCK")]
+    [InlineData(6, 6, 1, "LOW_STOCK")]
+    public async Task Each_write_leads_to_the_status_its_counts_imply_on_and_beside_every_edge(long stock, long threshold, long taken, string expected)
+    {
+        var sku = await service.CreateProductAsync(stock, threshold);
+        using var platform = service.Client(TestService.ReserveKey);
+        using var admin = service.Client();
+        var initial = await SettledStatusAsync(sku);
+
+        // A hold, then its release.
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = taken, reservation_id = "edge", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        Assert.Equal(expected, await SettledStatusAsync(sku));
+        (await platform.DeleteAsync($"/inventory/{sku}/reserve/edge")).EnsureSuccessStatusCode();
+        Assert.Equal(initial, await SettledStatusAsync(sku));
+
+        // A write-off, then the receipt that undoes it.
+        foreach (var (delta, status) in new[] { (-taken, expected), (taken, initial) })
+        {
+            using var adjust = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments")
+            {
+                Content = JsonContent.Create(new { warehouse_id = "main", delta, reason = "count" }),
+            };
+            adjust.Headers.Add("Idempotency-Key", $"edge-{delta}");
+            (await admin.SendAsync(adjust)).EnsureSuccessStatusCode();
+            Assert.Equal(status, await SettledStatusAsync(sku));
+        }
+
+        // The admin's absolute write down to the edge and back, with a hold of one unit in place.
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "in-place", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        var beforePut = await SettledStatusAsync(sku);
+        foreach (var (count, status) in new[] { (stock - taken + 1, expected), (stock, beforePut) })
+        {
+            var version = (await service.GetInventoryAsync(sku)).GetProperty("warehouses")[0].GetProperty("version").GetInt64();
+            (await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "main", stock_count = count, expected_version = version })).EnsureSuccessStatusCode();
+            Assert.Equal(status, await SettledStatusAsync(sku));
+        }
+
+        // A direct sale of the same units.
+        (await platform.DeleteAsync($"/inventory/{sku}/reserve/in-place")).EnsureSuccessStatusCode();
+        (await platform.PostAsJsonAsync($"/orders/edge-{sku}/fulfil", new { lines = new[] { new { product_id = sku, quantity = taken, warehouse_id = "main" } } }))
+            .EnsureSuccessStatusCode();
+        Assert.Equal(expected, await SettledStatusAsync(sku));
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task Hundreds_of_racing_writes_across_the_threshold_are_never_refused_for_a_status_and_leave_one_chain_of_alerts()
+    {
+        var sku = await service.CreateProductAsync(stock: 40, threshold: 20);
+        using var platform = service.Client(TestService.ReserveKey);
+        using var admin = service.Client();
+
+        // 300 holds of 1-3 units (the row runs between IN, LOW and OUT), each of the first 200 released again after
+        // it is answered, and 40 adjustments of +/-2 by the admin. Without faults nothing may be busy.
+        var holds = Enumerable.Range(0, 300).Select(async i =>
+        {
+            var id = $"race-{i}";
+            using var response = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1 + (i % 3), reservation_id = id, warehouse_id = "main" });
+            Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"hold {i}: {response.StatusCode}");
+            if (response.StatusCode == HttpStatusCode.Created && i < 200)
+            {
+                using var release = await platform.DeleteAsync($"/inventory/{sku}/reserve/{id}");
+                Assert.True(release.StatusCode is HttpStatusCode.NoContent or HttpStatusCode.OK, $"release {i}: {release.StatusCode}");
+            }
+        });
+        var adjustments = Enumerable.Range(0, 40).Select(async i =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments")
+            {
+                Content = JsonContent.Create(new { warehouse_id = "main", delta = i % 2 == 0 ? 2 : -2, reason = "count" }),
+            };
+            request.Headers.Add("Idempotency-Key", $"adj-{i}");
+            using var response = await admin.SendAsync(request);
+            Assert.True(response.StatusCode is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.Conflict, $"adjustment {i}: {response.StatusCode}");
+        });
+        await Task.WhenAll(holds.Concat(adjustments));
+
+        var final = await SettledStatusAsync(sku);
+        await service.AssertInvariantsAsync(sku);
+        AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", final, minimum: 3);
+    }
+
+    [Fact]
+    public async Task A_fifty_item_order_racing_single_unit_holds_across_the_threshold_commits_and_every_row_gets_its_status()
+    {
+        var skus = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => service.CreateProductAsync(stock: 20, threshold: 10)));
+        using var platform = service.Client(TestService.ReserveKey);
+
+        // Two clients hold and release single units on the same rows while six 50-item orders each take 2 units of
+        // every row: the orders push every row from IN to LOW and beyond.
+        using var stop = new CancellationTokenSource();
+        var churn = Enumerable.Range(0, 2).Select(c => Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var sku = skus[(n * 7 + c) % skus.Length];
+                using var hold = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"c{c}-{n}", warehouse_id = "main" });
+                Assert.True(hold.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict, $"single hold: {hold.StatusCode}");
+                if (hold.StatusCode == HttpStatusCode.Created)
+                {
+                    (await platform.DeleteAsync($"/inventory/{sku}/reserve/c{c}-{n}")).EnsureSuccessStatusCode();
+                }
+            }
+        })).ToList();
+
+        var orders = await Task.WhenAll(Enumerable.Range(0, 6).Select(o => platform.PostAsJsonAsync("/reservations", new
+        {
+            reservation_id = $"order-{o}",
+            items = skus.Select(sku => new { product_id = sku, quantity = 2, warehouse_id = "main" }),
+        })));
+        await stop.CancelAsync();
+        await Task.WhenAll(churn);
+
+        Assert.All(orders, o => Assert.Equal(HttpStatusCode.Created, o.StatusCode));
+        foreach (var sku in skus)
+        {
+            Assert.Equal("LOW_STOCK", await SettledStatusAsync(sku)); // 20 - 12 = 8 available against threshold 10
+        }
+
+        await service.AssertInvariantsAsync(skus);
+        foreach (var sku in skus)
+        {
+            AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "LOW_STOCK", minimum: 2);
+        }
+    }
+
+    [Fact]
+    public async Task A_status_write_that_fails_mid_batch_is_retried_from_its_record_and_writes_no_alert_twice()
+    {
+        var skus = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => service.CreateProductAsync(stock: 10, threshold: 5)));
+        foreach (var sku in skus)
+        {
+            await SettledStatusAsync(sku);
+        }
+
+        using var platform = service.Client(TestService.ReserveKey);
+
+        // Every status write fails for a while, longer than the retries of one attempt: the reader gives up on the
+        // batch, resumes from its checkpoint, and hands the same records over again.
+        service.Faults.InjectedCode = "ThrottlingError";
+        service.Faults.FailNext(12, after: 0);
+        try
+        {
+            await Task.WhenAll(skus.Select(sku => platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "h", warehouse_id = "main" })));
+        }
+        finally
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(service.Faults.Injected >= 12), "the injected failures are used up");
+            service.Faults.FailNext(0);
+            service.Faults.InjectedCode = "TransactionConflict";
+        }
+
+        foreach (var sku in skus)
+        {
+            var held = (await service.GetInventoryAsync(sku)).GetProperty("warehouses")[0].GetProperty("reserved_count").GetInt64();
+            var expected = held == 6 ? "LOW_STOCK" : "IN_STOCK";
+            Assert.Equal(expected, await SettledStatusAsync(sku));
+            AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", expected, minimum: 1);
+        }
+    }
+
+    /// <summary>The alerts are one chain from <paramref name="first"/>: each starts where the previous ended, and the last ends at the stored status.</summary>
+    internal static void AssertOneChain(IReadOnlyList<JsonElement> alerts, string first, string final, int minimum)
+    {
+        var chain = string.Join("\n", alerts.Select(a =>
+            $"{a.GetProperty("created_at").GetString()} {a.GetProperty("old_status").GetString()}>{a.GetProperty("new_status").GetString()} available {a.GetProperty("available_count").GetInt64()}"));
+        Assert.True(alerts.Count >= minimum, $"only {alerts.Count} transitions, expected at least {minimum}:\n{chain}");
+        var status = first;
+        foreach (var alert in alerts)
+        {
+            Assert.True(status == alert.GetProperty("old_status").GetString(), "The alerts do not form one chain:\n" + chain);
+            status = alert.GetProperty("new_status").GetString()!;
+            Assert.NotEqual(alert.GetProperty("old_status").GetString(), status);
+            Assert.Equal(status, StockRules.StatusFor(alert.GetProperty("available_count").GetInt64(), alert.GetProperty("threshold_level").GetInt64()).ToString());
+        }
+
+        Assert.True(final == status, $"The chain ends at {status}, the row stores {final}:\n{chain}");
+        var ids = alerts.Select(a => a.GetProperty("alert_id").GetString()).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+    }
+}
+
+/// <summary>A service whose clock never moves: every write happens in the same millisecond.</summary>
+public sealed class FrozenClockService : TestService
+{
+    private sealed class FrozenClock : TimeProvider
+    {
+        private readonly DateTimeOffset now = DateTimeOffset.UtcNow;
+
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+
+    protected override void OverrideServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(new FrozenClock());
+}
+
+public class TransitionOrderTests(FrozenClockService service) : IClassFixture<FrozenClockService>
+{
+    [Fact]
+    public async Task A_rows_transitions_within_one_millisecond_are_listed_in_the_order_they_happened()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5); // OUT_OF_STOCK to IN_STOCK
+        using var platform = service.Client(TestService.ReserveKey);
+        for (var round = 0; round < 3; round++)
+        {
+            (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = $"r{round}", warehouse_id = "main" })).EnsureSuccessStatusCode();
+            (await platform.DeleteAsync($"/inventory/{sku}/reserve/r{round}")).EnsureSuccessStatusCode();
+        }
+
+        var alerts = await Eventually.ValueAsync(() => service.AlertsForAsync(sku), a => a.Count >= 7, "all seven transitions are recorded");
+
+        Assert.Equal(
+            ["OUT_OF_STOCK>IN_STOCK", "IN_STOCK>LOW_STOCK", "LOW_STOCK>IN_STOCK", "IN_STOCK>LOW_STOCK", "LOW_STOCK>IN_STOCK", "IN_STOCK>LOW_STOCK", "LOW_STOCK>IN_STOCK"],
+            alerts.Select(a => a.GetProperty("old_status").GetString() + ">" + a.GetProperty("new_status").GetString()));
+        var times = alerts.Select(a => a.GetProperty("created_at").GetDateTimeOffset()).ToList();
+        Assert.Equal(times.Order(), times);
+        Assert.Equal(times.Count, times.Distinct().Count());
+    }
+}
