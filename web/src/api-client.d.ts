@@ -46,9 +46,13 @@ export interface InventoryRow {
   threshold_level: number; status: StockStatus; category: string | null; last_updated: string; version: number; etag: string;
 }
 
+/**
+ * A product across its warehouses. `available_count`, `threshold_level` and `status` are the lead warehouse's (the one
+ * a hold would take from): what one order can get. `stock_count`, `reserved_count` and `total_available_count` are sums.
+ */
 export interface Inventory {
-  product_id: string; stock_count: number; reserved_count: number; available_count: number; threshold_level: number;
-  status: StockStatus; last_updated: string; warehouses: InventoryRow[];
+  product_id: string; stock_count: number; reserved_count: number; available_count: number; total_available_count: number;
+  threshold_level: number; status: StockStatus; lead_warehouse_id: string; last_updated: string; warehouses: InventoryRow[];
 }
 
 export interface Page<T> { items: T[]; next_token: string | null }

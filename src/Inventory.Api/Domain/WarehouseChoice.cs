@@ -8,8 +8,14 @@ namespace Inventory.Api.Domain;
 public static class WarehouseChoice
 {
     public static InventoryRow? Pick(IEnumerable<InventoryRow> rows, long quantity) =>
-        rows.Where(r => r.AvailableCount >= quantity)
-            .OrderByDescending(r => r.AvailableCount)
-            .ThenBy(r => r.WarehouseId, StringComparer.Ordinal)
-            .FirstOrDefault();
+        Preferred(rows.Where(r => r.AvailableCount >= quantity)).FirstOrDefault();
+
+    /// <summary>
+    /// The warehouse that decides what a product-level answer says: the one a hold would take from (the most available
+    /// units, ties alphabetical), so the product's available units are the most one hold can get.
+    /// </summary>
+    public static InventoryRow Lead(IEnumerable<InventoryRow> rows) => Preferred(rows).First();
+
+    private static IOrderedEnumerable<InventoryRow> Preferred(IEnumerable<InventoryRow> rows) =>
+        rows.OrderByDescending(r => r.AvailableCount).ThenBy(r => r.WarehouseId, StringComparer.Ordinal);
 }

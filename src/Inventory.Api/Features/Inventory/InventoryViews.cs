@@ -21,28 +21,37 @@ public sealed record InventoryRowView(
         row.Status, row.Category, row.LastUpdated, row.Version, row.ETag);
 }
 
-/// <summary>A product's stock: totals over its warehouses plus each warehouse row.</summary>
+/// <summary>
+/// A product's stock across its warehouses. A hold never spans warehouses, so what a shopper can buy is decided by one
+/// warehouse, the *lead* one (<see cref="WarehouseChoice.Lead"/>: the one a hold without a warehouse would take from).
+/// <c>available_count</c>, <c>threshold_level</c> and <c>status</c> are the lead warehouse's, so the product's status is
+/// always one of its rows' statuses (announced by that row's alert) and "3 left" means one order can get 3.
+/// <c>stock_count</c>, <c>reserved_count</c> and <c>total_available_count</c> are sums over every warehouse, for staff.
+/// </summary>
 public sealed record InventoryView(
     string ProductId,
     long StockCount,
     long ReservedCount,
     long AvailableCount,
+    long TotalAvailableCount,
     long ThresholdLevel,
     StockStatus Status,
+    string LeadWarehouseId,
     DateTimeOffset LastUpdated,
     IReadOnlyList<InventoryRowView> Warehouses)
 {
     public static InventoryView From(string productId, IReadOnlyList<InventoryRow> rows)
     {
-        var available = rows.Sum(r => r.AvailableCount);
-        var threshold = rows.Sum(r => r.ThresholdLevel);
+        var lead = WarehouseChoice.Lead(rows);
         return new InventoryView(
             productId,
             rows.Sum(r => r.StockCount),
             rows.Sum(r => r.ReservedCount),
-            available,
-            threshold,
-            StockRules.StatusFor(available, threshold),
+            lead.AvailableCount,
+            rows.Sum(r => r.AvailableCount),
+            lead.ThresholdLevel,
+            lead.Status,
+            lead.WarehouseId,
             rows.Max(r => r.LastUpdated),
             rows.Select(InventoryRowView.From).ToList());
     }

@@ -11,14 +11,17 @@ namespace Inventory.Api.Features.Products;
 public sealed record CreateProductRequest(
     string? Sku, string? Name, string? Description, decimal? Price, string? ImageUrl, string? Category, long? ThresholdLevel);
 
-/// <summary>A product with its stock, as the order service's "get product" combines them; <c>quantity</c> is what can be bought.</summary>
+/// <summary>
+/// A product with its stock, as the order service's "get product" combines them; <c>quantity</c> is what can be bought in
+/// one order: the lead warehouse's available units (<see cref="InventoryView"/>), not a sum no single hold could take.
+/// </summary>
 public sealed record ProductView(
     string Sku, string Name, string? Description, decimal Price, string? ImageUrl, string? Category,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long? Quantity, InventoryView? Inventory)
 {
     public static ProductView From(Product p, IReadOnlyList<InventoryRow>? rows) => new(
         p.Sku, p.Name, p.Description, p.Price, p.ImageUrl, p.Category, p.CreatedAt, p.UpdatedAt,
-        rows?.Sum(r => r.AvailableCount),
+        rows is { Count: > 0 } ? WarehouseChoice.Lead(rows).AvailableCount : rows is null ? null : 0,
         rows is { Count: > 0 } ? InventoryView.From(p.Sku, rows) : null);
 }
 
