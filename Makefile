@@ -1,10 +1,10 @@
 # The two commands: `make start` (run locally) and `make test` (every test). `make package` builds the Lambda zip;
-# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs` and `make bench-coldstart` measure.
+# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs`, `make bench-status-lag` and `make bench-coldstart` measure.
 SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium screenshots bench bench-compare bench-requests bench-jobs bench-coldstart package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-web web chromium screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-coldstart package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -71,6 +71,10 @@ bench-requests: deps
 
 bench-jobs: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- jobs
+
+# How far the stored status and its alert trail the write that moved them (the change stream's lag), p50/p99
+bench-status-lag: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- status-lag
 
 # The tests build the Lambda package for this machine's architecture as Native AOT, which needs clang.
 clang:

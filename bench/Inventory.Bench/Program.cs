@@ -2,7 +2,8 @@
 // directly (no HTTP, no auth, no JSON) in the same run, so the service's own overhead shows as a ratio.
 // Usage: make bench   (or: dotnet run --project bench/Inventory.Bench -c Release -- [concurrency] [operations])
 // The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs); cold starts: make bench-coldstart (ColdStartBenchmark.cs);
-// what each kind of DynamoDB Local request costs: make bench-requests (RequestCostBenchmark.cs).
+// what each kind of DynamoDB Local request costs: make bench-requests (RequestCostBenchmark.cs); how far the stored
+// status trails the writes: make bench-status-lag (StatusLagBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -22,6 +23,11 @@ if (args is ["jobs", .. var jobArgs])
 if (args is ["requests", .. var requestArgs])
 {
     return await RequestCostBenchmark.RunAsync(requestArgs);
+}
+
+if (args is ["status-lag", .. var lagArgs])
+{
+    return await StatusLagBenchmark.RunAsync(lagArgs);
 }
 
 if (args is ["coldstart", .. var coldStartArgs])

@@ -55,6 +55,8 @@ public sealed class StatusStreamReader(
             ?? throw new InvalidOperationException($"Table {storage.Value.InventoryTable} has no stream");
         var iterators = new Dictionary<string, string>(StringComparer.Ordinal);
         var finished = new HashSet<string>(StringComparer.Ordinal);
+        var trimmed = new HashSet<string>(StringComparer.Ordinal);
+        var resumed = new HashSet<string>(StringComparer.Ordinal);
         while (!ct.IsCancellationRequested)
         {
             var handledAny = false;
@@ -70,10 +72,32 @@ public sealed class StatusStreamReader(
                 var checkpointKey = $"{streamArn}|{shardId}";
                 if (!iterators.TryGetValue(shardId, out var iterator))
                 {
-                    iterator = await IteratorAsync(streamArn, shardId, await checkpoints.GetAsync(checkpointKey, ct), ct);
+                    var checkpoint = trimmed.Contains(shardId) ? null : await checkpoints.GetAsync(checkpointKey, ct);
+                    iterator = await IteratorAsync(streamArn, shardId, checkpoint, ct);
+                    if (checkpoint is not null)
+                    {
+                        resumed.Add(shardId);
+                    }
                 }
 
-                var result = await CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 1000 }, ct);
+                JsonObject result;
+                try
+                {
+                    result = await CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 1000 }, ct);
+                }
+                catch (StreamsException e) when (e.Type is "ExpiredIteratorException" or "TrimmedDataAccessException")
+                {
+                    // An iterator older than 15 minutes, or one that points before the oldest record kept: take a new one.
+                    // Records trimmed after the checkpoint are lost to the stream (it keeps 24 hours); the threshold
+                    // check repairs the status of those rows once they are quiet.
+                    iterators.Remove(shardId);
+                    if (e.Type == "TrimmedDataAccessException" && trimmed.Add(shardId) && resumed.Contains(shardId))
+                    {
+                        logger.LogWarning("Shard {ShardId} no longer holds the records after its checkpoint; reading from its oldest record", shardId);
+                    }
+
+                    continue;
+                }
                 using var document = JsonDocument.Parse(result.ToJsonString());
                 var raw = document.RootElement.GetProperty("Records").EnumerateArray().ToList();
                 var records = raw.Select(ChangeRecords.Parse).OfType<ChangeRecord>().ToList();
@@ -83,6 +107,8 @@ public sealed class StatusStreamReader(
                     if (handled > 0)
                     {
                         await checkpoints.SaveAsync(checkpointKey, records[handled - 1].SequenceNumber, ct);
+                        trimmed.Remove(shardId);
+                        resumed.Add(shardId);
                     }
 
                     if (failure is not null)
@@ -166,9 +192,16 @@ public sealed class StatusStreamReader(
         var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
         {
-            throw new HttpRequestException($"DynamoDB Streams {operation} answered {(int)response.StatusCode}: {text}");
+            var type = (JsonNode.Parse(text) as JsonObject)?["__type"]?.GetValue<string>() is { } full ? full[(full.LastIndexOf('#') + 1)..] : null;
+            throw new StreamsException(type, $"DynamoDB Streams {operation} answered {(int)response.StatusCode}: {text}");
         }
 
         return JsonNode.Parse(text)!.AsObject();
+    }
+
+    /// <summary>An error answer of the Streams API, with its type (ExpiredIteratorException, TrimmedDataAccessException, …).</summary>
+    private sealed class StreamsException(string? type, string message) : HttpRequestException(message)
+    {
+        public string? Type { get; } = type;
     }
 }
