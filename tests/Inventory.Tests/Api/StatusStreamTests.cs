@@ -161,7 +161,9 @@ public class StatusStreamTests(FaultyService service) : IClassFixture<FaultyServ
 
         var final = await SettledStatusAsync(sku);
         await service.AssertInvariantsAsync(sku);
-        AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", final, minimum: 3);
+        var alerts = await service.AlertsForAsync(sku);
+        AssertOneChain(alerts, "OUT_OF_STOCK", final, minimum: 3);
+        Assert.Equal(await MovesInTheStreamAsync(sku), alerts.Select(a => a.GetProperty("old_status").GetString() + ">" + a.GetProperty("new_status").GetString()));
     }
 
     [Fact]
@@ -241,6 +243,14 @@ public class StatusStreamTests(FaultyService service) : IClassFixture<FaultyServ
             Assert.Equal(expected, await SettledStatusAsync(sku));
             AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", expected, minimum: 1);
         }
+    }
+
+    /// <summary>Every status move the row's counts made, in the order of the table's change stream.</summary>
+    private async Task<List<string>> MovesInTheStreamAsync(string sku)
+    {
+        var table = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
+        var arn = (await service.Dynamo.DescribeTableAsync(table)).Table.LatestStreamArn;
+        return await new DynamoStreams(await SharedDynamoDb.ServiceUrlAsync()).TransitionsAsync(arn, sku);
     }
 
     /// <summary>The alerts are one chain from <paramref name="first"/>: each starts where the previous ended, and the last ends at the stored status.</summary>

@@ -39,6 +39,33 @@ public sealed class DynamoStreams(string serviceUrl)
         return records.Select(r => JsonNode.Parse(r.ToJsonString())!.AsObject()).ToList();
     }
 
+    /// <summary>
+    /// Every status move of one stock row as its counts tell it, in stream order ("IN_STOCK>LOW_STOCK", ...): what the
+    /// row's alerts must be, exactly, none lost and none twice. Only changes that move the counts across a status count.
+    /// </summary>
+    public async Task<List<string>> TransitionsAsync(string streamArn, string productId, string warehouseId = "main")
+    {
+        static string? Status(JsonNode? image)
+        {
+            if (image?["available_count"]?["N"] is not { } available || image["threshold_level"]?["N"] is not { } threshold)
+            {
+                return null;
+            }
+
+            return Inventory.Api.Domain.StockRules.StatusFor(
+                long.Parse(available.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture),
+                long.Parse(threshold.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture)).ToString();
+        }
+
+        return (await ReadAllAsync(streamArn))
+            .Select(r => r["dynamodb"]!)
+            .Where(d => d["Keys"]?["product_id"]?["S"]?.GetValue<string>() == productId && d["Keys"]?["warehouse_id"]?["S"]?.GetValue<string>() == warehouseId)
+            .Select(d => (Old: Status(d["OldImage"]), New: Status(d["NewImage"])))
+            .Where(t => t.Old is not null && t.New is not null && t.Old != t.New)
+            .Select(t => $"{t.Old}>{t.New}")
+            .ToList();
+    }
+
     private async Task<JsonObject> CallAsync(string operation, JsonObject body)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, serviceUrl)
