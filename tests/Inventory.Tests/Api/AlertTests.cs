@@ -104,6 +104,29 @@ public class ThresholdCheckTests(NoStreamService service) : IClassFixture<NoStre
     }
 
     [Fact]
+    public async Task A_row_with_no_stored_status_is_drift_and_the_repair_stores_it_without_a_made_up_transition()
+    {
+        var sku = await service.CreateProductAsync(stock: 0, threshold: 5);
+        await service.Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable,
+            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
+            UpdateExpression = "REMOVE #s",
+            ExpressionAttributeNames = new() { ["#s"] = "status" },
+        });
+        using var admin = service.Client();
+
+        var drift = await TestService.ReadJsonAsync(await admin.GetAsync($"/admin/invariants?product_id={sku}"));
+        (await admin.PostAsync("/admin/threshold-check", null)).EnsureSuccessStatusCode();
+        var after = await TestService.ReadJsonAsync(await admin.GetAsync($"/admin/invariants?product_id={sku}"));
+
+        Assert.Contains(drift.GetProperty("violations").EnumerateArray(), v => v.GetProperty("rule").GetString() == "stored_status_present");
+        Assert.Equal(0, after.GetProperty("violations").GetArrayLength());
+        Assert.Equal("OUT_OF_STOCK", await service.StoredStatusAsync(sku));
+        Assert.Empty(await service.AlertsForAsync(sku)); // it was never announced as anything else: no OUT to OUT alert
+    }
+
+    [Fact]
     public async Task The_threshold_check_leaves_a_row_changed_within_the_quiet_period_to_the_stream()
     {
         var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
