@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-web web chromium screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-coldstart package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-unit test-web web chromium screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-coldstart package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -46,6 +46,10 @@ start: deps web
 
 test: deps web chromium clang test-web
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
+
+# The fast lane: the pure tests (rules, transitions, change-record handling), no DynamoDB, no browser.
+test-unit: check-tools
+	$(DOTNET) test tests/Inventory.Tests -nologo -v quiet --filter "FullyQualifiedName~Inventory.Tests.Domain"
 
 # Unit tests of the client and the widget (node's test runner, happy-dom), a type check of their .d.ts files,
 # and the Terraform checks against the AWS provider's schema (deploy/terraform-check).

@@ -67,12 +67,10 @@ public sealed class StatusTransitions(IAmazonDynamoDB dynamo, Writes writes, IOp
                 continue;
             }
 
-            // A change whose counts move the status needs its transition. One whose counts leave it where it was needs
-            // nothing if the row stores that status: the image shows the status stored when the change was written,
-            // unless this batch has written the row's status since.
+            // The image shows the status stored when the change was written, unless this batch has written it since.
             var key = (after.ProductId, after.WarehouseId);
             var stored = settled.TryGetValue(key, out var known) ? known : after.StoredStatus;
-            if (before == after.Status && stored == after.Status)
+            if (!StatusChanges.NeedsAttention(before, after.Status, stored))
             {
                 continue;
             }
@@ -148,7 +146,7 @@ public sealed class StatusTransitions(IAmazonDynamoDB dynamo, Writes writes, IOp
             }
 
             var previous = item.ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(item, Attr.StatusChangedAt) : (DateTimeOffset?)null;
-            var at = TransitionTime(after.LastUpdated, previous);
+            var at = StatusChanges.TransitionTime(after.LastUpdated, previous);
             var transaction = new Transaction();
             transaction.Add(StatusWrite(current, after.Status, at, sequence, previous));
             if (current.StoredStatus is { } from)
@@ -170,13 +168,6 @@ public sealed class StatusTransitions(IAmazonDynamoDB dynamo, Writes writes, IOp
             logger.LogDebug("Status of {ProductId}/{WarehouseId} moved while it was being written; reading it again", after.ProductId, after.WarehouseId);
         }
     }
-
-    /// <summary>
-    /// The time of a transition: the time of the change that caused it, but always after the row's previous one, so a
-    /// row's alerts (listed and delivered by time) keep their order even when two writers' clocks disagree.
-    /// </summary>
-    public static DateTimeOffset TransitionTime(DateTimeOffset changedAt, DateTimeOffset? previousTransition) =>
-        previousTransition is { } previous && previous >= changedAt ? previous.AddMilliseconds(1) : changedAt;
 
     /// <summary>Sequence numbers are decimal strings of up to 40 digits: padded, text order is number order.</summary>
     public static string SequenceKey(string sequenceNumber) => sequenceNumber.PadLeft(40, '0');
