@@ -85,6 +85,12 @@ public class PackagedFunctionTests(PackagedFunctions lambda) : IClassFixture<Pac
         var missing = function.Proxy.Calls.Distinct().Where(c => !granted.Contains(c)).ToList();
         Assert.True(missing.Count == 0, $"{function.Name} called DynamoDB without a grant in deploy/functions.json: {string.Join(", ", missing)}");
         Assert.NotEmpty(function.Proxy.Calls);
+
+        // Lambda sets AWS_REGION to the function's own region; a region from anywhere else (a packaged settings file)
+        // would send every call to another region's tables, where the role is denied.
+        var region = lambda.EnvironmentOf(function.Name)["AWS_REGION"];
+        Assert.All(function.Proxy.SigningRegions, r => Assert.Equal(region, r));
+        Assert.NotEmpty(function.Proxy.SigningRegions);
     }
 
     private static async Task<JsonElement> WaitForLogAsync(RunningFunction function, Func<JsonElement, bool> match)

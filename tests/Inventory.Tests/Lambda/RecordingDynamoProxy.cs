@@ -16,7 +16,7 @@ namespace Inventory.Tests.Lambda;
 /// (dynamodb:GetItem…) and the resource (a table, or table/index/name). DynamoDB Local checks no permissions;
 /// this is how a test can still prove that a function's role grants what its code calls, and nothing less.
 /// </summary>
-public sealed class RecordingDynamoProxy : IAsyncDisposable
+public sealed partial class RecordingDynamoProxy : IAsyncDisposable
 {
     private static readonly HttpClient Upstream = new();
     private readonly WebApplication app;
@@ -25,7 +25,19 @@ public sealed class RecordingDynamoProxy : IAsyncDisposable
 
     public ConcurrentBag<(string Action, string Resource)> Calls { get; } = [];
 
+    /// <summary>The region each call was signed for (from its Authorization header's credential scope).</summary>
+    public ConcurrentBag<string> SigningRegions { get; } = [];
+
+    /// <summary>
+    /// DynamoDB Local keeps data per access key and region, and the fixture made the tables as us-east-1: calls are
+    /// forwarded as that region whatever region they were signed for, so the test sees the region the function chose.
+    /// </summary>
+    private const string LocalRegion = "us-east-1";
+
     public Uri Address { get; private set; } = null!;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"Credential=[^/]+/\d{8}/(?<region>[a-z0-9-]+)/dynamodb/aws4_request")]
+    private static partial System.Text.RegularExpressions.Regex CredentialScope();
 
     public static async Task<RecordingDynamoProxy> StartAsync(string dynamoUrl)
     {
@@ -57,6 +69,13 @@ public sealed class RecordingDynamoProxy : IAsyncDisposable
             if (name.Equals("content-type", StringComparison.OrdinalIgnoreCase))
             {
                 request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(values.ToString());
+            }
+            else if (name.Equals("authorization", StringComparison.OrdinalIgnoreCase)
+                && CredentialScope().Match(values.ToString()) is { Success: true } scope)
+            {
+                SigningRegions.Add(scope.Groups["region"].Value);
+                var local = values.ToString().Remove(scope.Groups["region"].Index, scope.Groups["region"].Length).Insert(scope.Groups["region"].Index, LocalRegion);
+                request.Headers.TryAddWithoutValidation(name, local);
             }
             else if (!name.Equals("host", StringComparison.OrdinalIgnoreCase) && !name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
             {
