@@ -76,7 +76,7 @@ public static class JobsBenchmark
             var sku = "sweep-" + i.ToString("D3", CultureInfo.InvariantCulture);
             var now = clock.GetUtcNow();
             var (_, row, _) = await products.CreateAsync(new Product(sku, sku, null, 1m, null, null, now, now), "main", 5, default);
-            await inventory.SetAsync(sku, "main", new StockChange(1_000_000, null, null), row.Version, versionFromIfMatch: false, default);
+            await inventory.SetAsync(sku, "main", new StockChange(1_000_000, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: 5, default);
             skus.Add(sku);
         }
 

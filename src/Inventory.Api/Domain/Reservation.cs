@@ -25,6 +25,12 @@ public sealed record Reservation(
     public bool HasExpired(DateTimeOffset now) => now >= ExpiresAt;
 
     /// <summary>
+    /// The hold's status for its holder at <paramref name="now"/>: an ACTIVE hold past its time is EXPIRED before the
+    /// sweep records it, because its units may already be on their way back to the shelf.
+    /// </summary>
+    public ReservationStatus StatusAt(DateTimeOffset now) => IsActive && HasExpired(now) ? ReservationStatus.EXPIRED : Status;
+
+    /// <summary>
     /// A hold can be extended while it is ACTIVE and its time is not up. Past its time it is refused even if the
     /// sweep has not reached it yet: its units may already be on their way back to the shelf.
     /// </summary>

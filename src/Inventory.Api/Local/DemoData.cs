@@ -25,7 +25,7 @@ public static class DemoData
                 "main", p.Threshold, ct);
             if (created && p.Stock > 0)
             {
-                await inventory.SetAsync(p.Sku, row.WarehouseId, new StockChange(p.Stock, null, null), row.Version, versionFromIfMatch: false, ct);
+                await inventory.SetAsync(p.Sku, row.WarehouseId, new StockChange(p.Stock, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: p.Threshold, ct);
             }
         }
     }

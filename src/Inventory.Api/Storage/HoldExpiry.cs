@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
@@ -10,7 +11,7 @@ namespace Inventory.Api.Storage;
 /// expire a hold only while it is still ACTIVE and due: a hold sold or extended meanwhile ends in exactly one state.
 /// </summary>
 public sealed class HoldExpiry(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, TimeProvider clock)
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, TimeProvider clock, ILogger<HoldExpiry> logger)
 {
     /// <summary>How many products one sweep expires at once; bounded so a sweep does not crowd out live traffic.</summary>
     private const int SweepParallelism = 8;
@@ -20,8 +21,9 @@ public sealed class HoldExpiry(
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, long> lastReclaim = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// The sweep: expires every hold whose time is up, reading the active-expiry index shard by shard.
-    /// Safe to run twice at once or to stop half-way: each hold is expired by one conditional transaction.
+    /// The sweep: expires every hold whose time is up, reading the active-expiry index shard by shard, and returns
+    /// how many it expired. Safe to run twice at once or to stop half-way: each hold is expired by one conditional
+    /// transaction. A row whose holds cannot be expired now is logged and left due, so the next run tries it again.
     /// </summary>
     public async Task<int> ExpireDueAsync(CancellationToken ct)
     {
@@ -29,11 +31,30 @@ public sealed class HoldExpiry(
         var dueKeys = await DueHoldKeysAsync(ct);
 
         // Products in parallel, each product's holds one batch after another: the holds of one product all
-        // update the same row, and parallel transactions on one item would only cancel each other.
+        // update the same row, and parallel transactions on one item would only cancel each other. Each row stands
+        // alone: one that stays busy or fails must not cost every other product its expiry in this run.
         var byProduct = dueKeys.GroupBy(k => k.ProductId, StringComparer.Ordinal);
         var parallel = new ParallelOptions { MaxDegreeOfParallelism = SweepParallelism, CancellationToken = ct };
         await Parallel.ForEachAsync(byProduct, parallel, async (product, token) =>
-            Interlocked.Add(ref expired, await ExpireHoldsAsync([.. product], token)));
+        {
+            try
+            {
+                foreach (var row in await ExpireHoldsAsync([.. product], token))
+                {
+                    Interlocked.Add(ref expired, row.Expired);
+                    if (row.Failure is { } failure)
+                    {
+                        logger.LogWarning(failure, "Due holds of {ProductId}/{WarehouseId} not all expired; the next sweep tries again",
+                            row.ProductId, row.WarehouseId);
+                    }
+                }
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                // The re-read of the product's due holds failed, before any of its rows was tried.
+                logger.LogWarning(e, "Due holds of {ProductId} not read; the next sweep tries again", product.Key);
+            }
+        });
 
         return expired;
     }
@@ -53,7 +74,25 @@ public sealed class HoldExpiry(
         }
 
         var due = (await DueHoldKeysAsync(ct)).Where(k => wanted.Contains(k.ProductId)).ToList();
-        return due.Count > 0 && await ExpireHoldsAsync(due, ct) > 0;
+        if (due.Count == 0)
+        {
+            return false;
+        }
+
+        var expired = await ExpireHoldsAsync(due, ct);
+        if (expired.Any(row => row.Expired > 0))
+        {
+            return true;
+        }
+
+        // Nothing came back because the writes failed, not because nothing was due: a refusal for lack of stock
+        // would not be the truth, so the caller gets the failure (a busy row is 503, retry) instead.
+        if (expired.FirstOrDefault(row => row.Failure is not null)?.Failure is { } failure)
+        {
+            ExceptionDispatchInfo.Throw(failure);
+        }
+
+        return false;
     }
 
     /// <summary>Ends one hold whose time is up, if it is still ACTIVE and still due. Returns whether this call did.</summary>
@@ -72,45 +111,73 @@ public sealed class HoldExpiry(
         return (await writes.CommitAsync(transaction, ct)).IsCommitted;
     }
 
-    /// <summary>
-    /// Expires the given holds that are still ACTIVE and due. The holds of one row go in one transaction (each
-    /// hold's conditional finish plus a single return of their total to the row, with room left for the alert of a
-    /// status change), so a sweep costs one write per row, not one per abandoned cart. If any of them changed meanwhile the transaction cancels as a whole and
-    /// those holds are retried one by one.
-    /// </summary>
-    private async Task<int> ExpireHoldsAsync(List<(string ProductId, string ReservationId)> keys, CancellationToken ct)
+    /// <summary>What expiring one row's due holds did: how many came back, and why some could not (null if none failed).</summary>
+    private sealed record RowExpiry(string ProductId, string WarehouseId, int Expired, Exception? Failure);
+
+    /// <summary>Expires the given holds that are still ACTIVE and due, row by row; one row's failure does not stop the next.</summary>
+    private async Task<List<RowExpiry>> ExpireHoldsAsync(List<(string ProductId, string ReservationId)> keys, CancellationToken ct)
     {
         // The index is eventually consistent: re-read the holds before acting on them.
         var now = clock.UtcNowMillis();
         var stored = await Reads.BatchGetAllAsync(dynamo, records.Table, keys.Select(k => Items.ReservationKey(k.ProductId, k.ReservationId)).ToList(), ct);
         var due = stored.Select(Items.ToReservation).Where(h => h.IsActive && h.HasExpired(now)).ToList();
 
-        var expired = 0;
+        var done = new List<RowExpiry>();
         foreach (var row in due.GroupBy(h => (h.ProductId, h.WarehouseId)))
         {
-            foreach (var batch in row.Chunk(Transaction.MaxActions - 2))
-            {
-                var transaction = new Transaction();
-                foreach (var hold in batch)
-                {
-                    transaction.Add(records.Expire(hold, now));
-                }
+            done.Add(await ExpireRowAsync(row.Key.ProductId, row.Key.WarehouseId, [.. row], now, ct));
+        }
 
-                transaction.Add(rows.ReturnHold(row.Key.ProductId, row.Key.WarehouseId, batch.Sum(h => h.Quantity), now));
+        return done;
+    }
+
+    /// <summary>
+    /// Expires one row's due holds. They go in one transaction per batch (each hold's conditional finish plus a
+    /// single return of their total to the row), so a sweep costs one write per row, not one per abandoned cart. A
+    /// batch that does not commit (a hold changed meanwhile, or the row stayed busy) is tried once more hold by hold,
+    /// and each hold once: one that fails is skipped, never retried here, so the row's other holds still come back,
+    /// the work stays bounded however busy the row is, and the next run tries the skipped ones again.
+    /// </summary>
+    private async Task<RowExpiry> ExpireRowAsync(string productId, string warehouseId, Reservation[] holds, DateTimeOffset now, CancellationToken ct)
+    {
+        var expired = 0;
+        Exception? failure = null;
+        foreach (var batch in holds.Chunk(Transaction.MaxActions - 2))
+        {
+            var transaction = new Transaction();
+            foreach (var hold in batch)
+            {
+                transaction.Add(records.Expire(hold, now));
+            }
+
+            transaction.Add(rows.ReturnHold(productId, warehouseId, batch.Sum(h => h.Quantity), now));
+            try
+            {
                 if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
                 {
                     expired += batch.Length;
                     continue;
                 }
+            }
+            catch (Exception) when (!ct.IsCancellationRequested)
+            {
+                // Not reported: the holds are tried one by one next, and what they cannot do is what the row failed.
+            }
 
-                foreach (var hold in batch)
+            foreach (var hold in batch)
+            {
+                try
                 {
                     expired += await ExpireAsync(hold, ct) ? 1 : 0;
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    failure ??= e;
                 }
             }
         }
 
-        return expired;
+        return new RowExpiry(productId, warehouseId, expired, failure);
     }
 
     /// <summary>Keys of ACTIVE holds whose time is up, from every shard of the sparse active-expiry index.</summary>

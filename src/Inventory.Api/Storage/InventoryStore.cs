@@ -99,16 +99,21 @@ public sealed class InventoryStore(
     /// <summary>
     /// The admin's absolute write. With a version it updates in place: <c>available_count</c> is computed
     /// inside the write from the live <c>reserved_count</c>, so a hold taken a millisecond earlier is never
-    /// lost. Without a version it only creates a missing row (for a product that exists).
+    /// lost. Without a version it only creates a missing row (for a product that exists), whose threshold, unless
+    /// the change gives one, is the product's, or <paramref name="defaultThreshold"/> for a product that has none
+    /// stored (created before products kept one).
     /// </summary>
     public async Task<InventoryRow> SetAsync(
-        string productId, string warehouseId, StockChange change, long? expectedVersion, bool versionFromIfMatch, CancellationToken ct) =>
+        string productId, string warehouseId, StockChange change, long? expectedVersion, bool versionFromIfMatch, long defaultThreshold,
+        CancellationToken ct) =>
         expectedVersion is null
-            ? await CreateRowAsync(productId, warehouseId, change, ct)
+            ? await CreateRowAsync(productId, warehouseId, change, defaultThreshold, ct)
             : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, versionFromIfMatch, ct);
 
-    private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, CancellationToken ct)
+    private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, long defaultThreshold, CancellationToken ct)
     {
+        // A threshold of 0 would never report the new warehouse as low on stock: it starts at the product's.
+        var threshold = change.ThresholdLevel ?? await ProductThresholdAsync(productId, ct) ?? defaultThreshold;
         var transaction = new Transaction();
         var product = transaction.Add(new TransactWriteItem
         {
@@ -121,7 +126,7 @@ public sealed class InventoryStore(
             },
         });
         var create = transaction.Add(rows.Create(
-            productId, warehouseId, change.StockCount ?? 0, change.ThresholdLevel ?? 0, change.Category, clock.UtcNowMillis(), out var row));
+            productId, warehouseId, change.StockCount ?? 0, threshold, change.Category, clock.UtcNowMillis(), out var row));
 
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
@@ -130,6 +135,23 @@ public sealed class InventoryStore(
         }
 
         throw outcome.Failed(product) ? Problems.ProductNotFound(productId) : Problems.PreconditionRequired(Items.ToRow(outcome.OldItem(create)!));
+    }
+
+    /// <summary>
+    /// The threshold the product was created with, or null if it has none stored. A product that does not exist reads
+    /// as null too: the row's creation then refuses it, through its condition on the product.
+    /// </summary>
+    private async Task<long?> ProductThresholdAsync(string productId, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = productsTable,
+            Key = Items.ProductKey(productId),
+            ProjectionExpression = "#t",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#t"] = Attr.ThresholdLevel },
+            ConsistentRead = true,
+        }, ct);
+        return response.Item is { } item && item.ContainsKey(Attr.ThresholdLevel) ? Items.Long(item, Attr.ThresholdLevel) : null;
     }
 
     /// <summary>

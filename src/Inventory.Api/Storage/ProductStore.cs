@@ -12,7 +12,10 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRow
 {
     private readonly StorageOptions storage = options.Value;
 
-    /// <summary>Creates the product and its zero-stock row; the same product posted again is a no-op.</summary>
+    /// <summary>
+    /// Creates the product and its zero-stock row; the same product posted again is a no-op. The product keeps
+    /// <paramref name="thresholdLevel"/> too: the threshold its later warehouse rows start with.
+    /// </summary>
     public async Task<(Product Product, InventoryRow Row, bool Created)> CreateAsync(
         Product product, string warehouseId, long thresholdLevel, CancellationToken ct)
     {
@@ -21,6 +24,7 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRow
         item[Attr.Price] = Items.N(product.Price);
         item[Attr.CreatedAt] = Items.Time(product.CreatedAt);
         item[Attr.UpdatedAt] = Items.Time(product.UpdatedAt);
+        item[Attr.ThresholdLevel] = Items.N(thresholdLevel);
         if (product.Description is not null)
         {
             item[Attr.Description] = Items.S(product.Description);

@@ -163,6 +163,100 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
     }
 
     [Fact]
+    public async Task A_message_for_an_order_already_held_over_HTTP_is_answered_reserved_without_holding_twice()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = orderId })).EnsureSuccessStatusCode();
+
+        Assert.Empty(await SendBatchAsync(ReserveMessage(orderId, (sku, 2))));
+
+        Assert.Equal("InventoryReserved", (await OutcomeAsync(orderId)).GetProperty("type").GetString());
+        Assert.Equal(8, await AvailableAsync(sku));
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Theory]
+    [InlineData("released")]
+    [InlineData("sold")]
+    public async Task A_message_for_an_order_whose_holds_have_ended_is_refused_and_holds_nothing(string ending)
+    {
+        var shirt = await service.CreateProductAsync(stock: 10);
+        var mug = await service.CreateProductAsync(stock: 5);
+        var orderId = Guid.NewGuid().ToString();
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync("/reservations", new
+        {
+            reservation_id = orderId,
+            items = new[] { new { product_id = shirt, quantity = 2 }, new { product_id = mug, quantity = 1 } },
+        })).EnsureSuccessStatusCode();
+        if (ending == "released")
+        {
+            (await platform.DeleteAsync($"/inventory/{shirt}/reserve/{orderId}")).EnsureSuccessStatusCode();
+            (await platform.DeleteAsync($"/inventory/{mug}/reserve/{orderId}")).EnsureSuccessStatusCode();
+        }
+        else
+        {
+            (await platform.PostAsJsonAsync($"/orders/{orderId}/fulfil", new
+            {
+                lines = new[] { new { product_id = shirt, reservation_id = orderId }, new { product_id = mug, reservation_id = orderId } },
+            })).EnsureSuccessStatusCode();
+        }
+
+        var stockBefore = (await AvailableAsync(shirt), await AvailableAsync(mug));
+
+        // The late message, then its redelivery: the order id is not revived, and the answer stays the refusal.
+        var message = ReserveMessage(orderId, (shirt, 2), (mug, 1));
+        Assert.Empty(await SendBatchAsync(message));
+        Assert.Empty(await SendBatchAsync(message));
+
+        var outcome = await OutcomeAsync(orderId);
+        Assert.Equal("InventoryReservationFailed", outcome.GetProperty("type").GetString());
+        Assert.Equal("reservation_ended", outcome.GetProperty("reason").GetString());
+        Assert.Equal(JsonValueKind.Null, outcome.GetProperty("expires_at").ValueKind);
+        var finalStatus = ending == "released" ? "RELEASED" : "FULFILLED";
+        Assert.All(outcome.GetProperty("items").EnumerateArray(), line =>
+        {
+            Assert.Equal("reservation_ended", line.GetProperty("reason").GetString());
+            Assert.Equal(finalStatus, line.GetProperty("reservation_status").GetString());
+        });
+        Assert.Equal(stockBefore, (await AvailableAsync(shirt), await AvailableAsync(mug)));
+        Assert.Equal(0, (await service.GetInventoryAsync(shirt)).GetProperty("reserved_count").GetInt64());
+        Assert.Equal(finalStatus, (await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{shirt}/reserve/{orderId}"))).GetProperty("status").GetString());
+        await service.AssertInvariantsAsync(shirt, mug);
+    }
+
+    [Fact]
+    public async Task A_message_for_an_order_with_one_hold_released_is_refused_and_says_which_line_is_still_held()
+    {
+        var shirt = await service.CreateProductAsync(stock: 10);
+        var mug = await service.CreateProductAsync(stock: 5);
+        var orderId = Guid.NewGuid().ToString();
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync("/reservations", new
+        {
+            reservation_id = orderId,
+            items = new[] { new { product_id = shirt, quantity = 2 }, new { product_id = mug, quantity = 1 } },
+        })).EnsureSuccessStatusCode();
+        (await platform.DeleteAsync($"/inventory/{mug}/reserve/{orderId}")).EnsureSuccessStatusCode();
+
+        Assert.Empty(await SendBatchAsync(ReserveMessage(orderId, (shirt, 2), (mug, 1))));
+
+        var outcome = await OutcomeAsync(orderId);
+        Assert.Equal("InventoryReservationFailed", outcome.GetProperty("type").GetString());
+        Assert.Equal("reservation_ended", outcome.GetProperty("reason").GetString());
+        var lines = outcome.GetProperty("items").EnumerateArray().ToDictionary(l => l.GetProperty("sku").GetString()!);
+        Assert.Equal("reservation_ended", lines[mug].GetProperty("reason").GetString());
+        Assert.Equal("RELEASED", lines[mug].GetProperty("reservation_status").GetString());
+        Assert.Equal(JsonValueKind.Null, lines[shirt].GetProperty("reason").ValueKind);
+        Assert.Equal("ACTIVE", lines[shirt].GetProperty("reservation_status").GetString());
+        Assert.Equal(8, await AvailableAsync(shirt));
+        Assert.Equal(5, await AvailableAsync(mug));
+        await service.AssertInvariantsAsync(shirt, mug);
+    }
+
+    [Fact]
     public async Task A_partial_batch_failure_names_only_the_messages_that_cannot_be_processed()
     {
         var sku = await service.CreateProductAsync(stock: 10);
@@ -367,5 +461,45 @@ public class EventsDatabaseDownTests(DatabaseDownService service) : IClassFixtur
         var sweep = await runtime.PostAsync("/events", TestService.RawJson("""{"detail-type":"Scheduled Event","detail":{"job":"expiry-sweep"}}"""));
         Assert.Equal(HttpStatusCode.ServiceUnavailable, sweep.StatusCode);
         Assert.Equal("application/json", sweep.Content.Headers.ContentType?.MediaType);
+    }
+}
+
+/// <summary>Holds last one second by default, so a hold taken without ttl_seconds (as the order service's are) expires within a test.</summary>
+public sealed class ShortHoldService : TestService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Inventory:DefaultReservationTtlSeconds=1"];
+}
+
+public class EventsAfterExpiryTests(ShortHoldService service) : IClassFixture<ShortHoldService>
+{
+    [Fact]
+    public async Task A_message_for_an_order_whose_hold_expired_is_refused_and_holds_nothing()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 3, reservation_id = orderId })).EnsureSuccessStatusCode();
+        await Eventually.TrueAsync(
+            async () => (await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/{orderId}"))).GetProperty("status").GetString() == "EXPIRED",
+            "the sweep expires the hold");
+
+        using var runtime = service.Client(apiKey: null);
+        var body = JsonSerializer.Serialize(new
+        {
+            type = "ReserveInventory", order_id = orderId, customer_id = "customer-7",
+            items = new[] { new { sku, quantity = 3 } },
+        });
+        var response = await runtime.PostAsync("/events", TestService.RawJson(JsonSerializer.Serialize(new { Records = new[] { new { messageId = "m0", body } } })));
+        Assert.Empty((await TestService.ReadJsonAsync(response)).GetProperty("batchItemFailures").EnumerateArray());
+
+        var record = (await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None))!;
+        var outcome = JsonDocument.Parse(record.OutcomeEventJson).RootElement;
+        Assert.Equal("InventoryReservationFailed", outcome.GetProperty("type").GetString());
+        Assert.Equal("reservation_ended", outcome.GetProperty("reason").GetString());
+        Assert.Equal("EXPIRED", outcome.GetProperty("items")[0].GetProperty("reservation_status").GetString());
+        var inventory = await service.GetInventoryAsync(sku);
+        Assert.Equal(0, inventory.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(10, inventory.GetProperty("available_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
     }
 }

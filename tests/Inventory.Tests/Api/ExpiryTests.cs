@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Amazon.DynamoDBv2;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 using Inventory.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Inventory.Tests.Api;
 
@@ -51,7 +53,7 @@ public sealed class NoSweeperService : TestService
 
 public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeperService>
 {
-    private static async Task WaitUntilPast(DateTimeOffset moment)
+    internal static async Task WaitUntilPast(DateTimeOffset moment)
     {
         var deadline = DateTimeOffset.UtcNow.AddSeconds(10);
         while (DateTimeOffset.UtcNow <= moment.AddMilliseconds(1100) && DateTimeOffset.UtcNow < deadline)
@@ -153,6 +155,105 @@ public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeper
         }
 
         await service.AssertInvariantsAsync([.. skus]);
+    }
+}
+
+/// <summary>No background sweep, and a client that can make chosen rows fail every write: a row that stays busy.</summary>
+public sealed class FaultyNoSweeperService : TestService
+{
+    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
+
+    protected override IEnumerable<string> ExtraArgs => ["--Jobs:RunInProcess=false", "--Storage:MaxWriteAttempts=2"];
+
+    protected override void OverrideServices(IServiceCollection services) =>
+        services.AddSingleton<IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
+}
+
+/// <summary>The sweep expires each row on its own: a row that keeps failing is left for the next run and stops nothing else.</summary>
+public class ExpiryIsolationTests(FaultyNoSweeperService service) : IClassFixture<FaultyNoSweeperService>, IDisposable
+{
+    public void Dispose()
+    {
+        service.Faults.FailTransactionsNaming = null;
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Holds of one unit each that expire in a second (the product stays IN_STOCK, so no status write is due); returns the latest expiry.</summary>
+    private async Task<DateTimeOffset> HoldAsync(string sku, IEnumerable<string> reservationIds)
+    {
+        using var platform = service.Client(TestService.ReserveKey);
+        DateTimeOffset latest = default;
+        foreach (var id in reservationIds)
+        {
+            var hold = await TestService.ReadJsonAsync(
+                await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = id, ttl_seconds = 1 }));
+            latest = hold.GetProperty("expires_at").GetDateTimeOffset();
+        }
+
+        return latest;
+    }
+
+    private async Task<long> ReservedAsync(string sku) => (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64();
+
+    [Fact]
+    public async Task A_row_that_keeps_failing_does_not_stop_other_products_from_expiring_and_is_retried_at_the_next_run()
+    {
+        var stuck = await service.CreateProductAsync(stock: 10, threshold: 2);
+        var fine = await service.CreateProductAsync(stock: 10, threshold: 2);
+        await HoldAsync(stuck, ["s0", "s1", "s2"]);
+        await ExpiryRaceTests.WaitUntilPast(await HoldAsync(fine, ["f0", "f1", "f2"]));
+        var expiry = service.Get<HoldExpiry>();
+
+        service.Faults.FailTransactionsNaming = stuck;
+        var expired = await expiry.ExpireDueAsync(default);
+
+        Assert.Equal(3, expired);
+        Assert.Equal(0, await ReservedAsync(fine));
+        Assert.Equal(3, await ReservedAsync(stuck));
+
+        service.Faults.FailTransactionsNaming = null;
+        Assert.Equal(3, await expiry.ExpireDueAsync(default));
+        Assert.Equal(0, await ReservedAsync(stuck));
+        await service.AssertInvariantsAsync(stuck, fine);
+    }
+
+    [Fact]
+    public async Task A_hold_that_keeps_failing_does_not_keep_the_other_holds_of_its_row_from_expiring()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 2);
+        var ids = Enumerable.Range(0, 4).Select(_ => "cart-" + Guid.NewGuid().ToString("N")[..8]).ToList();
+        await ExpiryRaceTests.WaitUntilPast(await HoldAsync(sku, ids));
+        var expiry = service.Get<HoldExpiry>();
+
+        // The row's batch names every hold, so it fails; then each hold is tried on its own.
+        service.Faults.FailTransactionsNaming = ids[0];
+        Assert.Equal(3, await expiry.ExpireDueAsync(default));
+        Assert.Equal(1, await ReservedAsync(sku));
+
+        service.Faults.FailTransactionsNaming = null;
+        Assert.Equal(1, await expiry.ExpireDueAsync(default));
+        Assert.Equal(0, await ReservedAsync(sku));
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task A_reservation_whose_reclaim_cannot_expire_the_due_hold_is_503_not_a_false_out_of_stock()
+    {
+        var sku = await service.CreateProductAsync(stock: 2, threshold: 0);
+        var abandoned = "cart-" + Guid.NewGuid().ToString("N")[..8];
+        using var platform = service.Client(TestService.ReserveKey);
+        var hold = await TestService.ReadJsonAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = abandoned, ttl_seconds = 1 }));
+        await ExpiryRaceTests.WaitUntilPast(hold.GetProperty("expires_at").GetDateTimeOffset());
+
+        service.Faults.FailTransactionsNaming = abandoned;
+        await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "next" }), 503, "contention");
+
+        // Retried (past the reclaim's 250 ms per-product guard) once the row takes writes again, it holds.
+        service.Faults.FailTransactionsNaming = null;
+        await Task.Delay(300);
+        Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "next" })).StatusCode);
     }
 }
 

@@ -1,6 +1,10 @@
 using System.Net;
 using System.Net.Http.Json;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Features;
+using Inventory.Api.Storage;
 using Inventory.Tests.Support;
+using Microsoft.Extensions.Options;
 
 namespace Inventory.Tests.Api;
 
@@ -154,6 +158,55 @@ public class InventoryEndpointTests(TestService service) : IClassFixture<TestSer
         var inventory = await service.GetInventoryAsync(sku);
         Assert.Equal(8, inventory.GetProperty("stock_count").GetInt64());
         Assert.Equal(2, inventory.GetProperty("warehouses").GetArrayLength());
+    }
+
+    /// <summary>The product's row in a warehouse as stored, every attribute, strongly consistent.</summary>
+    private async Task<Dictionary<string, AttributeValue>> StoredRowAsync(string sku, string warehouseId) =>
+        (await service.Dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = service.Get<IOptions<StorageOptions>>().Value.InventoryTable,
+            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = warehouseId } },
+            ConsistentRead = true,
+        })).Item;
+
+    [Fact]
+    public async Task A_new_warehouse_row_without_a_threshold_starts_at_the_products_threshold()
+    {
+        var sku = await service.CreateProductAsync(stock: 20, threshold: 7);
+        using var admin = service.Client();
+
+        var created = await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "east", stock_count = 5 });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var row = await TestService.ReadJsonAsync(created);
+        Assert.Equal(7, row.GetProperty("threshold_level").GetInt64());
+        Assert.Equal("LOW_STOCK", row.GetProperty("status").GetString());
+        var stored = await Eventually.ValueAsync(() => StoredRowAsync(sku, "east"), r => r["status"].S == "LOW_STOCK", "east stores LOW_STOCK");
+        Assert.Equal("7", stored["threshold_level"].N);
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task A_new_warehouse_row_of_a_product_without_a_stored_threshold_starts_at_the_configured_default()
+    {
+        var sku = await service.CreateProductAsync(stock: 20, threshold: 7);
+        // As a product created before products kept their threshold.
+        await service.Dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = service.Get<IOptions<StorageOptions>>().Value.ProductsTable,
+            Key = new() { ["sku"] = new() { S = sku } },
+            UpdateExpression = "REMOVE threshold_level",
+        });
+        var configured = service.Get<IOptions<InventoryOptions>>().Value.DefaultThresholdLevel;
+        using var admin = service.Client();
+
+        var created = await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "east", stock_count = configured });
+
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var row = await TestService.ReadJsonAsync(created);
+        Assert.Equal(configured, row.GetProperty("threshold_level").GetInt64());
+        Assert.Equal("LOW_STOCK", row.GetProperty("status").GetString());
+        await service.AssertInvariantsAsync(sku);
     }
 
     [Theory]

@@ -153,6 +153,15 @@ public class ReservationRulesTests
     public void Releasing_acts_on_an_active_hold_and_is_a_no_op_on_one_already_back(ReservationStatus status, bool needed) =>
         Assert.Equal(needed, Hold(status, Now.AddMinutes(1)).NeedsRelease());
 
+    [Theory]
+    [InlineData(ReservationStatus.ACTIVE, 1, ReservationStatus.ACTIVE)]
+    [InlineData(ReservationStatus.ACTIVE, 0, ReservationStatus.EXPIRED)]
+    [InlineData(ReservationStatus.ACTIVE, -1, ReservationStatus.EXPIRED)]
+    [InlineData(ReservationStatus.RELEASED, 5, ReservationStatus.RELEASED)]
+    [InlineData(ReservationStatus.FULFILLED, -5, ReservationStatus.FULFILLED)]
+    public void A_hold_is_held_only_while_active_and_within_its_time(ReservationStatus stored, int minutesLeft, ReservationStatus now) =>
+        Assert.Equal(now, Hold(stored, Now.AddMinutes(minutesLeft)).StatusAt(Now));
+
     [Fact]
     public void A_sold_hold_cannot_be_released()
     {

@@ -32,6 +32,12 @@ public sealed class FaultInjectingDynamoDb : AmazonDynamoDBClient
     /// <summary>The cancellation reason injected on the first action: TransactionConflict, ThrottlingError, ValidationError…</summary>
     public string InjectedCode { get; set; } = "TransactionConflict";
 
+    /// <summary>
+    /// Fail every transaction that names this value (a product id, a reservation id: see <see cref="TakeRequestsFor"/>)
+    /// with <see cref="InjectedCode"/>, as long as it is set: a row that stays busy whatever the retries. Null: none.
+    /// </summary>
+    public string? FailTransactionsNaming { get; set; }
+
     /// <summary>Runs after a transaction committed, before the caller sees its success (null: nothing).</summary>
     public Func<Task>? AfterCommit { get; set; }
 
@@ -42,7 +48,8 @@ public sealed class FaultInjectingDynamoDb : AmazonDynamoDBClient
     public override async Task<TransactWriteItemsResponse> TransactWriteItemsAsync(TransactWriteItemsRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref transactionCalls);
-        if (Interlocked.Decrement(ref pendingPasses) < 0 && Interlocked.Decrement(ref pendingFaults) >= 0)
+        if ((FailTransactionsNaming is { } named && Touches(request, named))
+            || (Interlocked.Decrement(ref pendingPasses) < 0 && Interlocked.Decrement(ref pendingFaults) >= 0))
         {
             Interlocked.Increment(ref injected);
             if (UseConflictException)

@@ -16,8 +16,12 @@ public sealed record ReserveInventoryMessage(
 
 public sealed record ReserveInventoryLine(string? Sku, long? Quantity);
 
-/// <summary>One line of the answer. <c>Reason</c> is null for a line that could be supplied.</summary>
-public sealed record OrderLineOutcome(string? Sku, long? Quantity, string? WarehouseId, string? Reason, long? AvailableCount);
+/// <summary>
+/// One line of the answer. <c>Reason</c> is null for a line that could be supplied. <c>ReservationStatus</c> is set
+/// only when the order id already named holds (reason <c>reservation_ended</c>): the status of this line's hold now.
+/// </summary>
+public sealed record OrderLineOutcome(
+    string? Sku, long? Quantity, string? WarehouseId, string? Reason, long? AvailableCount, ReservationStatus? ReservationStatus = null);
 
 /// <summary>The answer to the order service: InventoryReserved or InventoryReservationFailed.</summary>
 public sealed record OrderOutcomeEvent(
@@ -51,6 +55,9 @@ public sealed class ReserveInventoryHandler(
     public const string MessageType = "ReserveInventory";
     public const string Reserved = "InventoryReserved";
     public const string Failed = "InventoryReservationFailed";
+
+    /// <summary>The order id's holds exist but some have ended (released, expired or sold): nothing is held for it now.</summary>
+    public const string ReservationEnded = "reservation_ended";
 
     /// <summary>Two actions per line plus the processed-order record must fit in one transaction.</summary>
     public const int MaxLines = (Transaction.MaxActions - 1) / 2;
@@ -119,9 +126,18 @@ public sealed class ReserveInventoryHandler(
             }
 
             // Another delivery of this message won the race, or the order id was already used for the same holds
-            // through the HTTP API: either way the holds exist, and the recorded answer (or a new one) says so.
+            // through the HTTP API: either way the holds exist, and the recorded answer (or a new one) says so. Holds
+            // that have ended since hold nothing, so the answer is a refusal, never "reserved"; nor are they taken
+            // again, which would revive an order the order service has moved on from (it sends a new order id).
             if (result.Reservations.Count > 0)
             {
+                var now = clock.UtcNowMillis();
+                var holdLines = HoldsNow(message, result.Reservations, now);
+                if (holdLines.Any(l => l.Reason is not null))
+                {
+                    return await RecordRefusalAsync(message, ReservationEnded, holdLines, fingerprint, ct);
+                }
+
                 await processed.TryRecordAsync(ReservedOrder(message, result.Reservations, fingerprint), message.CustomerId, ct);
             }
 
@@ -228,6 +244,19 @@ public sealed class ReserveInventoryHandler(
 
         return outcomes;
     }
+
+    /// <summary>
+    /// Each line with the state of the hold its order id names: still held, or ended (with its status then; null if
+    /// the record is gone, which happens only once a finished hold's retention has passed).
+    /// </summary>
+    private static List<OrderLineOutcome> HoldsNow(ReserveInventoryMessage message, IReadOnlyList<Reservation> holds, DateTimeOffset now) =>
+        message.Items!.Select(line =>
+        {
+            var hold = holds.FirstOrDefault(h => h.ProductId == line!.Sku);
+            var status = hold?.StatusAt(now);
+            return new OrderLineOutcome(
+                line!.Sku, line.Quantity, hold?.WarehouseId, status == ReservationStatus.ACTIVE ? null : ReservationEnded, null, status);
+        }).ToList();
 
     private async Task<MessageResult> RecordRefusalAsync(
         ReserveInventoryMessage message, string reason, List<OrderLineOutcome> lines, string fingerprint, CancellationToken ct)

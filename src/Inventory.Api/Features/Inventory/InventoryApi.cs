@@ -105,7 +105,8 @@ public static class InventoryApi
 
         long? expected = ifMatch is not null ? headerVersion : body.ExpectedVersion;
         var row = await store.SetAsync(
-            productId, warehouseId, new StockChange(body.StockCount, body.ThresholdLevel, body.Category), expected, versionFromIfMatch: ifMatch is not null, ct);
+            productId, warehouseId, new StockChange(body.StockCount, body.ThresholdLevel, body.Category), expected, versionFromIfMatch: ifMatch is not null,
+            defaultThreshold: options.Value.DefaultThresholdLevel, ct);
 
         http.Response.Headers.ETag = row.ETag;
         var view = InventoryRowView.From(row);
