@@ -112,8 +112,12 @@ public sealed class InventoryStore(
 
     private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, long defaultThreshold, CancellationToken ct)
     {
-        // A threshold of 0 would never report the new warehouse as low on stock: it starts at the product's.
-        var threshold = change.ThresholdLevel ?? await ProductThresholdAsync(productId, ct) ?? defaultThreshold;
+        // A threshold of 0 would never report the new warehouse as low on stock, and a row without the product's
+        // category would be missing from its category listing: both start at the product's.
+        var (productThreshold, productCategory) = change.ThresholdLevel is null || change.Category is null
+            ? await ProductDefaultsAsync(productId, ct)
+            : (null, null);
+        var threshold = change.ThresholdLevel ?? productThreshold ?? defaultThreshold;
         var transaction = new Transaction();
         var product = transaction.Add(new TransactWriteItem
         {
@@ -126,7 +130,7 @@ public sealed class InventoryStore(
             },
         });
         var create = transaction.Add(rows.Create(
-            productId, warehouseId, change.StockCount ?? 0, threshold, change.Category, clock.UtcNowMillis(), out var row));
+            productId, warehouseId, change.StockCount ?? 0, threshold, change.Category ?? productCategory, clock.UtcNowMillis(), out var row));
 
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
@@ -141,17 +145,19 @@ public sealed class InventoryStore(
     /// The threshold the product was created with, or null if it has none stored. A product that does not exist reads
     /// as null too: the row's creation then refuses it, through its condition on the product.
     /// </summary>
-    private async Task<long?> ProductThresholdAsync(string productId, CancellationToken ct)
+    private async Task<(long? Threshold, string? Category)> ProductDefaultsAsync(string productId, CancellationToken ct)
     {
         var response = await dynamo.GetItemAsync(new GetItemRequest
         {
             TableName = productsTable,
             Key = Items.ProductKey(productId),
-            ProjectionExpression = "#t",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#t"] = Attr.ThresholdLevel },
+            ProjectionExpression = "#t, #c",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#t"] = Attr.ThresholdLevel, ["#c"] = Attr.Category },
             ConsistentRead = true,
         }, ct);
-        return response.Item is { } item && item.ContainsKey(Attr.ThresholdLevel) ? Items.Long(item, Attr.ThresholdLevel) : null;
+        return response.Item is { Count: > 0 } item
+            ? (item.ContainsKey(Attr.ThresholdLevel) ? Items.Long(item, Attr.ThresholdLevel) : null, Items.Str(item, Attr.Category))
+            : (null, null);
     }
 
     /// <summary>

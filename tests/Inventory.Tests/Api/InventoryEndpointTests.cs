@@ -170,9 +170,9 @@ public class InventoryEndpointTests(TestService service) : IClassFixture<TestSer
         })).Item;
 
     [Fact]
-    public async Task A_new_warehouse_row_without_a_threshold_starts_at_the_products_threshold()
+    public async Task A_new_warehouse_row_without_a_threshold_starts_at_the_products_threshold_and_category()
     {
-        var sku = await service.CreateProductAsync(stock: 20, threshold: 7);
+        var sku = await service.CreateProductAsync(stock: 20, threshold: 7, category: "garden");
         using var admin = service.Client();
 
         var created = await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "east", stock_count = 5 });
@@ -181,6 +181,7 @@ public class InventoryEndpointTests(TestService service) : IClassFixture<TestSer
         var row = await TestService.ReadJsonAsync(created);
         Assert.Equal(7, row.GetProperty("threshold_level").GetInt64());
         Assert.Equal("LOW_STOCK", row.GetProperty("status").GetString());
+        Assert.Equal("garden", row.GetProperty("category").GetString()); // so it is in the category listing
         var stored = await Eventually.ValueAsync(() => StoredRowAsync(sku, "east"), r => r["status"].S == "LOW_STOCK", "east stores LOW_STOCK");
         Assert.Equal("7", stored["threshold_level"].N);
         await service.AssertInvariantsAsync(sku);
