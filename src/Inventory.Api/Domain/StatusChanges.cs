@@ -14,9 +14,9 @@ public static class StatusChanges
     public static bool NeedsAttention(StockStatus? before, StockStatus after, StockStatus? stored) => before != after || stored != after;
 
     /// <summary>
-    /// The time of a transition: the time of the change that caused it, but always after the row's previous one, so a
-    /// row's alerts (listed and delivered by time) keep their order even when two writers' clocks disagree.
+    /// The time of a transition: when it is recorded, but always after the row's previous one, so a row's alerts (listed
+    /// and delivered by time) keep their order even when two writers' clocks disagree or two fall in one millisecond.
     /// </summary>
-    public static DateTimeOffset TransitionTime(DateTimeOffset changedAt, DateTimeOffset? previousTransition) =>
-        previousTransition is { } previous && previous >= changedAt ? previous.AddMilliseconds(1) : changedAt;
+    public static DateTimeOffset TransitionTime(DateTimeOffset now, DateTimeOffset? previousTransition) =>
+        previousTransition is { } previous && previous >= now ? previous.AddMilliseconds(1) : now;
 }

@@ -23,7 +23,7 @@ public sealed record AlertPage(IReadOnlyList<StockAlert> Alerts, string? NextTok
 
 public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken);
 
-/// <summary>Stock rows: reads, admin writes, listings and status upkeep.</summary>
+/// <summary>Stock rows: reads, admin writes, listings and the threshold check.</summary>
 public sealed class InventoryStore(
     IAmazonDynamoDB dynamo, Writes writes, StockRows rows, StatusTransitions statuses, IdempotencyRecords idempotency,
     IOptions<StorageOptions> options, TimeProvider clock, ILogger<InventoryStore> logger)
@@ -34,7 +34,6 @@ public sealed class InventoryStore(
     private readonly string table = options.Value.InventoryTable;
     private readonly TimeSpan repairQuietFor = TimeSpan.FromSeconds(options.Value.StatusRepairQuietSeconds);
     private readonly string productsTable = options.Value.ProductsTable;
-    private readonly string alertsTable = options.Value.AlertsTable;
 
     /// <summary>All warehouse rows of a product, strongly consistent (what a shopper's decision rests on).</summary>
     public async Task<IReadOnlyList<InventoryRow>> GetRowsAsync(string productId, CancellationToken ct) =>
@@ -306,54 +305,6 @@ public sealed class InventoryStore(
 
         return new ThresholdCheckResult(scanned, repaired);
     }
-
-    /// <summary>Recent status transitions, newest first.</summary>
-    public async Task<AlertPage> ListAlertsAsync(int limit, string? nextToken, CancellationToken ct)
-    {
-        var response = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = alertsTable,
-            KeyConditionExpression = "#s = :s",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(StatusTransitions.AlertStreamName) },
-            ScanIndexForward = false,
-            Limit = limit,
-            ConsistentRead = true,
-            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, StatusTransitions.AlertStreamName), (Attr.AlertSortKey, null)),
-        }, ct);
-        var alerts = (response.Items ?? []).Select(ToAlert).ToList();
-        return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
-    }
-
-    /// <summary>
-    /// Alerts recorded at or after <paramref name="since"/> (by the writer's clock), oldest first, for the live
-    /// feed and the webhook to tail the table.
-    /// </summary>
-    public async Task<IReadOnlyList<StockAlert>> AlertsSinceAsync(DateTimeOffset since, CancellationToken ct) =>
-        await Reads.QueryAllAsync(dynamo, new QueryRequest
-        {
-            TableName = alertsTable,
-            KeyConditionExpression = "#s = :s AND #k >= :since",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-            {
-                [":s"] = Items.S(StatusTransitions.AlertStreamName),
-                [":since"] = Items.Time(since),
-            },
-            ConsistentRead = true,
-        }, ct).Select(ToAlert).ToListAsync(ct);
-
-    private static StockAlert ToAlert(Dictionary<string, AttributeValue> item) => new(
-        Items.Str(item, Attr.AlertId)!,
-        Items.Str(item, Attr.ProductId)!,
-        Items.Str(item, Attr.WarehouseId)!,
-        Items.Long(item, Attr.StockCount),
-        Items.Long(item, Attr.AvailableCount),
-        Items.Long(item, Attr.ThresholdLevel),
-        Enum.Parse<StockStatus>(Items.Str(item, Attr.OldStatus)!),
-        Enum.Parse<StockStatus>(Items.Str(item, Attr.NewStatus)!),
-        DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture),
-        Items.Str(item, Attr.Message)!);
 
     /// <summary>Admin listing: by category or stored status (through their indexes), or everything.</summary>
     public async Task<RowPage> ListAsync(string? category, StockStatus? status, int limit, string? nextToken, CancellationToken ct)

@@ -23,7 +23,8 @@ public sealed record ChangeRecord(string SequenceNumber, Dictionary<string, Attr
 /// A write from the stream also records the change's sequence number and requires it to be newer than the one stored,
 /// so a redelivered batch writes nothing twice.
 /// </summary>
-public sealed class StatusTransitions(IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> options, ILogger<StatusTransitions> logger)
+public sealed class StatusTransitions(
+    IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusTransitions> logger)
 {
     /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
     public const string AlertStreamName = "alerts";
@@ -104,6 +105,54 @@ public sealed class StatusTransitions(IAmazonDynamoDB dynamo, Writes writes, IOp
         return (await SettleAsync(row, sequenceNumber: null, ct)).Wrote;
     }
 
+    /// <summary>Recent status transitions, newest first.</summary>
+    public async Task<AlertPage> ListAlertsAsync(int limit, string? nextToken, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = alertsTable,
+            KeyConditionExpression = "#s = :s",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName) },
+            ScanIndexForward = false,
+            Limit = limit,
+            ConsistentRead = true,
+            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, AlertStreamName), (Attr.AlertSortKey, null)),
+        }, ct);
+        var alerts = (response.Items ?? []).Select(ToAlert).ToList();
+        return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
+    }
+
+    /// <summary>
+    /// Alerts recorded at or after <paramref name="since"/> (by the writer's clock), oldest first, for the live
+    /// feed and the webhook to tail the table.
+    /// </summary>
+    public async Task<IReadOnlyList<StockAlert>> AlertsSinceAsync(DateTimeOffset since, CancellationToken ct) =>
+        await Reads.QueryAllAsync(dynamo, new QueryRequest
+        {
+            TableName = alertsTable,
+            KeyConditionExpression = "#s = :s AND #k >= :since",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":s"] = Items.S(AlertStreamName),
+                [":since"] = Items.Time(since),
+            },
+            ConsistentRead = true,
+        }, ct).Select(ToAlert).ToListAsync(ct);
+
+    private static StockAlert ToAlert(Dictionary<string, AttributeValue> item) => new(
+        Items.Str(item, Attr.AlertId)!,
+        Items.Str(item, Attr.ProductId)!,
+        Items.Str(item, Attr.WarehouseId)!,
+        Items.Long(item, Attr.StockCount),
+        Items.Long(item, Attr.AvailableCount),
+        Items.Long(item, Attr.ThresholdLevel),
+        Enum.Parse<StockStatus>(Items.Str(item, Attr.OldStatus)!),
+        Enum.Parse<StockStatus>(Items.Str(item, Attr.NewStatus)!),
+        DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture),
+        Items.Str(item, Attr.Message)!);
+
     /// <summary>Whether the stored status of this item is not the one its counts imply (or there is none).</summary>
     public static bool NeedsStatus(Dictionary<string, AttributeValue> item)
     {
@@ -146,7 +195,9 @@ public sealed class StatusTransitions(IAmazonDynamoDB dynamo, Writes writes, IOp
             }
 
             var previous = item.ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(item, Attr.StatusChangedAt) : (DateTimeOffset?)null;
-            var at = StatusChanges.TransitionTime(after.LastUpdated, previous);
+            // Stamped when it is recorded, as the alert tails expect (they read by time, looking back a few seconds),
+            // not when the change happened: a change the stream or the repair reaches late must still be delivered.
+            var at = StatusChanges.TransitionTime(clock.UtcNowMillis(), previous);
             var transaction = new Transaction();
             transaction.Add(StatusWrite(current, after.Status, at, sequence, previous));
             if (current.StoredStatus is { } from)

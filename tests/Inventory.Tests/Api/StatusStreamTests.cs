@@ -32,28 +32,6 @@ public class StatusStreamTests(FaultyService service) : IClassFixture<FaultyServ
     }
 
     [Fact]
-    public async Task A_hold_is_one_request_whether_or_not_it_moves_the_status_and_a_release_one_read_and_one_transaction()
-    {
-        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
-        await SettledStatusAsync(sku);
-        using var platform = service.Client(TestService.ReserveKey);
-        service.Faults.TakeRequestsFor(sku);
-
-        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "small", warehouse_id = "main" })).EnsureSuccessStatusCode();
-        var usual = service.Faults.TakeRequestsFor(sku);
-        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 4, reservation_id = "crossing", warehouse_id = "main" })).EnsureSuccessStatusCode();
-        var crossing = service.Faults.TakeRequestsFor(sku);
-        Assert.Equal("LOW_STOCK", await SettledStatusAsync(sku));
-        service.Faults.TakeRequestsFor(sku); // the stream's read and status write
-        (await platform.DeleteAsync($"/inventory/{sku}/reserve/small")).EnsureSuccessStatusCode();
-        var release = service.Faults.TakeRequestsFor(sku);
-
-        Assert.Equal(["TransactWriteItems"], usual);
-        Assert.Equal(["TransactWriteItems"], crossing); // the status moves, the request path does not care
-        Assert.Equal(["GetItem", "TransactWriteItems"], release[..2]); // the hold record says what to give back
-    }
-
-    [Fact]
     public async Task A_hold_that_moves_the_status_gets_its_stored_status_and_one_alert_and_its_release_moves_it_back()
     {
         var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
@@ -338,5 +316,38 @@ public class TransitionOrderTests(FrozenClockService service) : IClassFixture<Fr
         var times = alerts.Select(a => a.GetProperty("created_at").GetDateTimeOffset()).ToList();
         Assert.Equal(times.Order(), times);
         Assert.Equal(times.Count, times.Distinct().Count());
+    }
+}
+
+/// <summary>A service with a request-counting DynamoDB client and no stream reader, so only the request path is counted.</summary>
+public sealed class RequestCountingService : TestService
+{
+    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
+
+    protected override IEnumerable<string> ExtraArgs => ["--Jobs:ReadStreamInProcess=false"];
+
+    protected override void OverrideServices(IServiceCollection services) =>
+        services.AddSingleton<Amazon.DynamoDBv2.IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
+}
+
+public class RequestPathTests(RequestCountingService service) : IClassFixture<RequestCountingService>
+{
+    [Fact]
+    public async Task A_hold_is_one_request_whether_or_not_it_moves_the_status_and_a_release_one_read_and_one_transaction()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        using var platform = service.Client(TestService.ReserveKey);
+        service.Faults.TakeRequestsFor(sku);
+
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "small", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        var usual = service.Faults.TakeRequestsFor(sku);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 4, reservation_id = "crossing", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        var crossing = service.Faults.TakeRequestsFor(sku);
+        (await platform.DeleteAsync($"/inventory/{sku}/reserve/small")).EnsureSuccessStatusCode();
+        var release = service.Faults.TakeRequestsFor(sku);
+
+        Assert.Equal(["TransactWriteItems"], usual);
+        Assert.Equal(["TransactWriteItems"], crossing); // the status moves, the request path does not care
+        Assert.Equal(["GetItem", "TransactWriteItems"], release); // the hold record says what to give back
     }
 }

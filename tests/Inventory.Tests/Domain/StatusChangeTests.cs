@@ -19,7 +19,7 @@ public class StatusChangeTests
         Assert.Equal(expected, StatusChanges.NeedsAttention(before, after, stored));
 
     [Fact]
-    public void A_transition_is_stamped_with_its_change_but_always_after_the_previous_one()
+    public void A_transition_is_stamped_when_recorded_but_always_after_the_previous_one()
     {
         var t = new DateTimeOffset(2026, 11, 29, 10, 0, 0, TimeSpan.Zero);
         Assert.Equal(t, StatusChanges.TransitionTime(t, null));

@@ -27,13 +27,13 @@ public static class AdminApi
         TypedResults.Ok(await store.CheckThresholdsAsync(ct));
 
     public static async Task<Ok<PageView<StockAlert>>> ListAlerts(
-        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, InventoryStore store,
+        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, StatusTransitions alerts,
         IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
             .ThrowIfInvalid();
-        var page = await store.ListAlertsAsync(pageSize ?? 50, nextToken, ct);
+        var page = await alerts.ListAlertsAsync(pageSize ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<StockAlert>(page.Alerts, page.NextToken));
     }
 

@@ -11,13 +11,13 @@ namespace Inventory.Api.Features.Alerts;
 /// and hands each new alert to every connected admin. A subscriber that cannot keep up loses its oldest
 /// undelivered alerts rather than growing this process's memory; GET /admin/alerts always has them all.
 /// </summary>
-public sealed class AlertFeed(InventoryStore store, IOptions<AlertOptions> options, TimeProvider clock, ILogger<AlertFeed> logger)
+public sealed class AlertFeed(StatusTransitions alerts, IOptions<AlertOptions> options, TimeProvider clock, ILogger<AlertFeed> logger)
     : PeriodicJob(TimeSpan.FromSeconds(options.Value.PollIntervalSeconds), logger)
 {
     private const int SubscriberBuffer = 1000;
 
     private readonly ConcurrentDictionary<Channel<StockAlert>, byte> subscribers = new();
-    private readonly AlertTail tail = new(store, clock.GetUtcNow());
+    private readonly AlertTail tail = new(alerts, clock.GetUtcNow());
 
     public Subscription Subscribe()
     {

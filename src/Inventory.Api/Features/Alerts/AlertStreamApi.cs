@@ -22,15 +22,15 @@ public static class AlertStreamApi
     }
 
     public static ServerSentEventsResult<string> Stream(
-        HttpContext http, AlertFeed feed, InventoryStore store, IHostApplicationLifetime lifetime, CancellationToken ct)
+        HttpContext http, AlertFeed feed, StatusTransitions alerts, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
         var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.ServerSentEvents(Events(feed, store, lastEventId, lifetime.ApplicationStopping, ct));
+        return TypedResults.ServerSentEvents(Events(feed, alerts, lastEventId, lifetime.ApplicationStopping, ct));
     }
 
     private static async IAsyncEnumerable<SseItem<string>> Events(
-        AlertFeed feed, InventoryStore store, string lastEventId, CancellationToken stopping, [EnumeratorCancellation] CancellationToken ct)
+        AlertFeed feed, StatusTransitions alerts, string lastEventId, CancellationToken stopping, [EnumeratorCancellation] CancellationToken ct)
     {
         // An open stream must not hold up shutdown.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);
@@ -42,7 +42,7 @@ public static class AlertStreamApi
         if (ParseEventId(lastEventId) is { } resume)
         {
             // Reconnecting after a drop: first what was written since the last event the client saw.
-            foreach (var alert in await new AlertTail(store, resume.At, resume.AlertId).NextAsync(token))
+            foreach (var alert in await new AlertTail(alerts, resume.At, resume.AlertId).NextAsync(token))
             {
                 sent.Add(alert.AlertId);
                 yield return ToEvent(alert);
@@ -90,7 +90,7 @@ public static class AlertStreamApi
         new(JsonSerializer.Serialize(alert, Infrastructure.AppJsonContext.Default.StockAlert), "stock-alert") { EventId = EventId(alert) };
 
 
-    /// <summary>The event id orders alerts the way the store does: time, then id.</summary>
+    /// <summary>The event id orders alerts the way the alerts does: time, then id.</summary>
     private static string EventId(StockAlert alert) =>
         $"{alert.CreatedAt.ToUnixTimeMilliseconds().ToString(CultureInfo.InvariantCulture)}.{alert.AlertId}";
 

@@ -14,14 +14,14 @@ public sealed class AlertTail
 
     private readonly HashSet<string> returned = new(StringComparer.Ordinal);
     private readonly Queue<StockAlert> window = new();
-    private readonly InventoryStore store;
+    private readonly StatusTransitions alerts;
     private readonly DateTimeOffset startAfter;
     private readonly string? startAfterId;
     private DateTimeOffset newest;
 
-    public AlertTail(InventoryStore store, DateTimeOffset startAfter, string? startAfterId = null)
+    public AlertTail(StatusTransitions alerts, DateTimeOffset startAfter, string? startAfterId = null)
     {
-        this.store = store;
+        this.alerts = alerts;
         this.startAfter = startAfter;
         this.startAfterId = startAfterId;
         newest = startAfter;
@@ -29,7 +29,7 @@ public sealed class AlertTail
 
     public async Task<IReadOnlyList<StockAlert>> NextAsync(CancellationToken ct)
     {
-        var found = await store.AlertsSinceAsync(newest - ClockAllowance, ct);
+        var found = await alerts.AlertsSinceAsync(newest - ClockAllowance, ct);
         var fresh = found.Where(a => IsAfterStart(a) && !returned.Contains(a.AlertId)).ToList();
         foreach (var alert in fresh)
         {

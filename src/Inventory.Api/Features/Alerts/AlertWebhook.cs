@@ -14,7 +14,7 @@ namespace Inventory.Api.Features.Alerts;
 /// every delivery carries the alert id (body and Idempotency-Key header) for the receiver to drop repeats.
 /// </summary>
 public sealed class AlertWebhook(
-    InventoryStore store, DeliveryCursors cursors, IHttpClientFactory http, IOptions<AlertOptions> options,
+    StatusTransitions alerts, DeliveryCursors cursors, IHttpClientFactory http, IOptions<AlertOptions> options,
     TimeProvider clock, ILogger<AlertWebhook> logger) : BackgroundService
 {
     public const string HttpClientName = "alert-webhook";
@@ -51,12 +51,12 @@ public sealed class AlertWebhook(
     {
         if (await cursors.GetAsync(Sink, ct) is { } cursor)
         {
-            return new AlertTail(store, cursor.At, cursor.AlertId);
+            return new AlertTail(alerts, cursor.At, cursor.AlertId);
         }
 
         var now = clock.GetUtcNow();
         await cursors.SaveAsync(Sink, new DeliveryCursor(now, string.Empty), ct);
-        return new AlertTail(store, now);
+        return new AlertTail(alerts, now);
     }
 
     private async Task DeliverAsync(StockAlert alert, CancellationToken ct)
