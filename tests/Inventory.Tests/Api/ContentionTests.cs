@@ -46,9 +46,10 @@ public class ContentionTests(TestService service, Xunit.Abstractions.ITestOutput
             output.WriteLine($"round {round + 1}: {clock.ElapsedMilliseconds} ms");
 
             await AssertExactSaleAsync(responses, units: 50);
-            var inventory = await service.GetInventoryAsync(sku);
-            Assert.Equal(50, inventory.GetProperty("reserved_count").GetInt64());
-            Assert.Equal("OUT_OF_STOCK", inventory.GetProperty("status").GetString());
+            using var admin = service.Api();
+            var inventory = await admin.InventoryAsync(sku);
+            Assert.Equal(50, inventory.ReservedCount);
+            Assert.Equal(Inventory.Api.Domain.StockStatus.OUT_OF_STOCK, inventory.Status);
             await service.AssertInvariantsAsync(sku);
             StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "OUT_OF_STOCK", minimum: 3);
         }
@@ -72,6 +73,7 @@ public class ContentionTests(TestService service, Xunit.Abstractions.ITestOutput
         // the return of the 40 moves the row to IN.
         var sku = await service.CreateProductAsync(stock: 60, threshold: 25);
         using var platform = service.Client(TestService.ReserveKey);
+        using var api = service.Api(TestService.ReserveKey);
         using var stop = new CancellationTokenSource();
         var writes = 0;
         var busy = Task.WhenAll(Enumerable.Range(0, 16).Select(async client =>
@@ -93,31 +95,17 @@ public class ContentionTests(TestService service, Xunit.Abstractions.ITestOutput
         // The holds arrive while the row is busy, and expire while it still is.
         await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref writes) >= 100), "the busy clients are writing");
         var writesBefore = Volatile.Read(ref writes);
-        var holds = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i =>
-        {
-            using var response = await platform.PostAsJsonAsync(
-                $"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"cart-{i}", warehouse_id = "main", ttl_seconds = 1 });
-            Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-            var created = await TestService.ReadJsonAsync(response);
-            return created.GetProperty("expires_at").GetDateTimeOffset();
-        }));
+        var holds = await Task.WhenAll(Enumerable.Range(0, 40).Select(async i => (await api.HoldAsync(sku, 1, $"cart-{i}", ttlSeconds: 1)).Ok));
 
-        await Eventually.TrueAsync(async () =>
-        {
-            var states = await Task.WhenAll(Enumerable.Range(0, holds.Length).Select(async i =>
-                (await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/cart-{i}"))).GetProperty("status").GetString()));
-            return states.All(s => s != "ACTIVE");
-        }, "every expired cart has come back", TimeSpan.FromSeconds(10));
+        var ended = await Eventually.ValueAsync(
+            () => Task.WhenAll(holds.Select(h => api.ReservationAsync(sku, h.ReservationId))),
+            all => all.All(h => h.Status != Inventory.Api.Domain.ReservationStatus.ACTIVE),
+            "every expired cart has come back", TimeSpan.FromSeconds(10));
         await stop.CancelAsync();
         await busy;
 
-        var lateness = new List<double>();
-        for (var i = 0; i < holds.Length; i++)
-        {
-            var hold = await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/cart-{i}"));
-            Assert.Equal("EXPIRED", hold.GetProperty("status").GetString());
-            lateness.Add((hold.GetProperty("finished_at").GetDateTimeOffset() - hold.GetProperty("expires_at").GetDateTimeOffset()).TotalSeconds);
-        }
+        Assert.All(ended, h => Assert.Equal(Inventory.Api.Domain.ReservationStatus.EXPIRED, h.Status));
+        var lateness = ended.Select(h => (h.FinishedAt!.Value - h.ExpiresAt).TotalSeconds).ToList();
 
         var meanwhile = writes - writesBefore;
         output.WriteLine($"back after expires_at: median {lateness.Order().ElementAt(20):F2} s, worst {lateness.Max():F2} s; busy writes meanwhile: {meanwhile}");

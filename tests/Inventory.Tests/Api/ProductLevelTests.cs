@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
+using Inventory.Api.Domain;
 using Inventory.Tests.Support;
 
 namespace Inventory.Tests.Api;
@@ -22,15 +23,16 @@ public class ProductLevelTests(TestService service) : IClassFixture<TestService>
     {
         var sku = await service.CreateProductAsync(stock: 15, threshold: 10);
         await AddWarehouseAsync(sku, "east", stock: 0, threshold: 10);
+        using var api = service.Api();
 
-        var product = await service.GetInventoryAsync(sku);
+        var product = await api.InventoryAsync(sku);
 
-        Assert.Equal("IN_STOCK", product.GetProperty("status").GetString()); // summed thresholds (20) said LOW_STOCK
-        Assert.Equal(15, product.GetProperty("available_count").GetInt64());
-        Assert.Equal(10, product.GetProperty("threshold_level").GetInt64());
-        Assert.Equal("main", product.GetProperty("lead_warehouse_id").GetString());
-        var alerts = await Eventually.ValueAsync(() => service.AlertsForAsync(sku), a => a.Count >= 1, "the stocking alert");
-        Assert.Contains(alerts, a => a.GetProperty("warehouse_id").GetString() == "main" && a.GetProperty("new_status").GetString() == "IN_STOCK");
+        Assert.Equal(StockStatus.IN_STOCK, product.Status); // summed thresholds (20) said LOW_STOCK
+        Assert.Equal(15, product.AvailableCount);
+        Assert.Equal(10, product.ThresholdLevel);
+        Assert.Equal("main", product.LeadWarehouseId);
+        var alerts = await Eventually.ValueAsync(() => api.AlertsAsync(sku), a => a.Count >= 1, "the stocking alert");
+        Assert.Contains(alerts, a => a.WarehouseId == "main" && a.NewStatus == StockStatus.IN_STOCK);
     }
 
     [Fact]
@@ -39,18 +41,20 @@ public class ProductLevelTests(TestService service) : IClassFixture<TestService>
         var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
         await AddWarehouseAsync(sku, "east", stock: 3, threshold: 5);
         using var reader = service.Client(TestService.ReadKey);
-        using var platform = service.Client(TestService.ReserveKey);
+        using var platform = service.Api(TestService.ReserveKey);
 
-        var inventory = await service.GetInventoryAsync(sku);
+        var inventory = await platform.InventoryAsync(sku);
         var listed = await TestService.ReadJsonAsync(await reader.GetAsync($"/products/{sku}"));
-        var six = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "six" });
-        var three = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 3, reservation_id = "three" });
+        var six = await platform.HoldAsync(sku, 6, "six", warehouseId: null);
+        var three = await platform.HoldAsync(sku, 3, "three", warehouseId: null);
 
-        Assert.Equal(3, inventory.GetProperty("available_count").GetInt64());
-        Assert.Equal(6, inventory.GetProperty("total_available_count").GetInt64());
-        Assert.Equal("LOW_STOCK", inventory.GetProperty("status").GetString());
+        Assert.Equal(3, inventory.AvailableCount);
+        Assert.Equal(6, inventory.TotalAvailableCount);
+        Assert.Equal(StockStatus.LOW_STOCK, inventory.Status);
         Assert.Equal(3, listed.GetProperty("quantity").GetInt64()); // it said 6, and a hold of 6 was refused
-        Assert.Equal(3, (await TestService.AssertProblemAsync(six, 409, "insufficient_stock")).GetProperty("available_count").GetInt64());
-        Assert.Equal(HttpStatusCode.Created, three.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, six.Status);
+        Assert.Equal("insufficient_stock", six.Code);
+        Assert.Equal(3, six.Extension("available_count").GetInt64());
+        Assert.Equal(HttpStatusCode.Created, three.Status);
     }
 }

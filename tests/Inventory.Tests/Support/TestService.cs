@@ -97,6 +97,9 @@ public class TestService : IAsyncLifetime
         return client;
     }
 
+    /// <summary>A typed client of the service, authenticated with the given key.</summary>
+    public InventoryClient Api(string apiKey = AdminKey) => new(Client(apiKey));
+
     /// <summary>Creates a product with stock in the default warehouse "main" and returns its id.</summary>
     public async Task<string> CreateProductAsync(long stock, long threshold = 5, string? category = null, string? sku = null)
     {
