@@ -35,7 +35,8 @@ public static class InventoryApp
         var services = builder.Services;
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
-        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section);
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidation>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(CreateDynamoClient);
         services.AddSingleton<Writes>();

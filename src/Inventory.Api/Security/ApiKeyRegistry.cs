@@ -49,7 +49,19 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
         }
 
         var record = await store.GetAsync(ApiKeyRecord.IdOf(hash), ct);
-        var identity = record is { IsActive: true } && record.Matches(hash) ? new ApiKeyIdentity(record.KeyId, record.Name, record.Scope) : null;
+        ApiKeyIdentity? identity = null;
+        if (record is { IsActive: true } && record.Matches(hash))
+        {
+            if (record.Scope is { } scope)
+            {
+                identity = new ApiKeyIdentity(record.KeyId, record.Name, scope);
+            }
+            else
+            {
+                logger.LogWarning("API key {KeyId} ({KeyName}) refused: its stored scope is not exactly one of {Scopes}", record.KeyId, record.Name, Scopes.Names);
+            }
+        }
+
         if (cache.Count >= MaxCachedAnswers)
         {
             cache.Clear();
@@ -111,7 +123,7 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
         foreach (var entry in options.CurrentValue.Keys.Where(k => k.Key.Length > 0))
         {
             var hash = ApiKeyRecord.HashOf(entry.Key);
-            await store.TryCreateAsync(new ApiKeyRecord(ApiKeyRecord.IdOf(hash), hash, entry.Name, entry.Scope, clock.UtcNowMillis(), null), ct);
+            await store.TryCreateAsync(new ApiKeyRecord(ApiKeyRecord.IdOf(hash), hash, entry.Name, entry.ParsedScope, clock.UtcNowMillis(), null), ct);
         }
     }
 
@@ -126,7 +138,7 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
             known = new ConfiguredKeys(source, source.Where(k => k.Key.Length > 0).Select(k =>
             {
                 var hash = ApiKeyRecord.HashOf(k.Key);
-                return (System.Text.Encoding.ASCII.GetBytes(hash), new ApiKeyIdentity(ApiKeyRecord.IdOf(hash), k.Name, k.Scope));
+                return (System.Text.Encoding.ASCII.GetBytes(hash), new ApiKeyIdentity(ApiKeyRecord.IdOf(hash), k.Name, k.ParsedScope));
             }).ToList());
             configured = known;
         }

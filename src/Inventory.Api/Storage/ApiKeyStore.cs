@@ -29,7 +29,7 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
             [Attr.KeyId] = Items.S(key.KeyId),
             [Attr.KeyHash] = Items.S(key.KeyHash),
             [Attr.Name] = Items.S(key.Name),
-            [Attr.Scope] = Items.S(key.Scope.ToString()),
+            [Attr.Scope] = Items.S(key.Scope?.ToString() ?? throw new ArgumentException("A new key needs a scope.", nameof(key))),
             [Attr.CreatedAt] = Items.Time(key.CreatedAt),
         };
         try
