@@ -209,3 +209,73 @@ public class ConfiguredScopeTests
         Assert.Contains("UsageIdentifierKeys names the scope 'read'", failure.Message, StringComparison.Ordinal);
     }
 }
+
+/// <summary>
+/// The last active admin key cannot be revoked, even by two admins revoking each other's keys at once. Its own
+/// fixture: these tests revoke the configured admin key the other classes sign in with.
+/// </summary>
+public class LastAdminKeyTests(TestService service) : IClassFixture<TestService>
+{
+    internal static async Task<(string KeyId, string Secret)> CreateAdminKeyAsync(HttpClient admin, string name)
+    {
+        var created = await TestService.ReadJsonAsync(await admin.PostAsJsonAsync("/admin/keys", new { name, scope = "Admin" }));
+        return (created.GetProperty("key_id").GetString()!, created.GetProperty("key").GetString()!);
+    }
+
+    internal static async Task<List<JsonElement>> ActiveAdminKeysAsync(HttpClient admin) =>
+        (await TestService.ReadJsonAsync(await admin.GetAsync("/admin/keys"))).GetProperty("items").EnumerateArray()
+            .Where(k => k.GetProperty("active").GetBoolean() && k.GetProperty("scope").GetString() == "Admin").ToList();
+
+    [Fact]
+    public async Task Revoking_the_last_active_admin_key_is_a_409_and_it_keeps_working()
+    {
+        using var configured = service.Client();
+        var configuredId = (await ActiveAdminKeysAsync(configured)).Single().GetProperty("key_id").GetString()!;
+        var (secondId, secondSecret) = await CreateAdminKeyAsync(configured, "second-admin");
+        using var second = service.Client(secondSecret);
+
+        // With another admin key active, an admin key (here the configured one) can go, and going again answers the same.
+        Assert.Equal(HttpStatusCode.OK, (await second.DeleteAsync($"/admin/keys/{configuredId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await second.DeleteAsync($"/admin/keys/{configuredId}")).StatusCode);
+
+        var problem = await TestService.AssertProblemAsync(await second.DeleteAsync($"/admin/keys/{secondId}"), 409, "last_admin_key");
+        Assert.Equal(secondId, problem.GetProperty("key_id").GetString());
+        Assert.Contains("Create another admin key first", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal([secondId], (await ActiveAdminKeysAsync(second)).Select(k => k.GetProperty("key_id").GetString()));
+
+        // Keys of other scopes still go as usual.
+        var reader = await TestService.ReadJsonAsync(await second.PostAsJsonAsync("/admin/keys", new { name = "reader", scope = "Read" }));
+        Assert.Equal(HttpStatusCode.OK, (await second.DeleteAsync($"/admin/keys/{reader.GetProperty("key_id").GetString()}")).StatusCode);
+    }
+
+}
+
+/// <summary>Its own fixture, like <see cref="LastAdminKeyTests"/>: it revokes the configured admin key.</summary>
+public class MutualRevocationTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task Two_admins_revoking_each_others_keys_at_once_leave_one_admin_key()
+    {
+        // Ten rounds: the surviving key of each round makes the next pair and revokes itself.
+        using var configured = service.Client();
+        var survivor = (KeyId: (await LastAdminKeyTests.ActiveAdminKeysAsync(configured)).Single().GetProperty("key_id").GetString()!, Secret: TestService.AdminKey);
+        for (var round = 0; round < 10; round++)
+        {
+            using var current = service.Client(survivor.Secret);
+            var a = await LastAdminKeyTests.CreateAdminKeyAsync(current, $"a-{round}");
+            var b = await LastAdminKeyTests.CreateAdminKeyAsync(current, $"b-{round}");
+            using var byA = service.Client(a.Secret);
+            using var byB = service.Client(b.Secret);
+            Assert.Equal(HttpStatusCode.OK, (await byA.DeleteAsync($"/admin/keys/{survivor.KeyId}")).StatusCode);
+
+            var answers = await Task.WhenAll(byA.DeleteAsync($"/admin/keys/{b.KeyId}"), byB.DeleteAsync($"/admin/keys/{a.KeyId}"));
+
+            // The loser's call is refused as the last admin key's revocation, or as an unknown key if it came second.
+            Assert.Single(answers, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Single(answers, r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Unauthorized);
+            survivor = answers[0].StatusCode == HttpStatusCode.OK ? a : b;
+            using var survivorClient = service.Client(survivor.Secret);
+            Assert.Equal([survivor.KeyId], (await LastAdminKeyTests.ActiveAdminKeysAsync(survivorClient)).Select(k => k.GetProperty("key_id").GetString()));
+        }
+    }
+}
