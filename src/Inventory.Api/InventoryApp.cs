@@ -58,6 +58,7 @@ public static class InventoryApp
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyRegistry>();
         services.AddSingleton<ApiKeyAuthorizer>();
+        services.AddSingleton<WebAdapterEnvironment>();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
         var runJobsInProcess = builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}");
