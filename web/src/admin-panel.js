@@ -1,13 +1,15 @@
 // The admin panel: inventory search and paging, per-warehouse edits guarded by ETag, adjustments with a
 // reason, a product's reservations, and low-stock alerts as they arrive. Data only ever goes in via
 // textContent, never as HTML.
+import { chooseApi, keyEntry, savedKeyFor } from './admin-api.js';
 import { createClient } from './api-client.js';
 
 const KEY_STORAGE = 'inventory-admin-key';
 const PAGE_SIZE = 20;
 const $ = (selector, root = document) => root.querySelector(selector);
-// Served by the service, the API is this origin; hosted elsewhere (S3), ?api=https://... names it.
-const API_BASE = new URLSearchParams(location.search).get('api') ?? undefined;
+// Served by the service, the API is this origin; hosted elsewhere (S3), ?api=https://... names it, and it must be
+// one the page allows (<html data-allowed-apis>), or no key is ever sent.
+const API = chooseApi(location, document.documentElement.dataset.allowedApis);
 
 let client = null;
 let alertStream = null;
@@ -56,7 +58,8 @@ function explain(error) {
 // ---- sign in -------------------------------------------------------------------------------------------
 
 async function signIn(key) {
-  const candidate = createClient({ baseUrl: API_BASE, apiKey: key });
+  if (API.error) return;
+  const candidate = createClient({ baseUrl: API.baseUrl, apiKey: key });
   try {
     await candidate.listInventory({ limit: 1 });
   } catch (error) {
@@ -66,7 +69,7 @@ async function signIn(key) {
     show($('#login-error'), message, 'error');
     return;
   }
-  sessionStorage.setItem(KEY_STORAGE, key);
+  sessionStorage.setItem(KEY_STORAGE, keyEntry(API.origin, key));
   client = candidate;
   $('#login').hidden = true;
   $('#app').hidden = false;
@@ -356,5 +359,11 @@ $('#rows tbody').addEventListener('keydown', (event) => {
 $('#res-status').addEventListener('change', () => loadReservations(true));
 $('#res-more').addEventListener('click', () => loadReservations(false));
 
-const saved = sessionStorage.getItem(KEY_STORAGE);
-if (saved) signIn(saved);
+if (API.error) {
+  show($('#login-error'), API.error, 'error');
+  $('#login-form button').disabled = true;
+} else {
+  // Only a key this API accepted is sent again unasked; a key saved for another API stays unsent.
+  const saved = savedKeyFor(sessionStorage.getItem(KEY_STORAGE), API.origin);
+  if (saved) signIn(saved);
+}

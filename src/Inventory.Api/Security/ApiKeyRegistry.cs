@@ -19,6 +19,9 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
     /// <summary>Longer than any key this service issues; longer presented values are refused unread.</summary>
     public const int MaxKeyLength = 256;
 
+    /// <summary>Tries of a revocation whose kept admin key keeps being revoked by concurrent calls.</summary>
+    private const int MaxRevokeAttempts = 5;
+
     /// <summary>Bounds the memory unknown keys can take: past this many cached answers the cache starts over.</summary>
     private const int MaxCachedAnswers = 10_000;
 
@@ -49,7 +52,19 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
         }
 
         var record = await store.GetAsync(ApiKeyRecord.IdOf(hash), ct);
-        var identity = record is { IsActive: true } && record.Matches(hash) ? new ApiKeyIdentity(record.KeyId, record.Name, record.Scope) : null;
+        ApiKeyIdentity? identity = null;
+        if (record is { IsActive: true } && record.Matches(hash))
+        {
+            if (record.Scope is { } scope)
+            {
+                identity = new ApiKeyIdentity(record.KeyId, record.Name, scope);
+            }
+            else
+            {
+                logger.LogWarning("API key {KeyId} ({KeyName}) refused: its stored scope is not exactly one of {Scopes}", record.KeyId, record.Name, Scopes.Names);
+            }
+        }
+
         if (cache.Count >= MaxCachedAnswers)
         {
             cache.Clear();
@@ -84,17 +99,51 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
         return (await store.ListAsync(ct)).OrderBy(k => k.CreatedAt).ThenBy(k => k.KeyId, StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>
+    /// Revokes a key, but never the last active admin key: without one nobody could create keys again short of a
+    /// new deployment. Keys from configuration count only through their records, because with a key table the
+    /// table alone decides who gets in (they are seeded into it once; a revoked one stays revoked).
+    /// </summary>
     public async Task<ApiKeyRecord> RevokeAsync(string keyId, CancellationToken ct)
     {
         EnsureManaged();
-        var revoked = await store.RevokeAsync(keyId, clock.UtcNowMillis(), ct) ?? throw Problems.ApiKeyNotFound(keyId);
-        foreach (var entry in cache.Where(e => e.Value.Identity?.KeyId == keyId))
+        for (var attempt = 1; ; attempt++)
         {
-            cache.TryRemove(entry.Key, out _);
-        }
+            var keys = await store.ListAsync(ct);
+            var target = keys.Find(k => k.KeyId == keyId) ?? throw Problems.ApiKeyNotFound(keyId);
+            string? keptAdmin = null;
+            if (target is { IsActive: true, Scope: Scope.Admin })
+            {
+                keptAdmin = keys.Find(k => k.KeyId != keyId && k is { IsActive: true, Scope: Scope.Admin })?.KeyId
+                    ?? throw Problems.LastAdminKey(keyId);
+            }
 
-        logger.LogInformation("API key {KeyId} ({KeyName}) revoked", keyId, revoked.Name);
-        return revoked;
+            var revocation = await store.RevokeAsync(keyId, clock.UtcNowMillis(), keptAdmin, ct);
+            if (revocation == Revocation.NotFound)
+            {
+                throw Problems.ApiKeyNotFound(keyId);
+            }
+
+            if (revocation == Revocation.KeptKeyRevoked)
+            {
+                // Another admin key was revoked at the same moment: look at the keys again (bounded, as any contended write).
+                if (attempt >= MaxRevokeAttempts)
+                {
+                    throw Problems.Busy();
+                }
+
+                continue;
+            }
+
+            foreach (var entry in cache.Where(e => e.Value.Identity?.KeyId == keyId))
+            {
+                cache.TryRemove(entry.Key, out _);
+            }
+
+            var revoked = await store.GetAsync(keyId, ct) ?? throw Problems.ApiKeyNotFound(keyId);
+            logger.LogInformation("API key {KeyId} ({KeyName}) revoked", keyId, revoked.Name);
+            return revoked;
+        }
     }
 
     /// <summary>
@@ -111,7 +160,7 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
         foreach (var entry in options.CurrentValue.Keys.Where(k => k.Key.Length > 0))
         {
             var hash = ApiKeyRecord.HashOf(entry.Key);
-            await store.TryCreateAsync(new ApiKeyRecord(ApiKeyRecord.IdOf(hash), hash, entry.Name, entry.Scope, clock.UtcNowMillis(), null), ct);
+            await store.TryCreateAsync(new ApiKeyRecord(ApiKeyRecord.IdOf(hash), hash, entry.Name, entry.ParsedScope, clock.UtcNowMillis(), null), ct);
         }
     }
 
@@ -126,7 +175,7 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
             known = new ConfiguredKeys(source, source.Where(k => k.Key.Length > 0).Select(k =>
             {
                 var hash = ApiKeyRecord.HashOf(k.Key);
-                return (System.Text.Encoding.ASCII.GetBytes(hash), new ApiKeyIdentity(ApiKeyRecord.IdOf(hash), k.Name, k.Scope));
+                return (System.Text.Encoding.ASCII.GetBytes(hash), new ApiKeyIdentity(ApiKeyRecord.IdOf(hash), k.Name, k.ParsedScope));
             }).ToList());
             configured = known;
         }

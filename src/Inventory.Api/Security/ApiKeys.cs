@@ -17,6 +17,30 @@ public enum Scope
     Admin = 3,
 }
 
+/// <summary>
+/// A scope as written in configuration, in a key record or in a request: exactly one of the names above, spelt as
+/// they are. Enum.Parse would also take "Read,Reserve" (flags, whose sum is Admin), " Admin", "admin" and "3".
+/// </summary>
+public static class Scopes
+{
+    public static string Names { get; } = string.Join(", ", Enum.GetNames<Scope>());
+
+    public static bool TryParse(string? text, out Scope scope)
+    {
+        foreach (var candidate in Enum.GetValues<Scope>())
+        {
+            if (string.Equals(text, candidate.ToString(), StringComparison.Ordinal))
+            {
+                scope = candidate;
+                return true;
+            }
+        }
+
+        scope = default;
+        return false;
+    }
+}
+
 public sealed class ApiKeyOptions
 {
     public const string Section = "ApiKeys";
@@ -41,7 +65,42 @@ public sealed class ApiKeyEntry
 
     public string Key { get; set; } = string.Empty;
 
-    public Scope Scope { get; set; } = Scope.Read;
+    /// <summary>
+    /// Text, not <see cref="Security.Scope"/>: the configuration binder parses enums leniently (see <see cref="Scopes"/>),
+    /// so the exact name is checked at start instead (<see cref="ApiKeyOptionsValidation"/>).
+    /// </summary>
+    public string Scope { get; set; } = nameof(Security.Scope.Read);
+
+    /// <summary>The scope; valid once the options passed <see cref="ApiKeyOptionsValidation"/>, which runs before any key is read.</summary>
+    public Scope ParsedScope => Scopes.TryParse(Scope, out var scope)
+        ? scope
+        : throw new InvalidOperationException($"API key '{Name}' has the scope '{Scope}', which is not one of {Scopes.Names}.");
+}
+
+/// <summary>
+/// Refuses to start with a configured key whose scope is not exactly one scope name, or a usage-plan key for a scope
+/// that does not exist: a typo must not grant more (or less) than was meant without anyone noticing.
+/// </summary>
+public sealed class ApiKeyOptionsValidation : IValidateOptions<ApiKeyOptions>
+{
+    public ValidateOptionsResult Validate(string? name, ApiKeyOptions options)
+    {
+        var failures = new List<string>();
+        for (var i = 0; i < options.Keys.Count; i++)
+        {
+            if (!Scopes.TryParse(options.Keys[i].Scope, out _))
+            {
+                failures.Add($"{ApiKeyOptions.Section}:Keys:{i}:Scope is '{options.Keys[i].Scope}'; it must be exactly one of {Scopes.Names}.");
+            }
+        }
+
+        foreach (var scope in options.UsageIdentifierKeys.Keys.Where(s => !Scopes.TryParse(s, out _)))
+        {
+            failures.Add($"{ApiKeyOptions.Section}:UsageIdentifierKeys names the scope '{scope}'; scopes are exactly {Scopes.Names}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
 }
 
 /// <summary>
@@ -119,5 +178,5 @@ public static class Policies
     };
 
     private static bool Has(ClaimsPrincipal user, Scope needed) =>
-        Enum.TryParse<Scope>(user.FindFirst(ApiKeyAuthentication.ScopeClaim)?.Value, out var granted) && granted >= needed;
+        Scopes.TryParse(user.FindFirst(ApiKeyAuthentication.ScopeClaim)?.Value, out var granted) && granted >= needed;
 }

@@ -5,8 +5,17 @@ using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Storage;
 
+public enum Revocation
+{
+    Revoked,
+    NotFound,
+
+    /// <summary>The admin key that had to stay active was revoked meanwhile; nothing changed.</summary>
+    KeptKeyRevoked,
+}
+
 /// <summary>The API key records: one item per key, keyed by its id, holding only the key's hash.</summary>
-public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options)
+public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> options)
 {
     private readonly string? table = options.Value.ApiKeysTable;
 
@@ -29,7 +38,7 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
             [Attr.KeyId] = Items.S(key.KeyId),
             [Attr.KeyHash] = Items.S(key.KeyHash),
             [Attr.Name] = Items.S(key.Name),
-            [Attr.Scope] = Items.S(key.Scope.ToString()),
+            [Attr.Scope] = Items.S(key.Scope?.ToString() ?? throw new ArgumentException("A new key needs a scope.", nameof(key))),
             [Attr.CreatedAt] = Items.Time(key.CreatedAt),
         };
         try
@@ -65,12 +74,17 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
         return keys;
     }
 
-    /// <summary>Marks the key revoked (the first revocation's time stays); null when there is no such key.</summary>
-    public async Task<ApiKeyRecord?> RevokeAsync(string keyId, DateTimeOffset now, CancellationToken ct)
+    /// <summary>
+    /// Marks the key revoked (the first revocation's time stays). With <paramref name="keptAdminKeyId"/>, only while
+    /// that other key is still an active admin key, checked in the same transaction: two admins revoking each
+    /// other's keys at the same moment cannot leave none.
+    /// </summary>
+    public async Task<Revocation> RevokeAsync(string keyId, DateTimeOffset now, string? keptAdminKeyId, CancellationToken ct)
     {
-        try
+        var transaction = new Transaction();
+        var revoke = transaction.Add(new TransactWriteItem
         {
-            var response = await dynamo.UpdateItemAsync(new UpdateItemRequest
+            Update = new Update
             {
                 TableName = Table,
                 Key = KeyOf(keyId),
@@ -78,14 +92,25 @@ public sealed class ApiKeyStore(IAmazonDynamoDB dynamo, IOptions<StorageOptions>
                 ConditionExpression = "attribute_exists(#id)",
                 ExpressionAttributeNames = new() { ["#revoked"] = Attr.RevokedAt, ["#id"] = Attr.KeyId },
                 ExpressionAttributeValues = new() { [":now"] = Items.Time(now) },
-                ReturnValues = ReturnValue.ALL_NEW,
-            }, ct);
-            return Items.ToApiKey(response.Attributes);
-        }
-        catch (ConditionalCheckFailedException)
+            },
+        });
+        if (keptAdminKeyId is not null)
         {
-            return null;
+            transaction.Add(new TransactWriteItem
+            {
+                ConditionCheck = new ConditionCheck
+                {
+                    TableName = Table,
+                    Key = KeyOf(keptAdminKeyId),
+                    ConditionExpression = "attribute_exists(#id) AND attribute_not_exists(#revoked) AND #scope = :admin",
+                    ExpressionAttributeNames = new() { ["#id"] = Attr.KeyId, ["#revoked"] = Attr.RevokedAt, ["#scope"] = Attr.Scope },
+                    ExpressionAttributeValues = new() { [":admin"] = Items.S(nameof(Scope.Admin)) },
+                },
+            });
         }
+
+        var outcome = await writes.CommitAsync(transaction, ct);
+        return outcome.IsCommitted ? Revocation.Revoked : outcome.Failed(revoke) ? Revocation.NotFound : Revocation.KeptKeyRevoked;
     }
 
     private static Dictionary<string, AttributeValue> KeyOf(string keyId) => new() { [Attr.KeyId] = Items.S(keyId) };

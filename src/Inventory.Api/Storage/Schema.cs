@@ -150,7 +150,7 @@ internal static class Items
         KeyId: Str(item, Attr.KeyId)!,
         KeyHash: Str(item, Attr.KeyHash)!,
         Name: Str(item, Attr.Name)!,
-        Scope: Enum.Parse<Scope>(Str(item, Attr.Scope)!),
+        Scope: Scopes.TryParse(Str(item, Attr.Scope), out var scope) ? scope : null,
         CreatedAt: Timestamp(item, Attr.CreatedAt),
         RevokedAt: item.ContainsKey(Attr.RevokedAt) ? Timestamp(item, Attr.RevokedAt) : null);
 

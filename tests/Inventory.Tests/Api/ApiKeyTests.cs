@@ -89,6 +89,10 @@ public class ApiKeyTests(TestService service) : IClassFixture<TestService>
     [InlineData("""{"name":"x","scope":"read"}""", "scope")]
     [InlineData("""{"name":"x","scope":"3"}""", "scope")]
     [InlineData("""{"name":"x"}""", "scope")]
+    [InlineData("""{"name":"x","scope":"Read,Reserve"}""", "scope")] // flags: Read|Reserve is 3, which Enum.Parse calls Admin
+    [InlineData("""{"name":"x","scope":"Read, Reserve"}""", "scope")]
+    [InlineData("""{"name":"x","scope":" Admin"}""", "scope")]
+    [InlineData("""{"name":"x","scope":"Admin\n"}""", "scope")]
     [InlineData("""{"name":"","scope":"Read"}""", "name")]
     [InlineData("""{"scope":"Read"}""", "name")]
     public async Task Invalid_key_requests_are_400_and_create_nothing(string body, string field)
@@ -100,6 +104,38 @@ public class ApiKeyTests(TestService service) : IClassFixture<TestService>
 
         Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
         Assert.Equal(before, (await TestService.ReadJsonAsync(await admin.GetAsync("/admin/keys"))).GetProperty("items").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData("Read,Reserve")]
+    [InlineData(" Admin")]
+    [InlineData("admin")]
+    [InlineData("3")]
+    public async Task A_stored_key_whose_scope_is_not_exactly_a_scope_name_is_refused_and_listed_without_a_scope(string storedScope)
+    {
+        var secret = "hand-written-" + Guid.NewGuid().ToString("N");
+        var hash = Inventory.Api.Security.ApiKeyRecord.HashOf(secret);
+        var keyId = Inventory.Api.Security.ApiKeyRecord.IdOf(hash);
+        await service.Dynamo.PutItemAsync(new PutItemRequest
+        {
+            TableName = service.Get<IOptions<StorageOptions>>().Value.ApiKeysTable,
+            Item = new()
+            {
+                ["key_id"] = new AttributeValue { S = keyId },
+                ["key_hash"] = new AttributeValue { S = hash },
+                ["name"] = new AttributeValue { S = "by-hand" },
+                ["scope"] = new AttributeValue { S = storedScope },
+                ["created_at"] = new AttributeValue { S = "2026-11-22T10:00:00.000Z" },
+            },
+        });
+
+        using var handWritten = service.Client(secret);
+        await TestService.AssertProblemAsync(await handWritten.GetAsync("/admin/keys"), 401, "unauthorized");
+
+        using var admin = service.Client();
+        var listed = (await TestService.ReadJsonAsync(await admin.GetAsync("/admin/keys"))).GetProperty("items").EnumerateArray()
+            .Single(k => k.GetProperty("key_id").GetString() == keyId);
+        Assert.Equal(JsonValueKind.Null, listed.GetProperty("scope").ValueKind);
     }
 
     [Fact]
@@ -131,5 +167,115 @@ public class ConfiguredKeysTests(ConfiguredKeysService service) : IClassFixture<
         using var admin = service.Client();
         await TestService.AssertProblemAsync(await admin.GetAsync("/admin/keys"), 409, "api_keys_not_managed");
         await TestService.AssertProblemAsync(await admin.PostAsJsonAsync("/admin/keys", new { name = "n", scope = "Read" }), 409, "api_keys_not_managed");
+    }
+}
+
+/// <summary>A configured key's scope is one exact scope name, or the service does not start.</summary>
+public class ConfiguredScopeTests
+{
+    [Theory]
+    [InlineData("Read,Reserve")] // flags: Read|Reserve is 3, which the configuration binder would call Admin
+    [InlineData(" Admin")]
+    [InlineData("admin")]
+    [InlineData("3")]
+    [InlineData("")]
+    public async Task A_configured_key_without_one_exact_scope_is_a_start_up_error(string scope)
+    {
+        string[] args =
+        [
+            "--environment=Testing", "--urls=http://127.0.0.1:0", "--Storage:ApiKeysTable=",
+            "--ApiKeys:Keys:0:Name=typo", "--ApiKeys:Keys:0:Key=typo-key-0123456789", $"--ApiKeys:Keys:0:Scope={scope}",
+        ];
+        await using var app = await Inventory.Api.InventoryApp.BuildAsync(args);
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(async () =>
+        {
+            await Inventory.Api.InventoryApp.PrepareAsync(app);
+            await app.StartAsync();
+        });
+
+        Assert.Contains("ApiKeys:Keys:0:Scope", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("exactly one of Read, Reserve, Admin", failure.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_usage_plan_key_for_a_scope_that_does_not_exist_is_a_start_up_error()
+    {
+        string[] args = ["--environment=Testing", "--urls=http://127.0.0.1:0", "--Storage:ApiKeysTable=", "--ApiKeys:UsageIdentifierKeys:read=tier-read"];
+        await using var app = await Inventory.Api.InventoryApp.BuildAsync(args);
+
+        var failure = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+
+        Assert.Contains("UsageIdentifierKeys names the scope 'read'", failure.Message, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>
+/// The last active admin key cannot be revoked, even by two admins revoking each other's keys at once. Its own
+/// fixture: these tests revoke the configured admin key the other classes sign in with.
+/// </summary>
+public class LastAdminKeyTests(TestService service) : IClassFixture<TestService>
+{
+    internal static async Task<(string KeyId, string Secret)> CreateAdminKeyAsync(HttpClient admin, string name)
+    {
+        var created = await TestService.ReadJsonAsync(await admin.PostAsJsonAsync("/admin/keys", new { name, scope = "Admin" }));
+        return (created.GetProperty("key_id").GetString()!, created.GetProperty("key").GetString()!);
+    }
+
+    internal static async Task<List<JsonElement>> ActiveAdminKeysAsync(HttpClient admin) =>
+        (await TestService.ReadJsonAsync(await admin.GetAsync("/admin/keys"))).GetProperty("items").EnumerateArray()
+            .Where(k => k.GetProperty("active").GetBoolean() && k.GetProperty("scope").GetString() == "Admin").ToList();
+
+    [Fact]
+    public async Task Revoking_the_last_active_admin_key_is_a_409_and_it_keeps_working()
+    {
+        using var configured = service.Client();
+        var configuredId = (await ActiveAdminKeysAsync(configured)).Single().GetProperty("key_id").GetString()!;
+        var (secondId, secondSecret) = await CreateAdminKeyAsync(configured, "second-admin");
+        using var second = service.Client(secondSecret);
+
+        // With another admin key active, an admin key (here the configured one) can go, and going again answers the same.
+        Assert.Equal(HttpStatusCode.OK, (await second.DeleteAsync($"/admin/keys/{configuredId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await second.DeleteAsync($"/admin/keys/{configuredId}")).StatusCode);
+
+        var problem = await TestService.AssertProblemAsync(await second.DeleteAsync($"/admin/keys/{secondId}"), 409, "last_admin_key");
+        Assert.Equal(secondId, problem.GetProperty("key_id").GetString());
+        Assert.Contains("Create another admin key first", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal([secondId], (await ActiveAdminKeysAsync(second)).Select(k => k.GetProperty("key_id").GetString()));
+
+        // Keys of other scopes still go as usual.
+        var reader = await TestService.ReadJsonAsync(await second.PostAsJsonAsync("/admin/keys", new { name = "reader", scope = "Read" }));
+        Assert.Equal(HttpStatusCode.OK, (await second.DeleteAsync($"/admin/keys/{reader.GetProperty("key_id").GetString()}")).StatusCode);
+    }
+
+}
+
+/// <summary>Its own fixture, like <see cref="LastAdminKeyTests"/>: it revokes the configured admin key.</summary>
+public class MutualRevocationTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task Two_admins_revoking_each_others_keys_at_once_leave_one_admin_key()
+    {
+        // Ten rounds: the surviving key of each round makes the next pair and revokes itself.
+        using var configured = service.Client();
+        var survivor = (KeyId: (await LastAdminKeyTests.ActiveAdminKeysAsync(configured)).Single().GetProperty("key_id").GetString()!, Secret: TestService.AdminKey);
+        for (var round = 0; round < 10; round++)
+        {
+            using var current = service.Client(survivor.Secret);
+            var a = await LastAdminKeyTests.CreateAdminKeyAsync(current, $"a-{round}");
+            var b = await LastAdminKeyTests.CreateAdminKeyAsync(current, $"b-{round}");
+            using var byA = service.Client(a.Secret);
+            using var byB = service.Client(b.Secret);
+            Assert.Equal(HttpStatusCode.OK, (await byA.DeleteAsync($"/admin/keys/{survivor.KeyId}")).StatusCode);
+
+            var answers = await Task.WhenAll(byA.DeleteAsync($"/admin/keys/{b.KeyId}"), byB.DeleteAsync($"/admin/keys/{a.KeyId}"));
+
+            // The loser's call is refused as the last admin key's revocation, or as an unknown key if it came second.
+            Assert.Single(answers, r => r.StatusCode == HttpStatusCode.OK);
+            Assert.Single(answers, r => r.StatusCode is HttpStatusCode.Conflict or HttpStatusCode.Unauthorized);
+            survivor = answers[0].StatusCode == HttpStatusCode.OK ? a : b;
+            using var survivorClient = service.Client(survivor.Secret);
+            Assert.Equal([survivor.KeyId], (await LastAdminKeyTests.ActiveAdminKeysAsync(survivorClient)).Select(k => k.GetProperty("key_id").GetString()));
+        }
     }
 }

@@ -6,22 +6,17 @@ using Inventory.Tests.Support;
 namespace Inventory.Tests.Api;
 
 /// <summary>
-/// The API Gateway TOKEN authorizer, sent exactly as the Lambda Web Adapter forwards a non-HTTP event:
-/// POST /events, application/json, x-amzn-request-context: null.
+/// The API Gateway TOKEN authorizer, sent exactly as the Lambda Web Adapter forwards a non-HTTP event
+/// (<see cref="WebAdapter.PassThrough"/>) to a service that runs behind it.
 /// </summary>
-public class AuthorizerTests(TestService service) : IClassFixture<TestService>
+public class AuthorizerTests(WebAdapterService service) : IClassFixture<WebAdapterService>
 {
     private const string ApiPrefix = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod";
 
     private async Task<JsonElement> AuthorizeAsync(string? token, string methodArn = ApiPrefix + "/GET/inventory/demo-mug")
     {
         using var runtime = service.Client(apiKey: null);
-        var request = new HttpRequestMessage(HttpMethod.Post, "/events")
-        {
-            Content = TestService.RawJson(JsonSerializer.Serialize(new { type = "TOKEN", authorizationToken = token, methodArn })),
-        };
-        request.Headers.TryAddWithoutValidation("x-amzn-request-context", "null");
-        request.Headers.TryAddWithoutValidation("x-amzn-lambda-context", """{"request_id":"r-1","deadline":0,"invoked_function_arn":"arn:aws:lambda:eu-west-1:123456789012:function:inventory-authorizer"}""");
+        var request = WebAdapter.PassThrough(JsonSerializer.Serialize(new { type = "TOKEN", authorizationToken = token, methodArn }), "inventory-authorizer");
         var response = await runtime.SendAsync(request);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
@@ -123,9 +118,10 @@ public class AuthorizerTests(TestService service) : IClassFixture<TestService>
 }
 
 /// <summary>On AWS the authorizer names each scope's usage-plan key, so API Gateway meters the request against that plan.</summary>
-public sealed class UsagePlanKeysService : TestService
+public sealed class UsagePlanKeysService : WebAdapterService
 {
-    protected override IEnumerable<string> ExtraArgs => ["--ApiKeys:UsageIdentifierKeys:Read=tier-read-0123", "--ApiKeys:UsageIdentifierKeys:Admin=tier-admin-4567"];
+    protected override IEnumerable<string> ExtraArgs =>
+        [.. base.ExtraArgs, "--ApiKeys:UsageIdentifierKeys:Read=tier-read-0123", "--ApiKeys:UsageIdentifierKeys:Admin=tier-admin-4567"];
 }
 
 public class UsagePlanKeyTests(UsagePlanKeysService service) : IClassFixture<UsagePlanKeysService>
@@ -138,10 +134,10 @@ public class UsagePlanKeyTests(UsagePlanKeysService service) : IClassFixture<Usa
     public async Task The_usage_identifier_key_is_the_one_of_the_keys_scope(string token, string? usageKey)
     {
         using var runtime = service.Client(apiKey: null);
-        var answer = await TestService.ReadJsonAsync(await runtime.PostAsync("/events", TestService.RawJson(JsonSerializer.Serialize(new
+        var answer = await TestService.ReadJsonAsync(await runtime.SendAsync(WebAdapter.PassThrough(JsonSerializer.Serialize(new
         {
             type = "TOKEN", authorizationToken = token, methodArn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/inventory/x",
-        }))));
+        }), "inventory-authorizer")));
 
         Assert.Equal(usageKey, answer.TryGetProperty("usageIdentifierKey", out var key) ? key.GetString() : null);
     }

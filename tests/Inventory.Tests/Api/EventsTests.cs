@@ -6,10 +6,13 @@ using Inventory.Tests.Support;
 
 namespace Inventory.Tests.Api;
 
-/// <summary>POST /events: SQS batches carrying the order service's ReserveInventory message, and scheduled jobs.</summary>
-public class EventsTests(TestService service) : IClassFixture<TestService>
+/// <summary>
+/// POST /events as the Lambda Web Adapter sends it, on a service that runs behind one: SQS batches carrying the order
+/// service's ReserveInventory message, and scheduled jobs.
+/// </summary>
+public class EventsTests(WebAdapterService service) : IClassFixture<WebAdapterService>
 {
-    private static string ReserveMessage(string orderId, params (string Sku, long Quantity)[] items) => JsonSerializer.Serialize(new
+    internal static string ReserveMessage(string orderId, params (string Sku, long Quantity)[] items) => JsonSerializer.Serialize(new
     {
         type = "ReserveInventory",
         order_id = orderId,
@@ -19,7 +22,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
     });
 
     /// <summary>An SQS event as Lambda delivers it; each message id is "m{index}".</summary>
-    private static string SqsBatch(params string[] bodies) => JsonSerializer.Serialize(new
+    internal static string SqsBatch(params string[] bodies) => JsonSerializer.Serialize(new
     {
         Records = bodies.Select((body, i) => new
         {
@@ -36,7 +39,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
     private async Task<List<string>> SendBatchAsync(params string[] bodies)
     {
         using var runtime = service.Client(apiKey: null);
-        var response = await runtime.PostAsync("/events", TestService.RawJson(SqsBatch(bodies)));
+        var response = await runtime.SendAsync(WebAdapter.PassThrough(SqsBatch(bodies)));
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var json = await TestService.ReadJsonAsync(response);
@@ -313,7 +316,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
     public async Task Scheduled_events_run_the_job_they_name()
     {
         using var runtime = service.Client(apiKey: null);
-        var sweep = await runtime.PostAsync("/events", TestService.RawJson("""
+        var sweep = await runtime.SendAsync(WebAdapter.PassThrough("""
             {"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","time":"2026-11-22T10:00:00Z",
              "region":"us-east-1","resources":["arn:aws:events:us-east-1:123456789012:rule/other"],"detail":{"job":"expiry-sweep"}}
             """));
@@ -324,7 +327,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
         Assert.True(swept.GetProperty("expired_reservations").GetInt32() >= 0);
 
         await service.CreateProductAsync(stock: 10, threshold: 5);
-        var check = await runtime.PostAsync("/events", TestService.RawJson("""
+        var check = await runtime.SendAsync(WebAdapter.PassThrough("""
             {"detail-type":"Scheduled Event","source":"aws.events","resources":["arn:aws:events:us-east-1:123456789012:rule/inventory-threshold-check"],"detail":{}}
             """));
         var checkedRows = await TestService.ReadJsonAsync(check);
@@ -333,19 +336,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
         Assert.Equal(0, checkedRows.GetProperty("statuses_repaired").GetInt32()); // what it repairs: ThresholdCheckTests
     }
 
-    /// <summary>
-    /// A non-HTTP event exactly as the Lambda Web Adapter forwards it: POST to the pass-through path, JSON, and
-    /// x-amzn-request-context set to the JSON literal null (it sets that header on every request it forwards).
-    /// </summary>
-    private static HttpRequestMessage AsWebAdapterSendsIt(string eventJson)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = TestService.RawJson(eventJson) };
-        request.Headers.TryAddWithoutValidation("x-amzn-request-context", "null");
-        request.Headers.TryAddWithoutValidation("x-amzn-lambda-context", """{"request_id":"9f1c","deadline":1764000000000,"invoked_function_arn":"arn:aws:lambda:eu-west-1:123456789012:function:inventory-queue","xray_trace_id":null,"client_context":null,"identity":null,"env_config":{"function_name":"inventory-queue","memory":1024,"version":"$LATEST","log_stream":"","log_group":""}}""");
-        return request;
-    }
-
-    private static async Task<List<string>> BatchFailuresAsync(HttpResponseMessage response)
+    internal static async Task<List<string>> BatchFailuresAsync(HttpResponseMessage response)
     {
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var json = await TestService.ReadJsonAsync(response);
@@ -359,7 +350,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
         var orderId = Guid.NewGuid().ToString();
         using var runtime = service.Client(apiKey: null);
 
-        var response = await runtime.SendAsync(AsWebAdapterSendsIt(SqsBatch(ReserveMessage(orderId, (sku, 3)))));
+        var response = await runtime.SendAsync(WebAdapter.PassThrough(SqsBatch(ReserveMessage(orderId, (sku, 3)))));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Empty(await BatchFailuresAsync(response));
@@ -372,7 +363,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
     {
         using var runtime = service.Client(apiKey: null);
 
-        var response = await runtime.SendAsync(AsWebAdapterSendsIt("""
+        var response = await runtime.SendAsync(WebAdapter.PassThrough("""
             {"version":"0","id":"e1","detail-type":"Scheduled Event","source":"aws.events","account":"123456789012","time":"2026-11-23T10:00:00Z","region":"eu-west-1","resources":["arn:aws:events:eu-west-1:123456789012:rule/inventory-expiry-sweep"],"detail":{}}
             """));
 
@@ -388,7 +379,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
     public async Task Unknown_or_unreadable_events_get_a_json_400_that_Lambda_reads_as_a_failed_batch(string body, string code)
     {
         using var runtime = service.Client(apiKey: null);
-        var response = await runtime.SendAsync(AsWebAdapterSendsIt(body));
+        var response = await runtime.SendAsync(WebAdapter.PassThrough(body));
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(code, (await TestService.ReadJsonAsync(response)).GetProperty("code").GetString());
@@ -411,7 +402,7 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
         });
         using var runtime = service.Client(apiKey: null);
 
-        var failures = await BatchFailuresAsync(await runtime.SendAsync(AsWebAdapterSendsIt(batch)));
+        var failures = await BatchFailuresAsync(await runtime.SendAsync(WebAdapter.PassThrough(batch)));
 
         Assert.Contains("", failures);
         Assert.Equal(9, await AvailableAsync(sku)); // the named message was handled (a retry of it is a replay)
@@ -434,6 +425,48 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
         Assert.Null(await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None));
     }
 
+    [Theory]
+    [InlineData("https://attacker.example", "application/json")]
+    [InlineData("null", "application/json")]
+    [InlineData(null, "text/plain")]
+    [InlineData(null, "application/x-www-form-urlencoded")]
+    [InlineData(null, null)]
+    public async Task Requests_a_web_page_can_send_are_refused_as_a_failed_batch_and_change_nothing(string? origin, string? contentType)
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var runtime = service.Client(apiKey: null);
+        var request = WebAdapter.PassThrough(SqsBatch(ReserveMessage(orderId, (sku, 1))));
+        request.Content!.Headers.ContentType = contentType is null ? null : new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
+        if (origin is not null)
+        {
+            request.Headers.TryAddWithoutValidation("Origin", origin);
+        }
+
+        var response = await runtime.SendAsync(request);
+
+        var problem = await TestService.ReadJsonAsync(response);
+        Assert.Equal(origin is null ? HttpStatusCode.UnsupportedMediaType : HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(origin is null ? "unsupported_media_type" : "events_not_public", problem.GetProperty("code").GetString());
+        Assert.Equal([""], await BatchFailuresAsync(response));
+        Assert.Equal(10, await AvailableAsync(sku));
+        Assert.Null(await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task On_Lambda_a_request_without_the_adapters_context_needs_the_admin_key_too()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var runtime = service.Client(apiKey: null);
+
+        var response = await runtime.PostAsync("/events", TestService.RawJson(SqsBatch(ReserveMessage(orderId, (sku, 1)))));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Equal([""], await BatchFailuresAsync(response));
+        Assert.Equal(10, await AvailableAsync(sku));
+    }
+
     [Fact]
     public async Task Events_are_not_part_of_the_published_API()
     {
@@ -444,12 +477,90 @@ public class EventsTests(TestService service) : IClassFixture<TestService>
     }
 }
 
+/// <summary>
+/// POST /events on a service that does not run behind the Lambda Web Adapter (make start, a test, anything local):
+/// whoever can reach the port could forge orders, run jobs or test keys through it, so it takes the admin key.
+/// </summary>
+public class LocalEventsTests(TestService service) : IClassFixture<TestService>
+{
+    private static string TokenEvent(string key) => JsonSerializer.Serialize(new
+    {
+        type = "TOKEN", authorizationToken = key, methodArn = "arn:aws:execute-api:eu-west-1:123456789012:a1b2c3d4e5/prod/GET/inventory/x",
+    });
+
+    private const string Sweep = """{"detail-type":"Scheduled Event","detail":{"job":"expiry-sweep"}}""";
+
+    [Theory]
+    [InlineData(null, false)]
+    [InlineData(null, true)] // the adapter's headers, forged: locally they prove nothing
+    [InlineData("unknown-key", true)]
+    [InlineData(TestService.ReadKey, false)]
+    [InlineData(TestService.ReserveKey, true)]
+    public async Task Without_the_admin_key_a_forged_order_a_job_or_a_key_test_is_refused_as_a_failed_batch(string? key, bool adapterHeaders)
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var caller = service.Client(key);
+        string[] events = [EventsTests.SqsBatch(EventsTests.ReserveMessage(orderId, (sku, 4))), Sweep, TokenEvent(TestService.AdminKey)];
+
+        foreach (var body in events)
+        {
+            var response = await caller.SendAsync(adapterHeaders
+                ? WebAdapter.PassThrough(body)
+                : new HttpRequestMessage(HttpMethod.Post, "/events") { Content = TestService.RawJson(body) });
+
+            var known = key is TestService.ReadKey or TestService.ReserveKey;
+            Assert.Equal(known ? HttpStatusCode.Forbidden : HttpStatusCode.Unauthorized, response.StatusCode);
+            Assert.Equal(known ? "forbidden" : "unauthorized", (await TestService.ReadJsonAsync(response)).GetProperty("code").GetString());
+            Assert.Equal([""], await EventsTests.BatchFailuresAsync(response));
+        }
+
+        Assert.Equal(10, (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64());
+        Assert.Null(await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task With_the_admin_key_events_are_handled_as_on_Lambda()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = Guid.NewGuid().ToString();
+        using var admin = service.Client();
+
+        var batch = await admin.PostAsync("/events", TestService.RawJson(EventsTests.SqsBatch(EventsTests.ReserveMessage(orderId, (sku, 4)))));
+        var sweep = await admin.PostAsync("/events", TestService.RawJson(Sweep));
+        var token = await admin.PostAsync("/events", TestService.RawJson(TokenEvent(TestService.ReadKey)));
+
+        Assert.Empty(await EventsTests.BatchFailuresAsync(batch));
+        Assert.Equal(6, (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64());
+        Assert.Equal("expiry-sweep", (await TestService.ReadJsonAsync(sweep)).GetProperty("job").GetString());
+        Assert.Equal("reader", (await TestService.ReadJsonAsync(token)).GetProperty("principalId").GetString());
+    }
+
+    [Fact]
+    public async Task A_browser_request_is_refused_even_with_the_admin_key()
+    {
+        using var admin = service.Client();
+        var request = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = new StringContent(Sweep, System.Text.Encoding.UTF8, "text/plain") };
+
+        var textPlain = await admin.SendAsync(request);
+        var fromPage = new HttpRequestMessage(HttpMethod.Post, "/events") { Content = TestService.RawJson(Sweep) };
+        fromPage.Headers.TryAddWithoutValidation("Origin", "https://shop.example"); // even an origin the API allows
+        var withOrigin = await admin.SendAsync(fromPage);
+
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, textPlain.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, withOrigin.StatusCode);
+        Assert.Equal([""], await EventsTests.BatchFailuresAsync(textPlain));
+        Assert.Equal([""], await EventsTests.BatchFailuresAsync(withOrigin));
+    }
+}
+
 public class EventsDatabaseDownTests(DatabaseDownService service) : IClassFixture<DatabaseDownService>
 {
     [Fact]
     public async Task Messages_stay_on_the_queue_when_the_database_is_unreachable()
     {
-        using var runtime = service.Client(apiKey: null);
+        // A local call: outside the Lambda Web Adapter, /events takes the admin key (configured: the key table is down too).
+        using var runtime = service.Client();
         var batch = """{"Records":[{"messageId":"a","body":"{\"type\":\"ReserveInventory\",\"order_id\":\"o-1\",\"items\":[{\"sku\":\"s\",\"quantity\":1}]}"}]}""";
 
         var response = await runtime.PostAsync("/events", TestService.RawJson(batch));

@@ -328,3 +328,43 @@ public class InventoryEndpointTests(TestService service) : IClassFixture<TestSer
 
     public sealed record PageOf(List<RowOf> Items, string? NextToken);
 }
+
+/// <summary>What a check costs in DynamoDB requests, counted by the fault-injecting client.</summary>
+public class CheckCostTests(FaultyService service) : IClassFixture<FaultyService>
+{
+    [Fact]
+    public async Task A_hundred_lines_of_one_item_cost_the_reads_of_one_line_and_each_line_is_answered_in_order()
+    {
+        var sku = await service.CreateProductAsync(stock: 7);
+        var other = await service.CreateProductAsync(stock: 1);
+        using var reader = service.Client(TestService.ReadKey);
+        service.Faults.TakeRequestsFor(sku);
+
+        (await reader.PostAsJsonAsync("/inventory/check", new { items = new[] { new { sku, quantity = 1L } } })).EnsureSuccessStatusCode();
+        var once = service.Faults.TakeRequestsFor(sku);
+        var lines = Enumerable.Range(1, 100).Select(i => i == 50 ? new { sku = other, quantity = 1L } : new { sku, quantity = (long)(i % 10) + 1 }).ToList();
+        var answer = await reader.PostAsJsonAsync("/inventory/check", new { items = lines });
+        var hundred = service.Faults.TakeRequestsFor(sku);
+
+        Assert.Equal(["Query"], once);
+        Assert.Equal(once, hundred);
+        var items = (await TestService.ReadJsonAsync(answer)).GetProperty("items").EnumerateArray().ToList();
+        Assert.Equal(lines.Select(l => (l.sku, l.quantity)), items.Select(i => (i.GetProperty("sku").GetString()!, i.GetProperty("quantity").GetInt64())));
+        Assert.Equal(lines.Select(l => l.sku == other || l.quantity <= 7), items.Select(i => i.GetProperty("available").GetBoolean()));
+        Assert.All(items, i => Assert.Equal(i.GetProperty("sku").GetString() == other ? 1 : 7, i.GetProperty("available_count").GetInt64()));
+    }
+
+    [Fact]
+    public async Task More_lines_than_the_maximum_are_a_400_that_names_it_and_cost_no_read()
+    {
+        var sku = await service.CreateProductAsync(stock: 7);
+        using var reader = service.Client(TestService.ReadKey);
+        service.Faults.TakeRequestsFor(sku);
+
+        var response = await reader.PostAsJsonAsync("/inventory/check", new { items = Enumerable.Repeat(new { sku, quantity = 1L }, 101) });
+
+        var problem = await TestService.AssertProblemAsync(response, 400, "validation_failed");
+        Assert.Equal("must hold 1 to 100 items.", problem.GetProperty("errors").GetProperty("items")[0].GetString());
+        Assert.Empty(service.Faults.TakeRequestsFor(sku));
+    }
+}

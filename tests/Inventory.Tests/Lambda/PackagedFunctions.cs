@@ -56,7 +56,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
         await new TableProvisioner(dynamo, Options.Create(Storage), NullLogger<TableProvisioner>.Instance).EnsureTablesAsync(CancellationToken.None);
 
         // On AWS the first admin key is written at deploy time; here the three test keys are.
-        var keys = new ApiKeyStore(dynamo, Options.Create(Storage));
+        var keys = new ApiKeyStore(dynamo, new Writes(dynamo, Options.Create(Storage), NullLogger<Writes>.Instance), Options.Create(Storage));
         foreach (var (name, key, scope) in new[] { ("storefront", ReadKey, Scope.Read), ("platform", ReserveKey, Scope.Reserve), ("staff", AdminKey, Scope.Admin) })
         {
             var hash = ApiKeyRecord.HashOf(key);

@@ -11,6 +11,8 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process process;
 
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> output = new();
+
     private ServiceProcess(Process process, Uri address)
     {
         this.process = process;
@@ -18,6 +20,9 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     public Uri Address { get; }
+
+    /// <summary>Its standard output so far, one entry per line as a log reader sees lines (CR, LF and CRLF all end one).</summary>
+    public IReadOnlyList<string> Output => [.. output];
 
     public static async Task<ServiceProcess> StartAsync(IEnumerable<string> args)
     {
@@ -37,11 +42,17 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line)
+            {
+                service.output.Enqueue(line);
+            }
+        };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var service = new ServiceProcess(process, new Uri($"http://127.0.0.1:{port}"));
         using var probe = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(2) };
         await Eventually.TrueAsync(async () =>
         {

@@ -5,7 +5,9 @@ using Inventory.Api.Domain;
 using Inventory.Api.Infrastructure;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Net.Http.Headers;
 
 namespace Inventory.Api.Features.Events;
 
@@ -21,9 +23,23 @@ public sealed record SqsBatchResponse([property: JsonPropertyName("batchItemFail
 public sealed record JobRun(string Job, int? ExpiredReservations, int? RowsScanned, int? StatusesRepaired);
 
 /// <summary>
+/// Whether this process runs behind the Lambda Web Adapter, decided once from its environment: Lambda sets
+/// AWS_LAMBDA_FUNCTION_NAME in every function, and the adapter takes its settings from AWS_LWA_* variables
+/// (deploy/functions.json). Only there is the sender of an unauthenticated event the adapter; the adapter's request
+/// headers alone prove nothing, since anyone who reaches the port can send them.
+/// </summary>
+public sealed class WebAdapterEnvironment(IConfiguration configuration)
+{
+    public bool IsPresent { get; } =
+        !string.IsNullOrEmpty(configuration["AWS_LAMBDA_FUNCTION_NAME"])
+        || configuration.AsEnumerable().Any(setting => setting.Key.StartsWith("AWS_LWA_", StringComparison.OrdinalIgnoreCase));
+}
+
+/// <summary>
 /// The entry point for non-HTTP work on Lambda: the Lambda Web Adapter posts each raw event here
 /// (EventBridge schedules, SQS batches, the inventory table's change-stream batches, authorizer calls). Lambda reads the reply as the invocation's result, so it is always
-/// application/json. Never listed in the public API, and refused for anything that came through API Gateway.
+/// application/json. Never listed in the public API, refused for anything that came through API Gateway or from a
+/// browser, and, unless the adapter sent it, for any caller without an admin key.
 /// </summary>
 public static class EventsApi
 {
@@ -34,6 +50,9 @@ public static class EventsApi
     /// <summary>The Lambda Web Adapter adds this header to every request that came from API Gateway or a function URL.</summary>
     public const string RequestContextHeader = "x-amzn-request-context";
 
+    /// <summary>The Lambda Web Adapter adds the invocation's context in this header to every request it forwards, events included.</summary>
+    public const string LambdaContextHeader = "x-amzn-lambda-context";
+
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost(Path, HandleAsync).AllowAnonymous().DisableRateLimiting().ExcludeFromDescription();
@@ -42,12 +61,37 @@ public static class EventsApi
 
     public static async Task<IResult> HandleAsync(
         HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory, StatusTransitions statuses,
-        ApiKeyAuthorizer authorizer, ILoggerFactory loggers, CancellationToken ct)
+        ApiKeyAuthorizer authorizer, WebAdapterEnvironment adapter, IAuthorizationService authorization, ILoggerFactory loggers, CancellationToken ct)
     {
         if (CameThroughApiGateway(http.Request))
         {
             return Refusal(403, "events_not_public", "Not reachable from outside.",
                 "/events takes events from the Lambda runtime only; it is not part of the public API.");
+        }
+
+        // A web page can post text/plain (or a form) to any site without asking first, and its browser always says
+        // where it came from; the adapter sends neither an Origin nor anything but JSON.
+        if (http.Request.Headers.ContainsKey(HeaderNames.Origin))
+        {
+            return Refusal(403, "events_not_public", "Not reachable from a browser.",
+                "/events takes events from the Lambda runtime only; a request with an Origin header comes from a web page.");
+        }
+
+        if (!IsJson(http.Request.ContentType))
+        {
+            return Refusal(415, "unsupported_media_type", "Events are JSON.",
+                "Send the event as application/json, as the Lambda Web Adapter does.");
+        }
+
+        // Locally (or if the adapter's header is missing) this would let anyone with network access post forged orders,
+        // run jobs or test keys against the authorizer: only an admin may stand in for the Lambda runtime.
+        if (!(adapter.IsPresent && http.Request.Headers.ContainsKey(LambdaContextHeader))
+            && !(await authorization.AuthorizeAsync(http.User, Policies.Admin)).Succeeded)
+        {
+            return http.User.Identity?.IsAuthenticated == true
+                ? Refusal(403, "forbidden", "This key may not do that.", "Outside the Lambda Web Adapter, /events needs a key with the Admin scope.")
+                : Refusal(401, "unauthorized", "A valid API key is required.",
+                    $"Outside the Lambda Web Adapter, /events needs a key with the Admin scope in the '{ApiKeyAuthentication.HeaderName}' header.");
         }
 
         var log = loggers.CreateLogger(typeof(EventsApi));
@@ -110,6 +154,10 @@ public static class EventsApi
     public static bool CameThroughApiGateway(HttpRequest request) =>
         request.Headers.TryGetValue(RequestContextHeader, out var values)
         && values.Any(v => !string.Equals(v?.Trim(), "null", StringComparison.Ordinal));
+
+    private static bool IsJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
+        && mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
     private static async Task<IResult> RunJobAsync(string job, HoldExpiry expiry, InventoryStore inventory, ILogger log, CancellationToken ct)
     {

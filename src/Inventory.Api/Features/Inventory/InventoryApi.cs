@@ -27,6 +27,7 @@ public sealed record CheckResponse(string Status, IReadOnlyList<CheckedItem> Ite
 
 public static class InventoryApi
 {
+    /// <summary>The most lines one check may list (documented in docs/api.md); above it the check is refused unread.</summary>
     public const int MaxCheckItems = 100;
 
     public static IEndpointRouteBuilder MapInventoryApi(this IEndpointRouteBuilder app)
@@ -176,13 +177,18 @@ public static class InventoryApi
 
         validator.ThrowIfInvalid();
 
-        var checkedItems = await Task.WhenAll(items.Select(async item =>
+        // One read per distinct sku, however often a sku is listed: a line repeated a hundred times costs one query.
+        var skus = items.Select(i => i.Sku!).Distinct(StringComparer.Ordinal).ToList();
+        var rowsBySku = (await Task.WhenAll(skus.Select(sku => store.GetRowsAsync(sku, ct))))
+            .Select((rows, i) => (Sku: skus[i], Rows: rows))
+            .ToDictionary(s => s.Sku, s => s.Rows, StringComparer.Ordinal);
+        var checkedItems = items.Select(item =>
         {
             // What a reservation without a warehouse would get: a hold never spans warehouses, so the best single one.
-            var rows = await store.GetRowsAsync(item.Sku!, ct);
+            var rows = rowsBySku[item.Sku!];
             var available = rows.Count == 0 ? 0 : rows.Max(r => r.AvailableCount);
             return new CheckedItem(item.Sku!, item.Quantity!.Value, rows.Count > 0, available, available >= item.Quantity);
-        }));
+        }).ToList();
         return TypedResults.Ok(new CheckResponse(checkedItems.All(i => i.Available) ? "AVAILABLE" : "UNAVAILABLE", checkedItems));
     }
 }

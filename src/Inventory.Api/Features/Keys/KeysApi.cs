@@ -6,8 +6,8 @@ namespace Inventory.Api.Features.Keys;
 
 public sealed record CreateApiKeyRequest(string? Name, string? Scope);
 
-/// <summary>A key as listed: never its secret.</summary>
-public sealed record ApiKeyView(string KeyId, string Name, Scope Scope, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active)
+/// <summary>A key as listed: never its secret. <c>scope</c> is null for a stored record whose scope is not exactly a scope name (refused).</summary>
+public sealed record ApiKeyView(string KeyId, string Name, Scope? Scope, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active)
 {
     public static ApiKeyView From(ApiKeyRecord k) => new(k.KeyId, k.Name, k.Scope, k.CreatedAt, k.RevokedAt, k.IsActive);
 }
@@ -40,11 +40,10 @@ public static class KeysApi
         Scope scope = default;
         new Validator()
             .Text("name", body.Name, 100)
-            .Check(body.Scope is not null && Enum.TryParse(body.Scope, ignoreCase: false, out scope) && Enum.IsDefined(scope) && !int.TryParse(body.Scope, out _),
-                "scope", "Must be one of Read, Reserve, Admin.")
+            .Check(Scopes.TryParse(body.Scope, out scope), "scope", $"must be exactly one of {Scopes.Names}: one scope, spelt as here.")
             .ThrowIfInvalid();
         var (record, secret) = await registry.CreateAsync(body.Name!.Trim(), scope, ct);
-        return TypedResults.Created($"/admin/keys/{record.KeyId}", new CreatedApiKeyView(record.KeyId, record.Name, record.Scope, record.CreatedAt, secret));
+        return TypedResults.Created($"/admin/keys/{record.KeyId}", new CreatedApiKeyView(record.KeyId, record.Name, scope, record.CreatedAt, secret));
     }
 
     public static async Task<Ok<ApiKeyListView>> List(ApiKeyRegistry registry, CancellationToken ct) =>

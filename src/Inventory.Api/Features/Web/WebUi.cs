@@ -11,12 +11,13 @@ public static class WebUi
     public const string RequestPath = "/ui";
 
     /// <summary>
-    /// The admin panel holds an admin key, so injected script must not run and no other site may frame it.
-    /// Styles are inline in the page; the API may be another origin (?api=).
+    /// The admin panel holds an admin key, so injected script must not run, no other site may frame it, and it may
+    /// connect to this service only: served from here, the API is here (the panel takes another API through ?api=
+    /// only when hosted elsewhere, under that host's policy). Styles are inline in the page.
     /// </summary>
     private const string AdminPanelPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
-        "connect-src 'self' http: https:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
     private static string Root => Path.Combine(AppContext.BaseDirectory, "ui");
 
