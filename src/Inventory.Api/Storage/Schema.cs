@@ -28,6 +28,12 @@ internal static class Attr
     /// </summary>
     public const string StatusSequence = "status_sequence";
 
+    /// <summary>
+    /// A new value at each repair of the threshold check (which knows no sequence number). A change record whose image
+    /// does not carry the row's current value was written before that repair, which already stored where it leads.
+    /// </summary>
+    public const string StatusRepair = "status_repair";
+
     /// <summary>The last change-stream record the local stream reader has handled, per shard.</summary>
     public const string SequenceNumber = "sequence_number";
 

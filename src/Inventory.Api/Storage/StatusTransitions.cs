@@ -78,7 +78,7 @@ public sealed class StatusTransitions(
 
             try
             {
-                settled[key] = (await SettleAsync(after, record.SequenceNumber, ct)).Stored;
+                settled[key] = (await SettleAsync(after, record.SequenceNumber, Items.Str(image, Attr.StatusRepair), ct)).Stored;
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
@@ -102,7 +102,7 @@ public sealed class StatusTransitions(
             return false;
         }
 
-        return (await SettleAsync(row, sequenceNumber: null, ct)).Wrote;
+        return (await SettleAsync(row, sequenceNumber: null, repairSeen: null, ct)).Wrote;
     }
 
     /// <summary>Recent status transitions, newest first.</summary>
@@ -163,10 +163,12 @@ public sealed class StatusTransitions(
     /// <summary>
     /// Stores the status <paramref name="after"/>'s counts imply, with its alert, unless a newer change already did.
     /// With a sequence number (the stream) the write records it; without one (the repair) it requires the row to be
-    /// unchanged since <paramref name="after"/> was read. Returns the status the row stores afterwards, and whether
-    /// this call wrote it.
+    /// unchanged since <paramref name="after"/> was read, and marks the row repaired. A change from before the latest
+    /// repair (its image, <paramref name="repairSeen"/>, does not carry the row's mark) writes nothing: the repair
+    /// stored the status of a later state, and going back to this change's would move the status backwards and
+    /// announce moves twice. Returns the status the row stores afterwards, and whether this call wrote it.
     /// </summary>
-    private async Task<(StockStatus? Stored, bool Wrote)> SettleAsync(InventoryRow after, string? sequenceNumber, CancellationToken ct)
+    private async Task<(StockStatus? Stored, bool Wrote)> SettleAsync(InventoryRow after, string? sequenceNumber, string? repairSeen, CancellationToken ct)
     {
         var sequence = sequenceNumber is null ? null : SequenceKey(sequenceNumber);
         for (var attempt = 1; ; attempt++)
@@ -187,6 +189,11 @@ public sealed class StatusTransitions(
             if (sequence is not null && storedSequence is not null && string.CompareOrdinal(storedSequence, sequence) >= 0)
             {
                 return (current.StoredStatus, false); // this change, or a later one, was handled already
+            }
+
+            if (sequence is not null && Items.Str(item, Attr.StatusRepair) is { } repair && repair != repairSeen)
+            {
+                return (current.StoredStatus, false); // the threshold check's repair came after this change and stored a later status
             }
 
             if (current.StoredStatus == after.Status || (sequence is null && current.LastUpdated != after.LastUpdated))
@@ -269,6 +276,9 @@ public sealed class StatusTransitions(
             values[":lu"] = Items.Time(current.LastUpdated);
             condition += " AND #lu = :lu";
             names.Remove("#seq");
+            names["#rep"] = Attr.StatusRepair;
+            values[":rep"] = Items.S(Guid.NewGuid().ToString("N"));
+            update += ", #rep = :rep";
         }
 
         return new TransactWriteItem

@@ -351,3 +351,54 @@ public class RequestPathTests(RequestCountingService service) : IClassFixture<Re
         Assert.Equal(["GetItem", "TransactWriteItems"], release); // the hold record says what to give back
     }
 }
+
+/// <summary>
+/// The stream function's batches reaching the service late (Lambda throttled or retrying a failing batch for longer
+/// than the repair's quiet period: the mapping retries for up to an hour), after the threshold check has already
+/// repaired the row. Fed through POST /events exactly as the stream function receives them.
+/// </summary>
+public class LateStreamTests(NoStreamService service) : IClassFixture<NoStreamService>
+{
+    /// <summary>Posts the row's change records not posted yet (after <paramref name="posted"/>) as one Lambda stream batch; returns how many there are now.</summary>
+    private async Task<int> DeliverAsync(string sku, int posted)
+    {
+        var table = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
+        var arn = (await service.Dynamo.DescribeTableAsync(table)).Table.LatestStreamArn;
+        var records = (await new DynamoStreams(await SharedDynamoDb.ServiceUrlAsync()).ReadAllAsync(arn))
+            .Where(r => r["dynamodb"]?["Keys"]?["product_id"]?["S"]?.GetValue<string>() == sku)
+            .ToList();
+        var batch = new System.Text.Json.Nodes.JsonObject { ["Records"] = new System.Text.Json.Nodes.JsonArray([.. records.Skip(posted)]) };
+        using var runtime = service.Client(apiKey: null);
+        var answer = await TestService.ReadJsonAsync(await runtime.PostAsync("/events", TestService.RawJson(batch.ToJsonString())));
+        Assert.Empty(answer.GetProperty("batchItemFailures").EnumerateArray());
+        return records.Count;
+    }
+
+    [Fact]
+    public async Task Changes_the_repair_already_covered_reaching_the_handler_late_neither_move_the_status_back_nor_alert_again()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        var posted = await DeliverAsync(sku, 0); // OUT to IN
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(sku));
+
+        // IN to LOW to OUT; the batch carrying them is held up (throttled, retried) past the quiet period...
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "low", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 4, reservation_id = "out", warehouse_id = "main" })).EnsureSuccessStatusCode();
+
+        // ...so the threshold check repairs the quiet row: OUT, with the IN to OUT alert.
+        using var admin = service.Client();
+        (await admin.PostAsync("/admin/threshold-check", null)).EnsureSuccessStatusCode();
+        Assert.Equal("OUT_OF_STOCK", await service.StoredStatusAsync(sku));
+
+        // Then the held-up batch gets through.
+        await DeliverAsync(sku, posted);
+
+        Assert.Equal("OUT_OF_STOCK", await service.StoredStatusAsync(sku));
+        var alerts = await service.AlertsForAsync(sku);
+        StatusStreamTests.AssertOneChain(alerts, "OUT_OF_STOCK", "OUT_OF_STOCK", minimum: 2);
+        Assert.Equal(
+            ["OUT_OF_STOCK>IN_STOCK", "IN_STOCK>OUT_OF_STOCK"],
+            alerts.Select(a => a.GetProperty("old_status").GetString() + ">" + a.GetProperty("new_status").GetString()));
+    }
+}
