@@ -206,7 +206,7 @@ public sealed class StatusTransitions(
             // not when the change happened: a change the stream or the repair reaches late must still be delivered.
             var at = StatusChanges.TransitionTime(clock.UtcNowMillis(), previous);
             var transaction = new Transaction();
-            transaction.Add(StatusWrite(current, after.Status, at, sequence, previous));
+            transaction.Add(StatusWrite(current, item.GetValueOrDefault(Attr.Status), after.Status, at, sequence, previous));
             if (current.StoredStatus is { } from)
             {
                 transaction.Add(Alert(after, from, at));
@@ -230,7 +230,7 @@ public sealed class StatusTransitions(
     /// <summary>Sequence numbers are decimal strings of up to 40 digits: padded, text order is number order.</summary>
     public static string SequenceKey(string sequenceNumber) => sequenceNumber.PadLeft(40, '0');
 
-    private TransactWriteItem StatusWrite(InventoryRow current, StockStatus to, DateTimeOffset at, string? sequence, DateTimeOffset? previous)
+    private TransactWriteItem StatusWrite(InventoryRow current, AttributeValue? stored, StockStatus to, DateTimeOffset at, string? sequence, DateTimeOffset? previous)
     {
         var names = new Dictionary<string, string>
         {
@@ -242,10 +242,11 @@ public sealed class StatusTransitions(
         var update = "SET #st = :to, #sc = :at";
 
         // Pinned to the status and transition time it replaces, so the alert's "from" is exactly the previous alert's "to".
+        // Pinned to the value as stored, not as read: a value that is no status (edited by hand) must be replaceable too.
         var condition = "attribute_exists(#p)";
-        if (current.StoredStatus is { } from)
+        if (stored is not null)
         {
-            values[":from"] = Items.S(from.ToString());
+            values[":from"] = stored;
             condition += " AND #st = :from";
         }
         else

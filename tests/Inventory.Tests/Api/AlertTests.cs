@@ -158,6 +158,23 @@ public class StreamRepairTests(TestService service) : IClassFixture<TestService>
     }
 }
 
+public class UnreadableStatusTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task A_status_edited_by_hand_to_a_value_that_is_no_status_is_put_right_and_stalls_no_other_row()
+    {
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+
+        // Not one of the three statuses (a typo in the console): the stream must still store the status the counts imply.
+        await service.SetStoredStatusAsync(sku, "low_stock");
+
+        await Eventually.TrueAsync(async () => await service.StoredStatusAsync(sku) == "LOW_STOCK", "the stream restores LOW_STOCK");
+        var other = await service.CreateProductAsync(stock: 10, threshold: 5); // waits until its stored status follows its stock
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(other));
+        StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "LOW_STOCK", minimum: 1);
+    }
+}
+
 /// <summary>A service whose scheduled threshold check runs every half second, and whose stream is not read.</summary>
 public sealed class FrequentCheckService : TestService
 {
