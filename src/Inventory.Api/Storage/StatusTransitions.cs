@@ -61,7 +61,7 @@ public sealed class StatusTransitions(
                 after = Items.ToRow(image);
                 before = record.OldImage is { Count: > 0 } old && old.ContainsKey(Attr.StockCount) ? Items.ToRow(old).Status : null;
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or OverflowException)
             {
                 // Retrying cannot change it; the threshold check repairs the row's status once it is quiet.
                 logger.LogError(e, "Change record {SequenceNumber} has a stock row this service cannot read; skipped", record.SequenceNumber);

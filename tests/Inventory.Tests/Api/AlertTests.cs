@@ -175,6 +175,51 @@ public class UnreadableStatusTests(TestService service) : IClassFixture<TestServ
     }
 }
 
+/// <summary>A row this service cannot read (a count edited by hand past what a 64-bit count holds): a poison row.</summary>
+internal static class PoisonRows
+{
+    public static Task MakeUnreadableAsync(TestService service, string sku) =>
+        service.Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable,
+            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
+            UpdateExpression = "SET #t = :t",
+            ExpressionAttributeNames = new() { ["#t"] = "threshold_level" },
+            ExpressionAttributeValues = new() { [":t"] = new() { N = "100000000000000000000" } },
+        });
+}
+
+public class PoisonRecordTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task A_change_record_whose_row_cannot_be_read_is_skipped_and_the_stream_goes_on()
+    {
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+        await PoisonRows.MakeUnreadableAsync(service, sku);
+
+        var other = await service.CreateProductAsync(stock: 10, threshold: 5); // waits until its stored status follows its stock
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(other));
+    }
+}
+
+public class PoisonRowCheckTests(NoStreamService service) : IClassFixture<NoStreamService>
+{
+    [Fact]
+    public async Task A_row_the_threshold_check_cannot_read_does_not_stop_it_repairing_the_others()
+    {
+        var poison = await service.CreateProductAsync(stock: 3, threshold: 5);
+        await PoisonRows.MakeUnreadableAsync(service, poison);
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+        await service.SetStoredStatusAsync(sku, "IN_STOCK");
+        using var admin = service.Client();
+
+        var response = await admin.PostAsync("/admin/threshold-check", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("LOW_STOCK", await service.StoredStatusAsync(sku));
+    }
+}
+
 /// <summary>A service whose scheduled threshold check runs every half second, and whose stream is not read.</summary>
 public sealed class FrequentCheckService : TestService
 {
