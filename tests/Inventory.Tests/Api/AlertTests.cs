@@ -220,6 +220,56 @@ public class PoisonRowCheckTests(NoStreamService service) : IClassFixture<NoStre
     }
 }
 
+/// <summary>A service with a fault-injecting client whose stream reader gives up on a failing change record after 2 s.</summary>
+public sealed class GiveUpService : TestService
+{
+    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
+
+    protected override IEnumerable<string> ExtraArgs => ["--Jobs:StreamRecordRetrySeconds=2", "--Storage:StatusRepairQuietSeconds=0"];
+
+    protected override void OverrideServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Amazon.DynamoDBv2.IAmazonDynamoDB>(
+            services, _ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
+}
+
+public class PoisonWriteTests(GiveUpService service) : IClassFixture<GiveUpService>
+{
+    [Fact]
+    public async Task A_status_write_that_can_never_succeed_holds_the_stream_back_only_for_a_while_and_the_repair_then_writes_it()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        // Once the hold has committed, every status write of this row is refused for good (a request DynamoDB rejects).
+        service.Faults.AfterCommit = () =>
+        {
+            service.Faults.InjectedCode = "ValidationError";
+            service.Faults.FailTransactionsNaming = sku;
+            service.Faults.AfterCommit = null;
+            return Task.CompletedTask;
+        };
+        try
+        {
+            (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "h", warehouse_id = "main" })).EnsureSuccessStatusCode();
+
+            // The reader retries the record, then moves on: the other rows' statuses follow again.
+            var other = await service.CreateProductAsync(stock: 10, threshold: 5);
+            Assert.Equal("IN_STOCK", await service.StoredStatusAsync(other));
+        }
+        finally
+        {
+            service.Faults.FailTransactionsNaming = null;
+            service.Faults.InjectedCode = "TransactionConflict";
+        }
+
+        // The record given up on is the threshold check's to repair, with its alert.
+        using var admin = service.Client();
+        (await admin.PostAsync("/admin/threshold-check", null)).EnsureSuccessStatusCode();
+        Assert.Equal("LOW_STOCK", await service.StoredStatusAsync(sku));
+        StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "LOW_STOCK", minimum: 2);
+    }
+}
+
 /// <summary>A service whose scheduled threshold check runs every half second, and whose stream is not read.</summary>
 public sealed class FrequentCheckService : TestService
 {
