@@ -32,6 +32,14 @@ public sealed class StatusTransitions(
     /// <summary>A status write re-reads the row and tries again this many times if the status moved between its read and its write.</summary>
     private const int SettleAttempts = 5;
 
+    /// <summary>
+    /// No stream hands over a record older than this: DynamoDB trims its streams after 24 hours, DynamoDB Local deletes
+    /// records after 30. So a status written longer ago than this comes after no record still deliverable, whatever
+    /// the sequence numbers say: DynamoDB Local, started again on its data after 30 hours without a write, deletes
+    /// every record and numbers new ones from 1 again, far below the sequence numbers its rows keep.
+    /// </summary>
+    public static readonly TimeSpan StreamRetention = TimeSpan.FromHours(30);
+
     private readonly string table = options.Value.InventoryTable;
     private readonly string alertsTable = options.Value.AlertsTable;
     private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
@@ -185,7 +193,8 @@ public sealed class StatusTransitions(
             }
 
             var current = Items.ToRow(item);
-            var storedSequence = Items.Str(item, Attr.StatusSequence);
+            var previous = item.ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(item, Attr.StatusChangedAt) : (DateTimeOffset?)null;
+            var storedSequence = previous is { } changed && clock.GetUtcNow() - changed > StreamRetention ? null : Items.Str(item, Attr.StatusSequence);
             if (sequence is not null && storedSequence is not null && string.CompareOrdinal(storedSequence, sequence) >= 0)
             {
                 return (current.StoredStatus, false); // this change, or a later one, was handled already
@@ -201,12 +210,11 @@ public sealed class StatusTransitions(
                 return (current.StoredStatus, false);
             }
 
-            var previous = item.ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(item, Attr.StatusChangedAt) : (DateTimeOffset?)null;
             // Stamped when it is recorded, as the alert tails expect (they read by time, looking back a few seconds),
             // not when the change happened: a change the stream or the repair reaches late must still be delivered.
             var at = StatusChanges.TransitionTime(clock.UtcNowMillis(), previous);
             var transaction = new Transaction();
-            transaction.Add(StatusWrite(current, item.GetValueOrDefault(Attr.Status), after.Status, at, sequence, previous));
+            transaction.Add(StatusWrite(current, item.GetValueOrDefault(Attr.Status), after.Status, at, sequence, storedSequence is not null, previous));
             if (current.StoredStatus is { } from)
             {
                 transaction.Add(Alert(after, from, at));
@@ -230,7 +238,8 @@ public sealed class StatusTransitions(
     /// <summary>Sequence numbers are decimal strings of up to 40 digits: padded, text order is number order.</summary>
     public static string SequenceKey(string sequenceNumber) => sequenceNumber.PadLeft(40, '0');
 
-    private TransactWriteItem StatusWrite(InventoryRow current, AttributeValue? stored, StockStatus to, DateTimeOffset at, string? sequence, DateTimeOffset? previous)
+    private TransactWriteItem StatusWrite(
+        InventoryRow current, AttributeValue? stored, StockStatus to, DateTimeOffset at, string? sequence, bool sequenceGuard, DateTimeOffset? previous)
     {
         var names = new Dictionary<string, string>
         {
@@ -269,17 +278,21 @@ public sealed class StatusTransitions(
         {
             values[":seq"] = Items.S(sequence);
             update += ", #seq = :seq";
-            condition += " AND (attribute_not_exists(#seq) OR #seq < :seq)";
+            if (sequenceGuard)
+            {
+                condition += " AND (attribute_not_exists(#seq) OR #seq < :seq)";
+            }
         }
         else
         {
+            // The repair's mark turns away every record from before it, so the sequence number it leaves behind (which
+            // may be of an older numbering) must not turn away the records after it.
             names["#lu"] = Attr.LastUpdated;
             values[":lu"] = Items.Time(current.LastUpdated);
             condition += " AND #lu = :lu";
-            names.Remove("#seq");
             names["#rep"] = Attr.StatusRepair;
             values[":rep"] = Items.S(Guid.NewGuid().ToString("N"));
-            update += ", #rep = :rep";
+            update += ", #rep = :rep REMOVE #seq";
         }
 
         return new TransactWriteItem

@@ -402,3 +402,36 @@ public class LateStreamTests(NoStreamService service) : IClassFixture<NoStreamSe
             alerts.Select(a => a.GetProperty("old_status").GetString() + ">" + a.GetProperty("new_status").GetString()));
     }
 }
+
+/// <summary>
+/// DynamoDB Local, started again on its data directory after 30 hours without a write (a weekend between two
+/// `make start`), deletes every change record and numbers new ones from 1 again, so rows keep the sequence numbers
+/// of records far "ahead" of every new one. Simulated on the row: a high sequence number written long ago.
+/// </summary>
+public class RestartedNumberingTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task A_row_whose_status_was_written_before_the_streams_numbering_started_again_still_follows_its_counts()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        await service.Dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable,
+            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
+            UpdateExpression = "SET #seq = :seq, #sc = :sc",
+            ExpressionAttributeNames = new() { ["#seq"] = "status_sequence", ["#sc"] = "status_changed_at" },
+            ExpressionAttributeValues = new()
+            {
+                [":seq"] = new() { S = Inventory.Api.Storage.StatusTransitions.SequenceKey("000000000000099999999") },
+                [":sc"] = new() { S = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) },
+            },
+        });
+        using var platform = service.Client(TestService.ReserveKey);
+
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "after-restart", warehouse_id = "main" })).EnsureSuccessStatusCode();
+
+        await Eventually.TrueAsync(async () => await service.StoredStatusAsync(sku) == "LOW_STOCK", "the stored status follows the hold");
+        var alerts = await Eventually.ValueAsync(() => service.AlertsForAsync(sku), a => a.Count >= 2, "the IN to LOW alert");
+        StatusStreamTests.AssertOneChain(alerts, "OUT_OF_STOCK", "LOW_STOCK", minimum: 2);
+    }
+}
