@@ -32,8 +32,11 @@ public sealed class StatusStreamReader(
     private readonly TimeSpan idle = TimeSpan.FromMilliseconds(Math.Max(10, jobs.Value.StreamPollIntervalMilliseconds));
     private readonly TimeSpan giveUpAfter = TimeSpan.FromSeconds(Math.Max(0, jobs.Value.StreamRecordRetrySeconds));
 
-    /// <summary>The record that last failed (checkpoint key and sequence number) and since when it has been failing.</summary>
-    private (string Record, long Since)? failing;
+    /// <summary>The record that last failed (checkpoint key and sequence number), since when and how often.</summary>
+    private (string Record, long Since, int Attempts)? failing;
+
+    /// <summary>A record is given up on only after this many failed attempts too, so one outage alone never skips it.</summary>
+    private const int GiveUpAttempts = 5;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -155,17 +158,13 @@ public sealed class StatusStreamReader(
         }
     }
 
-    /// <summary>Whether this record has been failing for <see cref="giveUpAfter"/>: then the reader moves past it.</summary>
+    /// <summary>Whether this record has been failing for <see cref="giveUpAfter"/> and <see cref="GiveUpAttempts"/> attempts: then the reader moves past it.</summary>
     private bool GivesUp(string record)
     {
         var now = Environment.TickCount64;
-        if (failing is not { } known || known.Record != record)
-        {
-            failing = (record, now);
-            return giveUpAfter <= TimeSpan.Zero;
-        }
-
-        if (now - known.Since < giveUpAfter.TotalMilliseconds)
+        var (since, attempts) = failing is { } known && known.Record == record ? (known.Since, known.Attempts + 1) : (now, 1);
+        failing = (record, since, attempts);
+        if (attempts < GiveUpAttempts || now - since < giveUpAfter.TotalMilliseconds)
         {
             return false;
         }

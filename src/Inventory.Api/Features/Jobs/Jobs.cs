@@ -26,7 +26,7 @@ public sealed class JobOptions
     public double StreamPollIntervalMilliseconds { get; set; } = 50;
 
     /// <summary>
-    /// How long the local stream reader keeps retrying a change record that fails before it logs it and moves on, as
+    /// How long (and at least 5 attempts) the local stream reader keeps retrying a change record that fails before it logs it and moves on, as
     /// the stream function's mapping gives up after its retries: a record that can never be handled must not hold back
     /// every later one. The threshold check repairs that row's status once the row is quiet.
     /// </summary>
