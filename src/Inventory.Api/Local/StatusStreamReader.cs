@@ -30,6 +30,13 @@ public sealed class StatusStreamReader(
     private readonly Uri serviceUrl = new(storage.Value.ServiceUrl ?? throw new InvalidOperationException("The local stream reader needs Storage:ServiceUrl"));
     private readonly string region = storage.Value.Region;
     private readonly TimeSpan idle = TimeSpan.FromMilliseconds(Math.Max(10, jobs.Value.StreamPollIntervalMilliseconds));
+    private readonly TimeSpan giveUpAfter = TimeSpan.FromSeconds(Math.Max(0, jobs.Value.StreamRecordRetrySeconds));
+
+    /// <summary>The record that last failed (checkpoint key and sequence number), since when and how often.</summary>
+    private (string Record, long Since, int Attempts)? failing;
+
+    /// <summary>A record is given up on only after this many failed attempts too, so one outage alone never skips it.</summary>
+    private const int GiveUpAttempts = 5;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -113,8 +120,21 @@ public sealed class StatusStreamReader(
 
                     if (failure is not null)
                     {
+                        var sequence = records[handled].SequenceNumber;
+                        if (GivesUp($"{checkpointKey}|{sequence}"))
+                        {
+                            logger.LogError(failure, "Change record {SequenceNumber} of shard {ShardId} kept failing for {Seconds} s; skipped: the threshold check repairs its row's status once the row is quiet",
+                                sequence, shardId, giveUpAfter.TotalSeconds);
+                            await checkpoints.SaveAsync(checkpointKey, sequence, ct);
+                        }
+
                         // The iterator has moved past the failed record: resume after the checkpoint, with new iterators.
-                        throw new InvalidOperationException($"Change record {records[handled].SequenceNumber} could not be handled", failure);
+                        throw new InvalidOperationException($"Change record {sequence} could not be handled", failure);
+                    }
+
+                    if (failing is { } known && known.Record.StartsWith(checkpointKey + "|", StringComparison.Ordinal))
+                    {
+                        failing = null; // that shard's failing record went through after all
                     }
 
                     handledAny = true;
@@ -136,6 +156,21 @@ public sealed class StatusStreamReader(
                 await Task.Delay(idle, ct);
             }
         }
+    }
+
+    /// <summary>Whether this record has been failing for <see cref="giveUpAfter"/> and <see cref="GiveUpAttempts"/> attempts: then the reader moves past it.</summary>
+    private bool GivesUp(string record)
+    {
+        var now = Environment.TickCount64;
+        var (since, attempts) = failing is { } known && known.Record == record ? (known.Since, known.Attempts + 1) : (now, 1);
+        failing = (record, since, attempts);
+        if (attempts < GiveUpAttempts || now - since < giveUpAfter.TotalMilliseconds)
+        {
+            return false;
+        }
+
+        failing = null;
+        return true;
     }
 
     private async Task<List<(string ShardId, string? ParentId)>> ShardsAsync(string streamArn, CancellationToken ct)

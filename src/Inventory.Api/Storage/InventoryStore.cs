@@ -278,7 +278,7 @@ public sealed class InventoryStore(
             // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one;
             // one row that cannot be repaired now is logged and left for the next run, never stopping the others.
             var now = clock.UtcNowMillis();
-            await Parallel.ForEachAsync(items.Where(StatusTransitions.NeedsStatus), parallel, async (item, token) =>
+            await Parallel.ForEachAsync(items.Where(NeedsStatus), parallel, async (item, token) =>
             {
                 try
                 {
@@ -304,6 +304,21 @@ public sealed class InventoryStore(
         }
 
         return new ThresholdCheckResult(scanned, repaired);
+    }
+
+    /// <summary>Whether the row needs its status repaired; a row this service cannot read is logged and left alone, never stopping the check.</summary>
+    private bool NeedsStatus(Dictionary<string, AttributeValue> item)
+    {
+        try
+        {
+            return StatusTransitions.NeedsStatus(item);
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            logger.LogError(e, "Row {ProductId}/{WarehouseId} cannot be read; its status is not checked",
+                Items.Str(item, Attr.ProductId), Items.Str(item, Attr.WarehouseId));
+            return false;
+        }
     }
 
     /// <summary>Admin listing: by category or stored status (through their indexes), or everything.</summary>

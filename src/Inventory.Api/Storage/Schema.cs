@@ -28,6 +28,12 @@ internal static class Attr
     /// </summary>
     public const string StatusSequence = "status_sequence";
 
+    /// <summary>
+    /// A new value at each repair of the threshold check (which knows no sequence number). A change record whose image
+    /// does not carry the row's current value was written before that repair, which already stored where it leads.
+    /// </summary>
+    public const string StatusRepair = "status_repair";
+
     /// <summary>The last change-stream record the local stream reader has handled, per shard.</summary>
     public const string SequenceNumber = "sequence_number";
 
@@ -120,10 +126,17 @@ internal static class Items
         ReservedCount: Long(item, Attr.ReservedCount),
         AvailableCount: Long(item, Attr.AvailableCount),
         ThresholdLevel: Long(item, Attr.ThresholdLevel),
-        StoredStatus: Enum.TryParse<StockStatus>(Str(item, Attr.Status), out var status) ? status : null,
+        StoredStatus: StoredStatus(Str(item, Attr.Status)),
         Category: Str(item, Attr.Category),
         LastUpdated: Timestamp(item, Attr.LastUpdated),
         Version: Long(item, Attr.Version));
+
+    /// <summary>
+    /// The stored status only if it is exactly one of the names the listings query by: Enum.TryParse would also take
+    /// "1" or "LOW_STOCK " for LOW_STOCK, and such a row would never be put right nor listed.
+    /// </summary>
+    private static StockStatus? StoredStatus(string? text) =>
+        text is not null && Enum.TryParse<StockStatus>(text, out var status) && status.ToString() == text ? status : null;
 
     public static Reservation ToReservation(Dictionary<string, AttributeValue> item) => new(
         ProductId: Str(item, Attr.ProductId)!,

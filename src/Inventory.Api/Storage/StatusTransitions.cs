@@ -32,6 +32,14 @@ public sealed class StatusTransitions(
     /// <summary>A status write re-reads the row and tries again this many times if the status moved between its read and its write.</summary>
     private const int SettleAttempts = 5;
 
+    /// <summary>
+    /// No stream hands over a record older than this: DynamoDB trims its streams after 24 hours, DynamoDB Local deletes
+    /// records after 30. So a status written longer ago than this comes after no record still deliverable, whatever
+    /// the sequence numbers say: DynamoDB Local, started again on its data after 30 hours without a write, deletes
+    /// every record and numbers new ones from 1 again, far below the sequence numbers its rows keep.
+    /// </summary>
+    public static readonly TimeSpan StreamRetention = TimeSpan.FromHours(30);
+
     private readonly string table = options.Value.InventoryTable;
     private readonly string alertsTable = options.Value.AlertsTable;
     private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
@@ -61,7 +69,7 @@ public sealed class StatusTransitions(
                 after = Items.ToRow(image);
                 before = record.OldImage is { Count: > 0 } old && old.ContainsKey(Attr.StockCount) ? Items.ToRow(old).Status : null;
             }
-            catch (FormatException e)
+            catch (Exception e) when (e is FormatException or OverflowException)
             {
                 // Retrying cannot change it; the threshold check repairs the row's status once it is quiet.
                 logger.LogError(e, "Change record {SequenceNumber} has a stock row this service cannot read; skipped", record.SequenceNumber);
@@ -78,7 +86,7 @@ public sealed class StatusTransitions(
 
             try
             {
-                settled[key] = (await SettleAsync(after, record.SequenceNumber, ct)).Stored;
+                settled[key] = (await SettleAsync(after, record.SequenceNumber, Items.Str(image, Attr.StatusRepair), ct)).Stored;
             }
             catch (Exception e) when (!ct.IsCancellationRequested)
             {
@@ -102,7 +110,7 @@ public sealed class StatusTransitions(
             return false;
         }
 
-        return (await SettleAsync(row, sequenceNumber: null, ct)).Wrote;
+        return (await SettleAsync(row, sequenceNumber: null, repairSeen: null, ct)).Wrote;
     }
 
     /// <summary>Recent status transitions, newest first.</summary>
@@ -163,10 +171,12 @@ public sealed class StatusTransitions(
     /// <summary>
     /// Stores the status <paramref name="after"/>'s counts imply, with its alert, unless a newer change already did.
     /// With a sequence number (the stream) the write records it; without one (the repair) it requires the row to be
-    /// unchanged since <paramref name="after"/> was read. Returns the status the row stores afterwards, and whether
-    /// this call wrote it.
+    /// unchanged since <paramref name="after"/> was read, and marks the row repaired. A change from before the latest
+    /// repair (its image, <paramref name="repairSeen"/>, does not carry the row's mark) writes nothing: the repair
+    /// stored the status of a later state, and going back to this change's would move the status backwards and
+    /// announce moves twice. Returns the status the row stores afterwards, and whether this call wrote it.
     /// </summary>
-    private async Task<(StockStatus? Stored, bool Wrote)> SettleAsync(InventoryRow after, string? sequenceNumber, CancellationToken ct)
+    private async Task<(StockStatus? Stored, bool Wrote)> SettleAsync(InventoryRow after, string? sequenceNumber, string? repairSeen, CancellationToken ct)
     {
         var sequence = sequenceNumber is null ? null : SequenceKey(sequenceNumber);
         for (var attempt = 1; ; attempt++)
@@ -183,10 +193,16 @@ public sealed class StatusTransitions(
             }
 
             var current = Items.ToRow(item);
-            var storedSequence = Items.Str(item, Attr.StatusSequence);
+            var previous = item.ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(item, Attr.StatusChangedAt) : (DateTimeOffset?)null;
+            var storedSequence = previous is { } changed && clock.GetUtcNow() - changed > StreamRetention ? null : Items.Str(item, Attr.StatusSequence);
             if (sequence is not null && storedSequence is not null && string.CompareOrdinal(storedSequence, sequence) >= 0)
             {
                 return (current.StoredStatus, false); // this change, or a later one, was handled already
+            }
+
+            if (sequence is not null && Items.Str(item, Attr.StatusRepair) is { } repair && repair != repairSeen)
+            {
+                return (current.StoredStatus, false); // the threshold check's repair came after this change and stored a later status
             }
 
             if (current.StoredStatus == after.Status || (sequence is null && current.LastUpdated != after.LastUpdated))
@@ -194,12 +210,11 @@ public sealed class StatusTransitions(
                 return (current.StoredStatus, false);
             }
 
-            var previous = item.ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(item, Attr.StatusChangedAt) : (DateTimeOffset?)null;
             // Stamped when it is recorded, as the alert tails expect (they read by time, looking back a few seconds),
             // not when the change happened: a change the stream or the repair reaches late must still be delivered.
             var at = StatusChanges.TransitionTime(clock.UtcNowMillis(), previous);
             var transaction = new Transaction();
-            transaction.Add(StatusWrite(current, after.Status, at, sequence, previous));
+            transaction.Add(StatusWrite(current, item.GetValueOrDefault(Attr.Status), after.Status, at, sequence, storedSequence is not null, previous));
             if (current.StoredStatus is { } from)
             {
                 transaction.Add(Alert(after, from, at));
@@ -223,7 +238,8 @@ public sealed class StatusTransitions(
     /// <summary>Sequence numbers are decimal strings of up to 40 digits: padded, text order is number order.</summary>
     public static string SequenceKey(string sequenceNumber) => sequenceNumber.PadLeft(40, '0');
 
-    private TransactWriteItem StatusWrite(InventoryRow current, StockStatus to, DateTimeOffset at, string? sequence, DateTimeOffset? previous)
+    private TransactWriteItem StatusWrite(
+        InventoryRow current, AttributeValue? stored, StockStatus to, DateTimeOffset at, string? sequence, bool sequenceGuard, DateTimeOffset? previous)
     {
         var names = new Dictionary<string, string>
         {
@@ -235,10 +251,11 @@ public sealed class StatusTransitions(
         var update = "SET #st = :to, #sc = :at";
 
         // Pinned to the status and transition time it replaces, so the alert's "from" is exactly the previous alert's "to".
+        // Pinned to the value as stored, not as read: a value that is no status (edited by hand) must be replaceable too.
         var condition = "attribute_exists(#p)";
-        if (current.StoredStatus is { } from)
+        if (stored is not null)
         {
-            values[":from"] = Items.S(from.ToString());
+            values[":from"] = stored;
             condition += " AND #st = :from";
         }
         else
@@ -261,14 +278,21 @@ public sealed class StatusTransitions(
         {
             values[":seq"] = Items.S(sequence);
             update += ", #seq = :seq";
-            condition += " AND (attribute_not_exists(#seq) OR #seq < :seq)";
+            if (sequenceGuard)
+            {
+                condition += " AND (attribute_not_exists(#seq) OR #seq < :seq)";
+            }
         }
         else
         {
+            // The repair's mark turns away every record from before it, so the sequence number it leaves behind (which
+            // may be of an older numbering) must not turn away the records after it.
             names["#lu"] = Attr.LastUpdated;
             values[":lu"] = Items.Time(current.LastUpdated);
             condition += " AND #lu = :lu";
-            names.Remove("#seq");
+            names["#rep"] = Attr.StatusRepair;
+            values[":rep"] = Items.S(Guid.NewGuid().ToString("N"));
+            update += ", #rep = :rep REMOVE #seq";
         }
 
         return new TransactWriteItem

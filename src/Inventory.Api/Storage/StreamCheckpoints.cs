@@ -9,22 +9,38 @@ namespace Inventory.Api.Storage;
 /// under its own partition, so a restart (or a kill) resumes after the last handled record instead of from the start.
 /// Records handled again after a crash write nothing twice (<see cref="StatusTransitions"/>).
 /// </summary>
-public sealed class StreamCheckpoints(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options)
+public sealed class StreamCheckpoints(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, TimeProvider clock)
 {
     private const string Partition = "stream-checkpoints";
 
+    /// <summary>
+    /// Records older than this are gone from the stream (24 hours), so a checkpoint saved longer ago names none that is
+    /// left: the reader starts at the oldest record kept instead. Resuming after it could blind the reader, since
+    /// DynamoDB Local, started again on its data after 30 hours without a write, numbers new records from 1 again
+    /// in the same shard, all "before" the checkpoint.
+    /// </summary>
+    public static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+
     private readonly string table = options.Value.AlertsTable;
 
+    /// <summary>The last handled sequence number of the shard, or null to start at the oldest record kept.</summary>
     public async Task<string?> GetAsync(string shardId, CancellationToken ct)
     {
         var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = Key(shardId), ConsistentRead = true }, ct);
-        return response.Item is { Count: > 0 } item ? Items.Str(item, Attr.SequenceNumber) : null;
+        if (response.Item is not { Count: > 0 } item || !item.ContainsKey(Attr.UpdatedAt)
+            || clock.GetUtcNow() - Items.Timestamp(item, Attr.UpdatedAt) > Retention)
+        {
+            return null; // none, or one older than every record left (handling records again writes nothing twice)
+        }
+
+        return Items.Str(item, Attr.SequenceNumber);
     }
 
     public async Task SaveAsync(string shardId, string sequenceNumber, CancellationToken ct)
     {
         var item = Key(shardId);
         item[Attr.SequenceNumber] = Items.S(sequenceNumber);
+        item[Attr.UpdatedAt] = Items.Time(clock.GetUtcNow());
         await dynamo.PutItemAsync(new PutItemRequest { TableName = table, Item = item }, ct);
     }
 

@@ -158,6 +158,122 @@ public class StreamRepairTests(TestService service) : IClassFixture<TestService>
     }
 }
 
+public class UnreadableStatusTests(TestService service) : IClassFixture<TestService>
+{
+    /// <summary>Values that are not one of the three statuses (typos in the console), some of which .NET's enum parsing would accept.</summary>
+    [Theory]
+    [InlineData("low_stock")]
+    [InlineData("1")]
+    [InlineData("LOW_STOCK ")]
+    public async Task A_status_edited_by_hand_to_a_value_that_is_no_status_is_put_right_and_stalls_no_other_row(string edited)
+    {
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+
+        // The stream must store exactly the status the counts imply, or the listing by status never shows the row.
+        await service.SetStoredStatusAsync(sku, edited);
+
+        await Eventually.TrueAsync(async () => await service.StoredStatusAsync(sku) == "LOW_STOCK", "the stream restores LOW_STOCK");
+        var other = await service.CreateProductAsync(stock: 10, threshold: 5); // waits until its stored status follows its stock
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(other));
+        StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "LOW_STOCK", minimum: 1);
+    }
+}
+
+/// <summary>A row this service cannot read (a count edited by hand past what a 64-bit count holds): a poison row.</summary>
+internal static class PoisonRows
+{
+    public static Task MakeUnreadableAsync(TestService service, string sku) =>
+        service.Dynamo.UpdateItemAsync(new Amazon.DynamoDBv2.Model.UpdateItemRequest
+        {
+            TableName = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable,
+            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
+            UpdateExpression = "SET #t = :t",
+            ExpressionAttributeNames = new() { ["#t"] = "threshold_level" },
+            ExpressionAttributeValues = new() { [":t"] = new() { N = "100000000000000000000" } },
+        });
+}
+
+public class PoisonRecordTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task A_change_record_whose_row_cannot_be_read_is_skipped_and_the_stream_goes_on()
+    {
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+        await PoisonRows.MakeUnreadableAsync(service, sku);
+
+        var other = await service.CreateProductAsync(stock: 10, threshold: 5); // waits until its stored status follows its stock
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(other));
+    }
+}
+
+public class PoisonRowCheckTests(NoStreamService service) : IClassFixture<NoStreamService>
+{
+    [Fact]
+    public async Task A_row_the_threshold_check_cannot_read_does_not_stop_it_repairing_the_others()
+    {
+        var poison = await service.CreateProductAsync(stock: 3, threshold: 5);
+        await PoisonRows.MakeUnreadableAsync(service, poison);
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+        await service.SetStoredStatusAsync(sku, "IN_STOCK");
+        using var admin = service.Client();
+
+        var response = await admin.PostAsync("/admin/threshold-check", null);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("LOW_STOCK", await service.StoredStatusAsync(sku));
+    }
+}
+
+/// <summary>A service with a fault-injecting client whose stream reader gives up on a failing change record after 2 s.</summary>
+public sealed class GiveUpService : TestService
+{
+    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
+
+    protected override IEnumerable<string> ExtraArgs => ["--Jobs:StreamRecordRetrySeconds=2", "--Storage:StatusRepairQuietSeconds=0"];
+
+    protected override void OverrideServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
+        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Amazon.DynamoDBv2.IAmazonDynamoDB>(
+            services, _ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
+}
+
+public class PoisonWriteTests(GiveUpService service) : IClassFixture<GiveUpService>
+{
+    [Fact]
+    public async Task A_status_write_that_can_never_succeed_holds_the_stream_back_only_for_a_while_and_the_repair_then_writes_it()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        // Once the hold has committed, every status write of this row is refused for good (a request DynamoDB rejects).
+        service.Faults.AfterCommit = () =>
+        {
+            service.Faults.InjectedCode = "ValidationError";
+            service.Faults.FailTransactionsNaming = sku;
+            service.Faults.AfterCommit = null;
+            return Task.CompletedTask;
+        };
+        try
+        {
+            (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "h", warehouse_id = "main" })).EnsureSuccessStatusCode();
+
+            // The reader retries the record, then moves on: the other rows' statuses follow again.
+            var other = await service.CreateProductAsync(stock: 10, threshold: 5);
+            Assert.Equal("IN_STOCK", await service.StoredStatusAsync(other));
+        }
+        finally
+        {
+            service.Faults.FailTransactionsNaming = null;
+            service.Faults.InjectedCode = "TransactionConflict";
+        }
+
+        // The record given up on is the threshold check's to repair, with its alert.
+        using var admin = service.Client();
+        (await admin.PostAsync("/admin/threshold-check", null)).EnsureSuccessStatusCode();
+        Assert.Equal("LOW_STOCK", await service.StoredStatusAsync(sku));
+        StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "LOW_STOCK", minimum: 2);
+    }
+}
+
 /// <summary>A service whose scheduled threshold check runs every half second, and whose stream is not read.</summary>
 public sealed class FrequentCheckService : TestService
 {

@@ -78,6 +78,60 @@ public class CrashTests
         }
     }
 
+    /// <summary>
+    /// DynamoDB Local, started again on its data directory after 30 hours without a write, deletes every change record
+    /// and numbers new ones from 1 again, in the same shard: the reader's checkpoint then names a record far "ahead" of
+    /// every new one. Simulated with a checkpoint saved two days ago at a high sequence number.
+    /// </summary>
+    [Fact]
+    public async Task A_checkpoint_older_than_the_stream_keeps_records_does_not_blind_the_reader()
+    {
+        var prefix = "n" + Guid.NewGuid().ToString("N")[..10];
+        var dynamoUrl = await SharedDynamoDb.ServiceUrlAsync();
+        string[] args =
+        [
+            "--environment=Testing", $"--Storage:ServiceUrl={dynamoUrl}", "--Storage:CreateTables=true", "--Storage:RequestTimeoutSeconds=30",
+            $"--Storage:InventoryTable={prefix}-inventory", $"--Storage:ReservationsTable={prefix}-reservations",
+            $"--Storage:ProductsTable={prefix}-products", $"--Storage:IdempotencyTable={prefix}-idempotency",
+            $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
+            "--Logging:LogLevel:Default=Warning", "--Jobs:RunInProcess=true", "--Jobs:ThresholdCheckIntervalSeconds=3600",
+            "--ApiKeys:Keys:0:Name=admin", $"--ApiKeys:Keys:0:Key={TestService.AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",
+        ];
+        var sku = $"renumbered-{prefix}";
+        await using (var first = await ServiceProcess.StartAsync(args))
+        {
+            using var admin = Client(first.Address);
+            (await admin.PostAsJsonAsync("/products", new { sku, name = sku, price = 1, threshold_level = 5 })).EnsureSuccessStatusCode();
+            (await admin.PutAsJsonAsync($"/inventory/{sku}", new { stock_count = 10, expected_version = 1 })).EnsureSuccessStatusCode();
+            await Eventually.ValueAsync(() => StoredStatusAsync(dynamoUrl, $"{prefix}-inventory", sku), s => s.Stored == "IN_STOCK", "the first service stores IN_STOCK");
+        }
+
+        using var dynamo = FaultInjectingDynamoDb.For(dynamoUrl);
+        var streamArn = (await dynamo.DescribeTableAsync($"{prefix}-inventory")).Table.LatestStreamArn;
+        foreach (var shard in await new DynamoStreams(dynamoUrl).ShardIdsAsync(streamArn))
+        {
+            await dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = $"{prefix}-alerts",
+                Item = new()
+                {
+                    ["alert_stream"] = new() { S = "stream-checkpoints" },
+                    ["alert_key"] = new() { S = $"{streamArn}|{shard}" },
+                    ["sequence_number"] = new() { S = "000000000000099999999" },
+                    ["updated_at"] = new() { S = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) },
+                },
+            });
+        }
+
+        await using var second = await ServiceProcess.StartAsync(args);
+        using var staff = Client(second.Address);
+        (await staff.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "after-restart", warehouse_id = "main" })).EnsureSuccessStatusCode();
+
+        var stored = await Eventually.ValueAsync(() => StoredStatusAsync(dynamoUrl, $"{prefix}-inventory", sku), s => s.Stored == s.Implied, "the second service's reader stores LOW_STOCK");
+        Assert.Equal("LOW_STOCK", stored.Stored);
+        StatusStreamTests.AssertOneChain(await AlertsAsync(staff, sku), "OUT_OF_STOCK", "LOW_STOCK", minimum: 2);
+    }
+
     private static HttpClient Client(Uri address)
     {
         var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };

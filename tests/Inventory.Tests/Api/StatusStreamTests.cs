@@ -351,3 +351,87 @@ public class RequestPathTests(RequestCountingService service) : IClassFixture<Re
         Assert.Equal(["GetItem", "TransactWriteItems"], release); // the hold record says what to give back
     }
 }
+
+/// <summary>
+/// The stream function's batches reaching the service late (Lambda throttled or retrying a failing batch for longer
+/// than the repair's quiet period: the mapping retries for up to an hour), after the threshold check has already
+/// repaired the row. Fed through POST /events exactly as the stream function receives them.
+/// </summary>
+public class LateStreamTests(NoStreamService service) : IClassFixture<NoStreamService>
+{
+    /// <summary>Posts the row's change records not posted yet (after <paramref name="posted"/>) as one Lambda stream batch; returns how many there are now.</summary>
+    private async Task<int> DeliverAsync(string sku, int posted)
+    {
+        var table = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
+        var arn = (await service.Dynamo.DescribeTableAsync(table)).Table.LatestStreamArn;
+        var records = (await new DynamoStreams(await SharedDynamoDb.ServiceUrlAsync()).ReadAllAsync(arn))
+            .Where(r => r["dynamodb"]?["Keys"]?["product_id"]?["S"]?.GetValue<string>() == sku)
+            .ToList();
+        var batch = new System.Text.Json.Nodes.JsonObject { ["Records"] = new System.Text.Json.Nodes.JsonArray([.. records.Skip(posted)]) };
+        using var runtime = service.Client(apiKey: null);
+        var answer = await TestService.ReadJsonAsync(await runtime.PostAsync("/events", TestService.RawJson(batch.ToJsonString())));
+        Assert.Empty(answer.GetProperty("batchItemFailures").EnumerateArray());
+        return records.Count;
+    }
+
+    [Fact]
+    public async Task Changes_the_repair_already_covered_reaching_the_handler_late_neither_move_the_status_back_nor_alert_again()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        var posted = await DeliverAsync(sku, 0); // OUT to IN
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(sku));
+
+        // IN to LOW to OUT; the batch carrying them is held up (throttled, retried) past the quiet period...
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "low", warehouse_id = "main" })).EnsureSuccessStatusCode();
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 4, reservation_id = "out", warehouse_id = "main" })).EnsureSuccessStatusCode();
+
+        // ...so the threshold check repairs the quiet row: OUT, with the IN to OUT alert.
+        using var admin = service.Client();
+        (await admin.PostAsync("/admin/threshold-check", null)).EnsureSuccessStatusCode();
+        Assert.Equal("OUT_OF_STOCK", await service.StoredStatusAsync(sku));
+
+        // Then the held-up batch gets through.
+        await DeliverAsync(sku, posted);
+
+        Assert.Equal("OUT_OF_STOCK", await service.StoredStatusAsync(sku));
+        var alerts = await service.AlertsForAsync(sku);
+        StatusStreamTests.AssertOneChain(alerts, "OUT_OF_STOCK", "OUT_OF_STOCK", minimum: 2);
+        Assert.Equal(
+            ["OUT_OF_STOCK>IN_STOCK", "IN_STOCK>OUT_OF_STOCK"],
+            alerts.Select(a => a.GetProperty("old_status").GetString() + ">" + a.GetProperty("new_status").GetString()));
+    }
+}
+
+/// <summary>
+/// DynamoDB Local, started again on its data directory after 30 hours without a write (a weekend between two
+/// `make start`), deletes every change record and numbers new ones from 1 again, so rows keep the sequence numbers
+/// of records far "ahead" of every new one. Simulated on the row: a high sequence number written long ago.
+/// </summary>
+public class RestartedNumberingTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task A_row_whose_status_was_written_before_the_streams_numbering_started_again_still_follows_its_counts()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
+        await service.Dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable,
+            Key = new() { ["product_id"] = new() { S = sku }, ["warehouse_id"] = new() { S = "main" } },
+            UpdateExpression = "SET #seq = :seq, #sc = :sc",
+            ExpressionAttributeNames = new() { ["#seq"] = "status_sequence", ["#sc"] = "status_changed_at" },
+            ExpressionAttributeValues = new()
+            {
+                [":seq"] = new() { S = Inventory.Api.Storage.StatusTransitions.SequenceKey("000000000000099999999") },
+                [":sc"] = new() { S = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) },
+            },
+        });
+        using var platform = service.Client(TestService.ReserveKey);
+
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "after-restart", warehouse_id = "main" })).EnsureSuccessStatusCode();
+
+        await Eventually.TrueAsync(async () => await service.StoredStatusAsync(sku) == "LOW_STOCK", "the stored status follows the hold");
+        var alerts = await Eventually.ValueAsync(() => service.AlertsForAsync(sku), a => a.Count >= 2, "the IN to LOW alert");
+        StatusStreamTests.AssertOneChain(alerts, "OUT_OF_STOCK", "LOW_STOCK", minimum: 2);
+    }
+}

@@ -39,6 +39,12 @@ public sealed class DynamoStreams(string serviceUrl)
         return records.Select(r => JsonNode.Parse(r.ToJsonString())!.AsObject()).ToList();
     }
 
+    /// <summary>The ids of the shards of the table's latest stream.</summary>
+    public async Task<List<string>> ShardIdsAsync(string streamArn) =>
+        (await CallAsync("DescribeStream", new JsonObject { ["StreamArn"] = streamArn }))["StreamDescription"]!["Shards"]!.AsArray()
+            .Select(shard => shard!["ShardId"]!.GetValue<string>())
+            .ToList();
+
     /// <summary>
     /// Every status move of one stock row as its counts tell it, in stream order ("IN_STOCK>LOW_STOCK", ...): what the
     /// row's alerts must be, exactly, none lost and none twice. Only changes that move the counts across a status count.

@@ -24,6 +24,13 @@ public sealed class JobOptions
 
     /// <summary>How long the local stream reader waits before asking again when the stream had nothing new.</summary>
     public double StreamPollIntervalMilliseconds { get; set; } = 50;
+
+    /// <summary>
+    /// How long (and at least 5 attempts) the local stream reader keeps retrying a change record that fails before it logs it and moves on, as
+    /// the stream function's mapping gives up after its retries: a record that can never be handled must not hold back
+    /// every later one. The threshold check repairs that row's status once the row is quiet.
+    /// </summary>
+    public double StreamRecordRetrySeconds { get; set; } = 60;
 }
 
 /// <summary>Runs a job every interval; a failed run is logged and retried at the next tick.</summary>
