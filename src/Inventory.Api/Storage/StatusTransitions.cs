@@ -47,8 +47,8 @@ public sealed class StatusTransitions(
     /// <summary>
     /// Handles change records of the inventory table in stream order. Most need nothing: a hold that leaves the status
     /// where the row stores it. A record whose counts move the status (or imply another one than the row stores)
-    /// costs a read, and a transaction when the stored status is not yet the one it implies. Returns how many records it handled before it failed (all of them if it did not): the caller resumes
-    /// from the first unhandled one.
+    /// costs a read, and a transaction when the stored status is not yet the one it implies. Returns how many records
+    /// it handled before it failed (all of them if it did not): the caller resumes from the first unhandled one.
     /// </summary>
     public async Task<(int Handled, Exception? Failure)> ApplyAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
     {
@@ -96,6 +96,13 @@ public sealed class StatusTransitions(
 
         return (records.Count, null);
     }
+
+    /// <summary>
+    /// Whether a stream event's source is the stock table's stream (an event without a source is taken as one). A
+    /// mapping set up on another table by mistake must not have its items read as stock rows.
+    /// </summary>
+    public bool IsStockTableStream(string? eventSourceArn) =>
+        eventSourceArn is null || eventSourceArn.Contains($":table/{table}/stream/", StringComparison.Ordinal);
 
     /// <summary>
     /// The threshold check's repair: if the row has been unchanged for <paramref name="quietFor"/> and stores another

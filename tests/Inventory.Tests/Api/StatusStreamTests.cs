@@ -359,19 +359,39 @@ public class RequestPathTests(RequestCountingService service) : IClassFixture<Re
 /// </summary>
 public class LateStreamTests(NoStreamService service) : IClassFixture<NoStreamService>
 {
-    /// <summary>Posts the row's change records not posted yet (after <paramref name="posted"/>) as one Lambda stream batch; returns how many there are now.</summary>
-    private async Task<int> DeliverAsync(string sku, int posted)
+    /// <summary>
+    /// Posts the row's change records not posted yet (after <paramref name="posted"/>) as one Lambda stream batch, each
+    /// naming <paramref name="sourceTable"/> (default: the stock table) as its source; returns how many there are now.
+    /// </summary>
+    private async Task<int> DeliverAsync(string sku, int posted, string? sourceTable = null)
     {
         var table = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
         var arn = (await service.Dynamo.DescribeTableAsync(table)).Table.LatestStreamArn;
         var records = (await new DynamoStreams(await SharedDynamoDb.ServiceUrlAsync()).ReadAllAsync(arn))
             .Where(r => r["dynamodb"]?["Keys"]?["product_id"]?["S"]?.GetValue<string>() == sku)
             .ToList();
+        foreach (var record in records)
+        {
+            record["eventSourceARN"] = $"arn:aws:dynamodb:eu-west-1:123456789012:table/{sourceTable ?? table}/stream/2026-11-29T00:00:00.000";
+        }
+
         var batch = new System.Text.Json.Nodes.JsonObject { ["Records"] = new System.Text.Json.Nodes.JsonArray([.. records.Skip(posted)]) };
-        using var runtime = service.Client(apiKey: null);
+        using var runtime = service.Client(); // outside the Web Adapter, /events takes the admin key
         var answer = await TestService.ReadJsonAsync(await runtime.PostAsync("/events", TestService.RawJson(batch.ToJsonString())));
         Assert.Empty(answer.GetProperty("batchItemFailures").EnumerateArray());
         return records.Count;
+    }
+
+    [Fact]
+    public async Task Records_from_another_tables_stream_are_not_read_as_stock_rows()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 5); // stored OUT_OF_STOCK until a record is handled
+
+        await DeliverAsync(sku, 0, sourceTable: "some-other-table");
+        Assert.Equal("OUT_OF_STOCK", await service.StoredStatusAsync(sku));
+
+        await DeliverAsync(sku, 0);
+        Assert.Equal("IN_STOCK", await service.StoredStatusAsync(sku));
     }
 
     [Fact]

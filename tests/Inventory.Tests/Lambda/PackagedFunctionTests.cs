@@ -218,7 +218,7 @@ public class PackagedFunctionTests(PackagedFunctions lambda) : IClassFixture<Pac
                         ApproximateCreationDateTime = 1764000000, Keys = new { product_id = new { S = sku }, warehouse_id = new { S = "main" } },
                         OldImage = Image(0), NewImage = Image(4), SequenceNumber = "111000000000000000000001", SizeBytes = 200, StreamViewType = "NEW_AND_OLD_IMAGES",
                     },
-                    eventSourceARN = "arn:aws:dynamodb:eu-west-1:123456789012:table/inventory-management/stream/2026-11-23T00:00:00.000",
+                    eventSourceARN = $"arn:aws:dynamodb:eu-west-1:123456789012:table/{lambda.TableName("inventory")}/stream/2026-11-23T00:00:00.000",
                 },
             },
         });

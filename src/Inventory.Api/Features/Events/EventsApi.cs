@@ -231,6 +231,14 @@ public static class EventsApi
         var changes = new List<ChangeRecord>();
         foreach (var record in records.EnumerateArray())
         {
+            var source = record.TryGetProperty("eventSourceARN", out var arn) && arn.ValueKind == JsonValueKind.String ? arn.GetString() : null;
+            if (!statuses.IsStockTableStream(source))
+            {
+                // Retrying cannot make them ours; answering them handled keeps the mapping from stalling on them.
+                log.LogError("A stream record from {EventSource}, not the stock table's stream, was ignored: check the event source mapping", source);
+                continue;
+            }
+
             if (ChangeRecords.Parse(record) is not { } change)
             {
                 // Without a sequence number Lambda cannot resume from it: retry the batch (the mapping's retry limit ends the loop).
