@@ -29,6 +29,8 @@ public sealed class StatusStreamReader(
 
     private readonly Uri serviceUrl = new(storage.Value.ServiceUrl ?? throw new InvalidOperationException("The local stream reader needs Storage:ServiceUrl"));
     private readonly string region = storage.Value.Region;
+    private static readonly TimeSpan ShardRefresh = TimeSpan.FromSeconds(1);
+
     private readonly TimeSpan idle = TimeSpan.FromMilliseconds(Math.Max(10, jobs.Value.StreamPollIntervalMilliseconds));
     private readonly TimeSpan giveUpAfter = TimeSpan.FromSeconds(Math.Max(0, jobs.Value.StreamRecordRetrySeconds));
 
@@ -64,10 +66,18 @@ public sealed class StatusStreamReader(
         var finished = new HashSet<string>(StringComparer.Ordinal);
         var trimmed = new HashSet<string>(StringComparer.Ordinal);
         var resumed = new HashSet<string>(StringComparer.Ordinal);
+        List<(string ShardId, string? ParentId)> shards = [];
+        var described = TimeSpan.Zero;
+        var running = System.Diagnostics.Stopwatch.StartNew();
         while (!ct.IsCancellationRequested)
         {
-            var handledAny = false;
-            var shards = await ShardsAsync(streamArn, ct);
+            // New shards appear rarely (DynamoDB rolls them over every few hours): look for them once a second.
+            if (shards.Count == 0 || running.Elapsed - described >= ShardRefresh || shards.All(s => finished.Contains(s.ShardId)))
+            {
+                shards = await ShardsAsync(streamArn, ct);
+                described = running.Elapsed;
+            }
+
             foreach (var (shardId, parentId) in shards)
             {
                 // A child shard's records follow its parent's: read it only once the parent is read to its end.
@@ -87,7 +97,7 @@ public sealed class StatusStreamReader(
                     }
                 }
 
-                JsonObject result;
+                JsonDocument result;
                 try
                 {
                     result = await CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 1000 }, ct);
@@ -105,9 +115,8 @@ public sealed class StatusStreamReader(
 
                     continue;
                 }
-                using var document = JsonDocument.Parse(result.ToJsonString());
-                var raw = document.RootElement.GetProperty("Records").EnumerateArray().ToList();
-                var records = raw.Select(ChangeRecords.Parse).OfType<ChangeRecord>().ToList();
+                using var document = result;
+                var records = document.RootElement.GetProperty("Records").EnumerateArray().Select(ChangeRecords.Parse).OfType<ChangeRecord>().ToList();
                 if (records.Count > 0)
                 {
                     var (handled, failure) = await transitions.ApplyAsync(records, ct);
@@ -137,12 +146,11 @@ public sealed class StatusStreamReader(
                         failing = null; // that shard's failing record went through after all
                     }
 
-                    handledAny = true;
                 }
 
-                if (result["NextShardIterator"]?.GetValue<string>() is { } next)
+                if (document.RootElement.TryGetProperty("NextShardIterator", out var next) && next.GetString() is { } nextIterator)
                 {
-                    iterators[shardId] = next;
+                    iterators[shardId] = nextIterator;
                 }
                 else
                 {
@@ -151,10 +159,9 @@ public sealed class StatusStreamReader(
                 }
             }
 
-            if (!handledAny)
-            {
-                await Task.Delay(idle, ct);
-            }
+            // Between rounds even when records came: under load each round then takes a batch instead of a record or
+            // two, which keeps the reader's share of the machine (and of DynamoDB Local) small; the lag stays under it.
+            await Task.Delay(idle, ct);
         }
     }
 
@@ -185,13 +192,14 @@ public sealed class StatusStreamReader(
                 request["ExclusiveStartShardId"] = after;
             }
 
-            var description = (await CallAsync("DescribeStream", request, ct))["StreamDescription"]!;
-            foreach (var shard in description["Shards"]!.AsArray())
+            using var answer = await CallAsync("DescribeStream", request, ct);
+            var description = answer.RootElement.GetProperty("StreamDescription");
+            foreach (var shard in description.GetProperty("Shards").EnumerateArray())
             {
-                shards.Add((shard!["ShardId"]!.GetValue<string>(), shard["ParentShardId"]?.GetValue<string>()));
+                shards.Add((shard.GetProperty("ShardId").GetString()!, shard.TryGetProperty("ParentShardId", out var parent) ? parent.GetString() : null));
             }
 
-            after = description["LastEvaluatedShardId"]?.GetValue<string>();
+            after = description.TryGetProperty("LastEvaluatedShardId", out var last) ? last.GetString() : null;
         }
         while (after is not null);
 
@@ -211,10 +219,12 @@ public sealed class StatusStreamReader(
             request["SequenceNumber"] = checkpoint;
         }
 
-        return (await CallAsync("GetShardIterator", request, ct))["ShardIterator"]!.GetValue<string>();
+        using var answer = await CallAsync("GetShardIterator", request, ct);
+        return answer.RootElement.GetProperty("ShardIterator").GetString()!;
     }
 
-    private async Task<JsonObject> CallAsync(string operation, JsonObject body, CancellationToken ct)
+    /// <summary>One call of the Streams API; the answer, parsed once, is the caller's to dispose.</summary>
+    private async Task<JsonDocument> CallAsync(string operation, JsonObject body, CancellationToken ct)
     {
         var now = DateTime.UtcNow;
         using var request = new HttpRequestMessage(HttpMethod.Post, serviceUrl) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8) };
@@ -224,14 +234,14 @@ public sealed class StatusStreamReader(
         request.Headers.TryAddWithoutValidation("Authorization",
             $"AWS4-HMAC-SHA256 Credential=local/{now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)}/{region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0");
         using var response = await Http.SendAsync(request, ct);
-        var text = await response.Content.ReadAsStringAsync(ct);
         if (!response.IsSuccessStatusCode)
         {
+            var text = await response.Content.ReadAsStringAsync(ct);
             var type = (JsonNode.Parse(text) as JsonObject)?["__type"]?.GetValue<string>() is { } full ? full[(full.LastIndexOf('#') + 1)..] : null;
             throw new StreamsException(type, $"DynamoDB Streams {operation} answered {(int)response.StatusCode}: {text}");
         }
 
-        return JsonNode.Parse(text)!.AsObject();
+        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
     }
 
     /// <summary>An error answer of the Streams API, with its type (ExpiredIteratorException, TrimmedDataAccessException, …).</summary>

@@ -225,15 +225,9 @@ public class PoisonRowCheckTests(NoStreamService service) : IClassFixture<NoStre
 }
 
 /// <summary>A service with a fault-injecting client whose stream reader gives up on a failing change record after 2 s.</summary>
-public sealed class GiveUpService : TestService
+public sealed class GiveUpService : FaultInjectingService
 {
-    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
-
     protected override IEnumerable<string> ExtraArgs => ["--Jobs:StreamRecordRetrySeconds=2", "--Storage:StatusRepairQuietSeconds=0"];
-
-    protected override void OverrideServices(Microsoft.Extensions.DependencyInjection.IServiceCollection services) =>
-        Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Amazon.DynamoDBv2.IAmazonDynamoDB>(
-            services, _ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
 }
 
 public class PoisonWriteTests(GiveUpService service) : IClassFixture<GiveUpService>

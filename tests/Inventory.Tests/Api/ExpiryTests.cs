@@ -159,14 +159,9 @@ public class ExpiryRaceTests(NoSweeperService service) : IClassFixture<NoSweeper
 }
 
 /// <summary>No background sweep, and a client that can make chosen rows fail every write: a row that stays busy.</summary>
-public sealed class FaultyNoSweeperService : TestService
+public sealed class FaultyNoSweeperService : FaultInjectingService
 {
-    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
-
     protected override IEnumerable<string> ExtraArgs => ["--Jobs:RunInProcess=false", "--Storage:MaxWriteAttempts=2"];
-
-    protected override void OverrideServices(IServiceCollection services) =>
-        services.AddSingleton<IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
 }
 
 /// <summary>The sweep expires each row on its own: a row that keeps failing is left for the next run and stops nothing else.</summary>

@@ -320,14 +320,9 @@ public class TransitionOrderTests(FrozenClockService service) : IClassFixture<Fr
 }
 
 /// <summary>A service with a request-counting DynamoDB client and no stream reader, so only the request path is counted.</summary>
-public sealed class RequestCountingService : TestService
+public sealed class RequestCountingService : FaultInjectingService
 {
-    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
-
     protected override IEnumerable<string> ExtraArgs => ["--Jobs:ReadStreamInProcess=false"];
-
-    protected override void OverrideServices(IServiceCollection services) =>
-        services.AddSingleton<Amazon.DynamoDBv2.IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
 }
 
 public class RequestPathTests(RequestCountingService service) : IClassFixture<RequestCountingService>

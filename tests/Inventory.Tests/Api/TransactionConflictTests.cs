@@ -7,14 +7,9 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Inventory.Tests.Api;
 
 /// <summary>The service behind a client that injects the transaction conflicts real DynamoDB raises on hot items.</summary>
-public sealed class ConflictingService : TestService
+public sealed class ConflictingService : FaultInjectingService
 {
-    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
-
     protected override IEnumerable<string> ExtraArgs => ["--Storage:MaxWriteAttempts=4"];
-
-    protected override void OverrideServices(IServiceCollection services) =>
-        services.AddSingleton<IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
 }
 
 public class TransactionConflictTests(ConflictingService service) : IClassFixture<ConflictingService>

@@ -99,14 +99,9 @@ public class ConcurrentRepeatTests(TestService service) : IClassFixture<TestServ
 }
 
 /// <summary>A service whose DynamoDB client can cancel transactions for any reason and run code right after a commit.</summary>
-public sealed class FaultyService : TestService
+public sealed class FaultyService : FaultInjectingService
 {
-    public FaultInjectingDynamoDb Faults { get; private set; } = null!;
-
     protected override IEnumerable<string> ExtraArgs => ["--Storage:MaxWriteAttempts=3", "--Storage:RequestTimeoutSeconds=2"];
-
-    protected override void OverrideServices(IServiceCollection services) =>
-        services.AddSingleton<IAmazonDynamoDB>(_ => Faults = FaultInjectingDynamoDb.For(SharedDynamoDb.ServiceUrlAsync().GetAwaiter().GetResult()));
 }
 
 /// <summary>Once a write committed, its answer is its success, and nothing it implies depends on the caller.</summary>

@@ -22,7 +22,10 @@ public sealed class JobOptions
     /// </summary>
     public bool ReadStreamInProcess { get; set; } = true;
 
-    /// <summary>How long the local stream reader waits before asking again when the stream had nothing new.</summary>
+    /// <summary>
+    /// How long the local stream reader waits between two rounds of reading, with or without new records: under load
+    /// each round takes a batch, which keeps the reader's share of the machine small (the lag stays within it).
+    /// </summary>
     public double StreamPollIntervalMilliseconds { get; set; } = 50;
 
     /// <summary>
