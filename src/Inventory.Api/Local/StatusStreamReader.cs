@@ -31,6 +31,8 @@ public sealed class StatusStreamReader(
     private readonly string region = storage.Value.Region;
     private static readonly TimeSpan ShardRefresh = TimeSpan.FromSeconds(1);
 
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
+
     private readonly TimeSpan idle = TimeSpan.FromMilliseconds(Math.Max(10, jobs.Value.StreamPollIntervalMilliseconds));
     private readonly TimeSpan giveUpAfter = TimeSpan.FromSeconds(Math.Max(0, jobs.Value.StreamRecordRetrySeconds));
 
@@ -66,6 +68,7 @@ public sealed class StatusStreamReader(
         var finished = new HashSet<string>(StringComparer.Ordinal);
         var trimmed = new HashSet<string>(StringComparer.Ordinal);
         var resumed = new HashSet<string>(StringComparer.Ordinal);
+        var savedAt = new Dictionary<string, TimeSpan>(StringComparer.Ordinal);
         List<(string ShardId, string? ParentId)> shards = [];
         var described = TimeSpan.Zero;
         var running = System.Diagnostics.Stopwatch.StartNew();
@@ -120,9 +123,14 @@ public sealed class StatusStreamReader(
                 if (records.Count > 0)
                 {
                     var (handled, failure) = await transitions.ApplyAsync(records, ct);
-                    if (handled > 0)
+                    // A checkpoint is a write to DynamoDB Local beside the shoppers' own: saved at most once a second (and
+                    // before a failure), at the cost of handing a second of records over again after a crash, which
+                    // writes nothing twice.
+                    var due = !savedAt.TryGetValue(shardId, out var saved) || running.Elapsed - saved >= CheckpointEvery;
+                    if (handled > 0 && (due || failure is not null))
                     {
                         await checkpoints.SaveAsync(checkpointKey, records[handled - 1].SequenceNumber, ct);
+                        savedAt[shardId] = running.Elapsed;
                         trimmed.Remove(shardId);
                         resumed.Add(shardId);
                     }
