@@ -20,16 +20,7 @@ public class CrashTests
     {
         var prefix = "k" + Guid.NewGuid().ToString("N")[..10];
         var dynamoUrl = await SharedDynamoDb.ServiceUrlAsync();
-        string[] args =
-        [
-            "--environment=Testing", $"--Storage:ServiceUrl={dynamoUrl}", "--Storage:CreateTables=true", "--Storage:RequestTimeoutSeconds=30",
-            $"--Storage:InventoryTable={prefix}-inventory", $"--Storage:ReservationsTable={prefix}-reservations",
-            $"--Storage:ProductsTable={prefix}-products", $"--Storage:IdempotencyTable={prefix}-idempotency",
-            $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
-            "--Logging:LogLevel:Default=Warning", "--RateLimiting:PermitsPerSecond=100000", "--RateLimiting:Burst=100000",
-            "--Jobs:RunInProcess=true", "--Jobs:ThresholdCheckIntervalSeconds=3600",
-            "--ApiKeys:Keys:0:Name=admin", $"--ApiKeys:Keys:0:Key={TestService.AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",
-        ];
+        var args = ProcessArgs(prefix, dynamoUrl);
 
         var skus = Enumerable.Range(0, 4).Select(i => $"crash-{prefix}-{i}").ToArray();
         await using (var first = await ServiceProcess.StartAsync(args))
@@ -86,15 +77,7 @@ public class CrashTests
     {
         var prefix = "n" + Guid.NewGuid().ToString("N")[..10];
         var dynamoUrl = await SharedDynamoDb.ServiceUrlAsync();
-        string[] args =
-        [
-            "--environment=Testing", $"--Storage:ServiceUrl={dynamoUrl}", "--Storage:CreateTables=true", "--Storage:RequestTimeoutSeconds=30",
-            $"--Storage:InventoryTable={prefix}-inventory", $"--Storage:ReservationsTable={prefix}-reservations",
-            $"--Storage:ProductsTable={prefix}-products", $"--Storage:IdempotencyTable={prefix}-idempotency",
-            $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
-            "--Logging:LogLevel:Default=Warning", "--Jobs:RunInProcess=true", "--Jobs:ThresholdCheckIntervalSeconds=3600",
-            "--ApiKeys:Keys:0:Name=admin", $"--ApiKeys:Keys:0:Key={TestService.AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",
-        ];
+        var args = ProcessArgs(prefix, dynamoUrl);
         var sku = $"renumbered-{prefix}";
         await using (var first = await ServiceProcess.StartAsync(args))
         {
@@ -129,6 +112,18 @@ public class CrashTests
         Assert.Equal("LOW_STOCK", stored.Stored);
         StatusStreamTests.AssertOneChain(await AlertsAsync(staff, sku), "OUT_OF_STOCK", "LOW_STOCK", minimum: 2);
     }
+
+    /// <summary>A service process on its own tables (named by <paramref name="prefix"/>) in the shared DynamoDB Local.</summary>
+    private static string[] ProcessArgs(string prefix, string dynamoUrl) =>
+    [
+        "--environment=Testing", $"--Storage:ServiceUrl={dynamoUrl}", "--Storage:CreateTables=true", "--Storage:RequestTimeoutSeconds=30",
+        $"--Storage:InventoryTable={prefix}-inventory", $"--Storage:ReservationsTable={prefix}-reservations",
+        $"--Storage:ProductsTable={prefix}-products", $"--Storage:IdempotencyTable={prefix}-idempotency",
+        $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
+        "--Logging:LogLevel:Default=Warning", "--RateLimiting:PermitsPerSecond=100000", "--RateLimiting:Burst=100000",
+        "--Jobs:RunInProcess=true", "--Jobs:ThresholdCheckIntervalSeconds=3600",
+        "--ApiKeys:Keys:0:Name=admin", $"--ApiKeys:Keys:0:Key={TestService.AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",
+    ];
 
     private static HttpClient Client(Uri address)
     {
