@@ -1,7 +1,4 @@
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Features.Jobs;
@@ -12,23 +9,18 @@ namespace Inventory.Api.Local;
 
 /// <summary>
 /// Locally, what the stream function's event source mapping does on AWS: reads the inventory table's change stream
-/// from DynamoDB Local and hands each batch, in order, to <see cref="StatusTransitions"/>. It checkpoints each shard
-/// after every handled batch (<see cref="StreamCheckpoints"/>), so a restart resumes where it stopped; a kill between
-/// a batch and its checkpoint only hands those records over again, which writes nothing twice.
-/// <para>
-/// It speaks the Streams API's JSON protocol itself: the SDK's Streams client is not among the packages this project
-/// can use. DynamoDB Local does not check signatures but keeps data per access key and region, so requests name the
-/// service's own ("local" and the configured region).
-/// </para>
+/// from DynamoDB Local (<see cref="LocalDynamoStreams"/>) and hands each batch, in order, to
+/// <see cref="StatusTransitions"/>. It checkpoints each shard at most once a second (<see cref="StreamCheckpoints"/>),
+/// so a restart resumes about where it stopped; a kill before a checkpoint only hands those records over again, which
+/// writes nothing twice.
 /// </summary>
 public sealed class StatusStreamReader(
     IAmazonDynamoDB dynamo, StatusTransitions transitions, StreamCheckpoints checkpoints, IOptions<StorageOptions> storage,
     IOptions<JobOptions> jobs, ILogger<StatusStreamReader> logger) : BackgroundService
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(30) };
+    private readonly LocalDynamoStreams streams = new(
+        storage.Value.ServiceUrl ?? throw new InvalidOperationException("The local stream reader needs Storage:ServiceUrl"), storage.Value.Region);
 
-    private readonly Uri serviceUrl = new(storage.Value.ServiceUrl ?? throw new InvalidOperationException("The local stream reader needs Storage:ServiceUrl"));
-    private readonly string region = storage.Value.Region;
     private static readonly TimeSpan ShardRefresh = TimeSpan.FromSeconds(1);
 
     private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(1);
@@ -77,7 +69,7 @@ public sealed class StatusStreamReader(
             // New shards appear rarely (DynamoDB rolls them over every few hours): look for them once a second.
             if (shards.Count == 0 || running.Elapsed - described >= ShardRefresh || shards.All(s => finished.Contains(s.ShardId)))
             {
-                shards = await ShardsAsync(streamArn, ct);
+                shards = await streams.ShardsAsync(streamArn, ct);
                 described = running.Elapsed;
             }
 
@@ -93,7 +85,7 @@ public sealed class StatusStreamReader(
                 if (!iterators.TryGetValue(shardId, out var iterator))
                 {
                     var checkpoint = trimmed.Contains(shardId) ? null : await checkpoints.GetAsync(checkpointKey, ct);
-                    iterator = await IteratorAsync(streamArn, shardId, checkpoint, ct);
+                    iterator = await streams.IteratorAsync(streamArn, shardId, checkpoint, ct);
                     if (checkpoint is not null)
                     {
                         resumed.Add(shardId);
@@ -103,9 +95,9 @@ public sealed class StatusStreamReader(
                 JsonDocument result;
                 try
                 {
-                    result = await CallAsync("GetRecords", new JsonObject { ["ShardIterator"] = iterator, ["Limit"] = 1000 }, ct);
+                    result = await streams.GetRecordsAsync(iterator, ct);
                 }
-                catch (StreamsException e) when (e.Type is "ExpiredIteratorException" or "TrimmedDataAccessException")
+                catch (LocalDynamoStreams.StreamsException e) when (e.Type is "ExpiredIteratorException" or "TrimmedDataAccessException")
                 {
                     // An iterator older than 15 minutes, or one that points before the oldest record kept: take a new one.
                     // Records trimmed after the checkpoint are lost to the stream (it keeps 24 hours); the threshold
@@ -186,75 +178,5 @@ public sealed class StatusStreamReader(
 
         failing = null;
         return true;
-    }
-
-    private async Task<List<(string ShardId, string? ParentId)>> ShardsAsync(string streamArn, CancellationToken ct)
-    {
-        var shards = new List<(string, string?)>();
-        string? after = null;
-        do
-        {
-            var request = new JsonObject { ["StreamArn"] = streamArn };
-            if (after is not null)
-            {
-                request["ExclusiveStartShardId"] = after;
-            }
-
-            using var answer = await CallAsync("DescribeStream", request, ct);
-            var description = answer.RootElement.GetProperty("StreamDescription");
-            foreach (var shard in description.GetProperty("Shards").EnumerateArray())
-            {
-                shards.Add((shard.GetProperty("ShardId").GetString()!, shard.TryGetProperty("ParentShardId", out var parent) ? parent.GetString() : null));
-            }
-
-            after = description.TryGetProperty("LastEvaluatedShardId", out var last) ? last.GetString() : null;
-        }
-        while (after is not null);
-
-        return shards;
-    }
-
-    private async Task<string> IteratorAsync(string streamArn, string shardId, string? checkpoint, CancellationToken ct)
-    {
-        var request = new JsonObject
-        {
-            ["StreamArn"] = streamArn,
-            ["ShardId"] = shardId,
-            ["ShardIteratorType"] = checkpoint is null ? "TRIM_HORIZON" : "AFTER_SEQUENCE_NUMBER",
-        };
-        if (checkpoint is not null)
-        {
-            request["SequenceNumber"] = checkpoint;
-        }
-
-        using var answer = await CallAsync("GetShardIterator", request, ct);
-        return answer.RootElement.GetProperty("ShardIterator").GetString()!;
-    }
-
-    /// <summary>One call of the Streams API; the answer, parsed once, is the caller's to dispose.</summary>
-    private async Task<JsonDocument> CallAsync(string operation, JsonObject body, CancellationToken ct)
-    {
-        var now = DateTime.UtcNow;
-        using var request = new HttpRequestMessage(HttpMethod.Post, serviceUrl) { Content = new StringContent(body.ToJsonString(), Encoding.UTF8) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/x-amz-json-1.0");
-        request.Headers.TryAddWithoutValidation("X-Amz-Target", $"DynamoDBStreams_20120810.{operation}");
-        request.Headers.TryAddWithoutValidation("X-Amz-Date", now.ToString("yyyyMMdd'T'HHmmss'Z'", System.Globalization.CultureInfo.InvariantCulture));
-        request.Headers.TryAddWithoutValidation("Authorization",
-            $"AWS4-HMAC-SHA256 Credential=local/{now.ToString("yyyyMMdd", System.Globalization.CultureInfo.InvariantCulture)}/{region}/dynamodb/aws4_request, SignedHeaders=host;x-amz-date;x-amz-target, Signature=0");
-        using var response = await Http.SendAsync(request, ct);
-        if (!response.IsSuccessStatusCode)
-        {
-            var text = await response.Content.ReadAsStringAsync(ct);
-            var type = (JsonNode.Parse(text) as JsonObject)?["__type"]?.GetValue<string>() is { } full ? full[(full.LastIndexOf('#') + 1)..] : null;
-            throw new StreamsException(type, $"DynamoDB Streams {operation} answered {(int)response.StatusCode}: {text}");
-        }
-
-        return await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
-    }
-
-    /// <summary>An error answer of the Streams API, with its type (ExpiredIteratorException, TrimmedDataAccessException, …).</summary>
-    private sealed class StreamsException(string? type, string message) : HttpRequestException(message)
-    {
-        public string? Type { get; } = type;
     }
 }

@@ -142,7 +142,7 @@ public sealed class HoldExpiry(
     {
         var expired = 0;
         Exception? failure = null;
-        foreach (var batch in holds.Chunk(Transaction.MaxActions - 2))
+        foreach (var batch in holds.Chunk(Transaction.MaxActions - 1))
         {
             var transaction = new Transaction();
             foreach (var hold in batch)
