@@ -106,7 +106,7 @@ public static class InventoryApp
             .WithExposedHeaders("etag", "retry-after", "idempotent-replayed", "location")
             // On AWS every preflight is a Lambda invocation; browsers may reuse the answer for 10 minutes.
             .SetPreflightMaxAge(TimeSpan.FromMinutes(10))));
-        services.AddOpenApi(o => o.AddDocumentTransformer<ApiKeyDocumentTransformer>());
+        services.AddOpenApi(OpenApiDocumentation.Configure);
 
         overrideServices?.Invoke(services);
 

@@ -64,20 +64,7 @@ public static class Problems
             new Dictionary<string, object?> { ["product_id"] = productId, ["reservation_id"] = reservationId });
 
     public static InventoryException InsufficientStock(string productId, string? warehouseId, long requested, long available) =>
-        new("insufficient_stock", RefusalKind.Conflict, "Not enough stock.",
-            $"Requested {requested} of '{productId}' but only {available} available.",
-            new Dictionary<string, object?>
-            {
-                ["product_id"] = productId,
-                ["warehouse_id"] = warehouseId,
-                ["requested"] = requested,
-                ["available_count"] = available,
-            });
-
-    public static InventoryException InsufficientStock(IReadOnlyList<ItemShortage> shortages) =>
-        new("insufficient_stock", RefusalKind.Conflict, "Not enough stock.",
-            $"{shortages.Count} item(s) cannot be supplied; nothing was changed.",
-            new Dictionary<string, object?> { ["items"] = shortages });
+        Shortage([new ItemShortage(productId, warehouseId, requested, available, "insufficient_stock")]);
 
     /// <param name="fromIfMatch">The stale version came as an If-Match precondition (else in the body).</param>
     public static InventoryException VersionConflict(bool fromIfMatch, InventoryRow? current) =>
@@ -140,11 +127,26 @@ public static class Problems
             $"Key '{keyId}' is the only active admin key: revoking it would lock every admin out, and only a new deployment could let one back in. Create another admin key first, then revoke this one.",
             new Dictionary<string, object?> { ["key_id"] = keyId });
 
-    /// <summary>One short item is answered with its own numbers; several with a list.</summary>
-    public static InventoryException Shortage(IReadOnlyList<ItemShortage> shortages) =>
-        shortages.Count == 1
-            ? InsufficientStock(shortages[0].ProductId, shortages[0].WarehouseId, shortages[0].Requested, shortages[0].AvailableCount)
-            : InsufficientStock(shortages);
+    /// <summary>
+    /// Every short item is listed in <c>items</c>, whatever the request's shape; when only one is short its numbers are
+    /// also given at the top level, so a single-product client need not look into the list.
+    /// </summary>
+    public static InventoryException Shortage(IReadOnlyList<ItemShortage> shortages)
+    {
+        var details = new Dictionary<string, object?> { ["items"] = shortages };
+        if (shortages is [var only])
+        {
+            details["product_id"] = only.ProductId;
+            details["warehouse_id"] = only.WarehouseId;
+            details["requested"] = only.Requested;
+            details["available_count"] = only.AvailableCount;
+        }
+
+        var detail = shortages is [var one]
+            ? $"Requested {one.Requested} of '{one.ProductId}' but only {one.AvailableCount} available; nothing was changed."
+            : $"{shortages.Count} items cannot be supplied ({string.Join(", ", shortages.Select(s => $"'{s.ProductId}': {s.AvailableCount} of {s.Requested} available"))}); nothing was changed.";
+        return new("insufficient_stock", RefusalKind.Conflict, "Not enough stock.", detail, details);
+    }
 
     public static InventoryException StockLimit(long stockCount, long delta) =>
         new("stock_limit_exceeded", RefusalKind.Conflict, "Stock would pass the ceiling.",

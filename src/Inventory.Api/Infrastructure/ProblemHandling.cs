@@ -44,7 +44,7 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = http, ProblemDetails = problem, Exception = exception });
     }
 
-    public static ProblemDetails Problem(int status, string code, string title, string? detail)
+    public static ProblemDetails Problem(int status, string code, string title, string detail)
     {
         var problem = new ProblemDetails { Status = status, Type = TypeBase + code, Title = title, Detail = detail };
         problem.Extensions["code"] = code;
@@ -75,8 +75,8 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
     };
 
     /// <summary>
-    /// Problems the framework makes (an unknown route, a wrong method, a wrong content type) carry no code; every
-    /// error body gets one, derived from its status.
+    /// Problems the framework makes (an unknown route, a wrong method, a wrong content type) carry no
+    /// code, title or detail of their own; every error body gets all three, in plain words, derived from its status.
     /// </summary>
     public static void EnsureCode(ProblemDetails problem)
     {
@@ -85,26 +85,37 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
             return;
         }
 
-        var code = problem.Status switch
+        var (code, title, detail) = problem.Status switch
         {
-            400 => "invalid_request",
-            401 => "unauthorized",
-            403 => "forbidden",
-            404 => "not_found",
-            405 => "method_not_allowed",
-            406 => "not_acceptable",
-            413 => "request_too_large",
-            415 => "unsupported_media_type",
-            429 => "rate_limited",
-            _ => problem.Status >= 500 ? "internal_error" : "request_refused",
+            400 => ("invalid_request", "The request could not be read.", "Check the body, the parameters and the headers against the API reference."),
+            404 => ("not_found", "Not found.", "There is no such resource or route; check the path against the API reference."),
+            405 => ("method_not_allowed", "Method not allowed.", "This path does not accept this HTTP method; the Allow header lists the ones it does."),
+            406 => ("not_acceptable", "Not acceptable.", "The service answers in JSON; accept application/json."),
+            413 => ("request_too_large", "The request is too large.", "The body is larger than the service reads; send less per request."),
+            415 => ("unsupported_media_type", "Unsupported content type.", "Send the body as JSON, with Content-Type: application/json."),
+            >= 500 => ("internal_error", "Something went wrong on our side.", "Nothing is known to have changed; retry, and quote the trace_id if it persists."),
+            _ => ("request_refused", "The request was refused.", "See the status code."),
         };
         problem.Extensions["code"] = code;
         problem.Type = TypeBase + code;
+        problem.Title ??= title;
+        problem.Detail ??= detail;
     }
 
-    /// <summary>The JSON reader's own message names the field and the fault, which is what a client needs.</summary>
-    private static string Describe(BadHttpRequestException e) =>
-        e.InnerException is System.Text.Json.JsonException json ? json.Message : e.Message;
+    /// <summary>
+    /// What was wrong with a request the framework could not read, in the client's terms: the JSON field and the
+    /// position, never the framework's own message (it names .NET types and parameters).
+    /// </summary>
+    private static string Describe(BadHttpRequestException e) => e.InnerException switch
+    {
+        System.Text.Json.JsonException { Path: { Length: > 2 } path } =>
+            $"The field '{path.TrimStart('$', '.')}' has a value of the wrong type or format; see the API reference for the field's type.",
+        System.Text.Json.JsonException json =>
+            $"The body is not valid JSON (line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}).",
+        _ when e.StatusCode == StatusCodes.Status413PayloadTooLarge => "The body is larger than the service reads; send less per request.",
+        _ when e.StatusCode == StatusCodes.Status415UnsupportedMediaType => "Send the body as JSON, with Content-Type: application/json.",
+        _ => "The body or a parameter could not be read: send a JSON object as the body, and parameters in the format the API reference gives.",
+    };
 }
 
 /// <summary>

@@ -60,11 +60,7 @@ public sealed class SalesStore(
     private async Task<FulfilmentResult?> TrySellOnceAsync(
         string key, string fingerprint, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, CancellationToken ct)
     {
-        var resolved = new List<(FulfilledLine Line, Reservation? Hold)>();
-        foreach (var line in lines)
-        {
-            resolved.Add(await ResolveLineAsync(line, ct));
-        }
+        var resolved = await ResolveLinesAsync(lines, ct);
 
         var byRow = resolved
             .GroupBy(r => (r.Line.ProductId, r.Line.WarehouseId))
@@ -135,16 +131,30 @@ public sealed class SalesStore(
         return JsonSerializer.Deserialize(record.ResultJson, Infrastructure.AppJsonContext.Default.FulfilmentResult)! with { Replayed = true };
     }
 
-    private async Task<(FulfilledLine Line, Reservation? Hold)> ResolveLineAsync(FulfilLine line, CancellationToken ct)
+    /// <summary>
+    /// Each line's hold, or the warehouse of a direct sale, in the order of the lines. The direct lines are resolved
+    /// together, so a refusal names every line that cannot be supplied, not only the first.
+    /// </summary>
+    private async Task<List<(FulfilledLine Line, Reservation? Hold)>> ResolveLinesAsync(IReadOnlyList<FulfilLine> lines, CancellationToken ct)
     {
-        if (line.ReservationId is { } reservationId)
+        var direct = lines.Where(l => l.ReservationId is null).Select(l => new ReserveItem(l.ProductId, l.WarehouseId, l.Quantity!.Value)).ToList();
+        var supplied = new Queue<ReserveItem>(direct.Count == 0 ? [] : await inventory.ResolveWarehousesAsync(direct, ct));
+        var resolved = new List<(FulfilledLine Line, Reservation? Hold)>(lines.Count);
+        foreach (var line in lines)
         {
-            var hold = await records.GetAsync(line.ProductId, reservationId, ct) ?? throw Problems.ReservationNotFound(line.ProductId, reservationId);
-            hold.EnsureSellable(line.Quantity);
-            return (new FulfilledLine(line.ProductId, hold.WarehouseId, hold.Quantity, reservationId), hold);
+            if (line.ReservationId is { } reservationId)
+            {
+                var hold = await records.GetAsync(line.ProductId, reservationId, ct) ?? throw Problems.ReservationNotFound(line.ProductId, reservationId);
+                hold.EnsureSellable(line.Quantity);
+                resolved.Add((new FulfilledLine(line.ProductId, hold.WarehouseId, hold.Quantity, reservationId), hold));
+            }
+            else
+            {
+                var item = supplied.Dequeue();
+                resolved.Add((new FulfilledLine(item.ProductId, item.WarehouseId!, item.Quantity, null), null));
+            }
         }
 
-        var resolved = (await inventory.ResolveWarehousesAsync([new ReserveItem(line.ProductId, line.WarehouseId, line.Quantity!.Value)], ct))[0];
-        return (new FulfilledLine(line.ProductId, resolved.WarehouseId!, resolved.Quantity, null), null);
+        return resolved;
     }
 }

@@ -17,7 +17,7 @@ public class ContentionTests(TestService service, Xunit.Abstractions.ITestOutput
     /// <summary>Parallel one-unit holds on one product from <paramref name="clients"/> connections at once.</summary>
     private async Task<HttpResponseMessage[]> FlashSaleAsync(string sku, int shoppers, int clients)
     {
-        using var platform = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = clients }) { BaseAddress = service.BaseAddress };
+        using var platform = new HttpClient(OpenApiContract.Checking(new SocketsHttpHandler { MaxConnectionsPerServer = clients })) { BaseAddress = service.BaseAddress };
         platform.DefaultRequestHeaders.Add("x-api-key", TestService.ReserveKey);
         return await Task.WhenAll(Enumerable.Range(0, shoppers).Select(i =>
             platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"shopper-{i}" })));

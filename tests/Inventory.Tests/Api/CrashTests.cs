@@ -127,7 +127,7 @@ public class CrashTests
 
     private static HttpClient Client(Uri address)
     {
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
+        var client = new HttpClient(OpenApiContract.Checking(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("x-api-key", TestService.AdminKey);
         return client;
     }

@@ -35,7 +35,7 @@ public class FuzzTests(TestService service) : IClassFixture<TestService>
         var random = new Random(Seed);
         var requests = Enumerable.Range(0, Requests).Select(_ => Build(random, skus)).ToList();
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
-        using var http = new HttpClient { BaseAddress = service.BaseAddress };
+        using var http = new HttpClient(OpenApiContract.Checking(new SocketsHttpHandler())) { BaseAddress = service.BaseAddress };
 
         await Parallel.ForEachAsync(requests, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (make, ct) =>
         {

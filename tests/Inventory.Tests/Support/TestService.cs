@@ -85,10 +85,10 @@ public class TestService : IAsyncLifetime
         }
     }
 
-    /// <summary>An HTTP client for the service, authenticated with the given key (or none).</summary>
+    /// <summary>An HTTP client for the service, authenticated with the given key (or none), checking every answer against the OpenAPI document.</summary>
     public HttpClient Client(string? apiKey = AdminKey)
     {
-        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = BaseAddress };
+        var client = new HttpClient(OpenApiContract.Checking(new SocketsHttpHandler { MaxConnectionsPerServer = 256 })) { BaseAddress = BaseAddress };
         if (apiKey is not null)
         {
             client.DefaultRequestHeaders.Add("x-api-key", apiKey);

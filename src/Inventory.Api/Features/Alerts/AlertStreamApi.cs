@@ -17,7 +17,7 @@ public static class AlertStreamApi
     {
         app.MapGet("/admin/alerts/stream", Stream).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Low-stock alerts as they happen (server-sent events, event 'stock-alert'). Send Last-Event-ID to resume.")
-            .Produces(200, contentType: "text/event-stream");
+            .Produces<string>(200, contentType: "text/event-stream");
         return app;
     }
 

@@ -1,3 +1,4 @@
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Domain;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
@@ -6,9 +7,9 @@ using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Fulfilment;
 
-public sealed record FulfilLineRequest(string? ProductId, string? ReservationId, long? Quantity, string? WarehouseId);
+public sealed record FulfilLineRequest(string? ProductId, string? ReservationId = null, long? Quantity = null, string? WarehouseId = null) : IRequestBody;
 
-public sealed record FulfilRequest(List<FulfilLineRequest>? Lines);
+public sealed record FulfilRequest(List<FulfilLineRequest>? Lines) : IRequestBody;
 
 public sealed record FulfilledLineView(string ProductId, string WarehouseId, long Quantity, string? ReservationId);
 

@@ -33,7 +33,7 @@ public static class HealthApi
         catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
         {
             logger.LogWarning(e, "Health check: DynamoDB did not answer");
-            return TypedResults.Problem(ProblemHandling.Problem(503, "storage_unavailable", "The inventory database is not answering.", null));
+            return TypedResults.Problem(ProblemHandling.Problem(503, "storage_unavailable", "The inventory database is not answering.", "DynamoDB did not answer within 2 seconds."));
         }
     }
 }

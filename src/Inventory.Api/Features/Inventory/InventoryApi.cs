@@ -1,3 +1,4 @@
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Domain;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
@@ -8,18 +9,18 @@ using Microsoft.Extensions.Options;
 namespace Inventory.Api.Features.Inventory;
 
 public sealed record SetInventoryRequest(
-    string? WarehouseId, long? StockCount, long? ThresholdLevel, string? Category, long? ExpectedVersion);
+    string? WarehouseId = null, long? StockCount = null, long? ThresholdLevel = null, string? Category = null, long? ExpectedVersion = null) : IRequestBody;
 
-public sealed record AdjustInventoryRequest(string? WarehouseId, long? Delta, string? Reason);
+public sealed record AdjustInventoryRequest(long? Delta, string? Reason, string? WarehouseId = null) : IRequestBody;
 
 public sealed record AdjustmentView(string WarehouseId, long Delta, string Reason, DateTimeOffset AppliedAt);
 
 /// <summary><c>Inventory</c> is the row now (also on a replay); null only if it could not be read after the adjustment committed.</summary>
 public sealed record AdjustmentResponse(AdjustmentView Adjustment, InventoryRowView? Inventory);
 
-public sealed record CheckItem(string? Sku, long? Quantity);
+public sealed record CheckItem(string? Sku, long? Quantity) : IRequestBody;
 
-public sealed record CheckRequest(List<CheckItem>? Items);
+public sealed record CheckRequest(List<CheckItem>? Items) : IRequestBody;
 
 public sealed record CheckedItem(string Sku, long Quantity, bool Found, long AvailableCount, bool Available);
 

@@ -1,10 +1,11 @@
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Domain;
 using Inventory.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Inventory.Api.Features.Keys;
 
-public sealed record CreateApiKeyRequest(string? Name, string? Scope);
+public sealed record CreateApiKeyRequest(string? Name, string? Scope) : IRequestBody;
 
 /// <summary>A key as listed: never its secret. <c>scope</c> is null for a stored record whose scope is not exactly a scope name (refused).</summary>
 public sealed record ApiKeyView(string KeyId, string Name, Scope? Scope, DateTimeOffset CreatedAt, DateTimeOffset? RevokedAt, bool Active)

@@ -1,3 +1,4 @@
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Domain;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Security;
@@ -9,7 +10,8 @@ using Microsoft.Extensions.Options;
 namespace Inventory.Api.Features.Products;
 
 public sealed record CreateProductRequest(
-    string? Sku, string? Name, string? Description, decimal? Price, string? ImageUrl, string? Category, long? ThresholdLevel);
+    string? Sku, string? Name, decimal? Price, string? Description = null, string? ImageUrl = null, string? Category = null, long? ThresholdLevel = null)
+    : IRequestBody;
 
 /// <summary>
 /// A product with its stock, as the order service's "get product" combines them; <c>quantity</c> is what can be bought in

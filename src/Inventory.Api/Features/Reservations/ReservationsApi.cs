@@ -1,3 +1,4 @@
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Domain;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
@@ -8,13 +9,13 @@ using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Reservations;
 
-public sealed record ReserveRequest(long? Quantity, string? ReservationId, string? WarehouseId, int? TtlSeconds);
+public sealed record ReserveRequest(long? Quantity, string? ReservationId, string? WarehouseId = null, int? TtlSeconds = null) : IRequestBody;
 
-public sealed record ExtendRequest(int? TtlSeconds);
+public sealed record ExtendRequest(int? TtlSeconds) : IRequestBody;
 
-public sealed record OrderReserveItem(string? ProductId, long? Quantity, string? WarehouseId);
+public sealed record OrderReserveItem(string? ProductId, long? Quantity, string? WarehouseId = null) : IRequestBody;
 
-public sealed record OrderReserveRequest(string? ReservationId, int? TtlSeconds, List<OrderReserveItem>? Items);
+public sealed record OrderReserveRequest(string? ReservationId, List<OrderReserveItem>? Items, int? TtlSeconds = null) : IRequestBody;
 
 public sealed record ReservationView(
     string ReservationId, string ProductId, string WarehouseId, long Quantity, ReservationStatus Status,

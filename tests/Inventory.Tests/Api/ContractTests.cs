@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inventory.Tests.Support;
+
+namespace Inventory.Tests.Api;
+
+/// <summary>
+/// Every operation of the served OpenAPI document, driven once through the checking client (success and refusal
+/// answers alike are checked against the document as they arrive), and the refusals of multi-item requests.
+/// </summary>
+public class ContractTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task Every_operation_of_the_document_answers_as_the_document_says()
+    {
+        using var admin = service.Client();
+        using var platform = service.Client(TestService.ReserveKey);
+        using var anonymous = service.Client(apiKey: null);
+
+        await anonymous.GetAsync("/health");
+        await anonymous.GetAsync("/health/live");
+
+        var sku = "contract-" + Guid.NewGuid().ToString("N")[..8];
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/products", new { sku, name = "Contract tee", price = 12.5m, category = "tees" })).StatusCode);
+        await admin.GetAsync("/products?limit=5");
+        await admin.GetAsync($"/products/{sku}");
+        await admin.GetAsync("/products/no-such-product");
+        await TestService.AssertProblemAsync(await anonymous.GetAsync($"/products/{sku}"), 401, "unauthorized");
+
+        Assert.Equal(HttpStatusCode.Created, (await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "north", stock_count = 10, threshold_level = 2 })).StatusCode);
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync($"/inventory/{sku}", new { stock_count = 11 }), 428, "precondition_required");
+        await admin.GetAsync($"/inventory/{sku}");
+        using (var adjust = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments") { Content = JsonContent.Create(new { delta = 5, reason = "delivery" }) })
+        {
+            adjust.Headers.Add("Idempotency-Key", "contract-adjust-1");
+            Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(adjust)).StatusCode);
+        }
+
+        await admin.GetAsync("/inventory?category=tees");
+        await admin.PostAsJsonAsync("/inventory/check", new { items = new[] { new { sku, quantity = 2 } } });
+
+        Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "cart-1" })).StatusCode);
+        await TestService.AssertProblemAsync(await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 100, reservation_id = "cart-2" }), 409, "insufficient_stock");
+        await TestService.AssertProblemAsync(await service.Client(TestService.ReadKey).PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "cart-3" }), 403, "forbidden");
+        await platform.GetAsync($"/inventory/{sku}/reserve/cart-1");
+        await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/cart-1/extend", new { ttl_seconds = 600 });
+        Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/cart-1")).StatusCode);
+        await admin.GetAsync($"/inventory/{sku}/reservations?limit=10");
+
+        Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync("/reservations", new { reservation_id = "order-1", items = new[] { new { product_id = sku, quantity = 1 } } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await platform.PostAsJsonAsync("/orders/order-1/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = "order-1" } } })).StatusCode);
+
+        await admin.GetAsync($"/admin/invariants?product_id={sku}");
+        await admin.PostAsync("/admin/threshold-check", null);
+        await admin.GetAsync("/admin/alerts?limit=5");
+        using (var stream = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/alerts/stream"), HttpCompletionOption.ResponseHeadersRead))
+        {
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+        }
+
+        var created = await admin.PostAsJsonAsync("/admin/keys", new { name = "contract-reader", scope = "Read" });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var keyId = (await TestService.ReadJsonAsync(created)).GetProperty("key_id").GetString();
+        await admin.GetAsync("/admin/keys");
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/admin/keys/{keyId}")).StatusCode);
+
+        // Everything the document declares was answered (and checked) above.
+        var contract = await OpenApiContract.ForAsync(service.BaseAddress);
+        var reached = OpenApiContract.Reached[service.BaseAddress.GetLeftPart(UriPartial.Authority)];
+        var missed = contract.Operations.Where(o => !reached.ContainsKey(o)).ToList();
+        Assert.True(missed.Count == 0, "Not reached: " + string.Join(", ", missed));
+    }
+
+    [Fact]
+    public async Task An_order_with_one_short_item_lists_it_in_items()
+    {
+        var plenty = await service.CreateProductAsync(stock: 20);
+        var scarce = await service.CreateProductAsync(stock: 1);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        var refusal = await TestService.AssertProblemAsync(await platform.PostAsJsonAsync("/reservations", new
+        {
+            reservation_id = "order-short-one",
+            items = new[] { new { product_id = plenty, quantity = 2 }, new { product_id = scarce, quantity = 3 } },
+        }), 409, "insufficient_stock");
+
+        var item = Assert.Single(refusal.GetProperty("items").EnumerateArray());
+        Assert.Equal(scarce, item.GetProperty("product_id").GetString());
+        Assert.Equal(3, item.GetProperty("requested").GetInt64());
+        Assert.Equal(1, item.GetProperty("available_count").GetInt64());
+        Assert.Equal(20, (await service.GetInventoryAsync(plenty)).GetProperty("available_count").GetInt64());
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("main")]
+    public async Task An_order_with_every_item_short_lists_every_item(string? warehouse)
+    {
+        var first = await service.CreateProductAsync(stock: 1);
+        var second = await service.CreateProductAsync(stock: 2);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        var refusal = await TestService.AssertProblemAsync(await platform.PostAsJsonAsync("/reservations", new
+        {
+            reservation_id = "order-short-all-" + warehouse,
+            items = new[] { new { product_id = first, quantity = 5, warehouse_id = warehouse }, new { product_id = second, quantity = 5, warehouse_id = warehouse } },
+        }), 409, "insufficient_stock");
+
+        Assert.Equal(
+            [(first, 1L), (second, 2L)],
+            refusal.GetProperty("items").EnumerateArray().Select(i => (i.GetProperty("product_id").GetString(), i.GetProperty("available_count").GetInt64())).OrderBy(i => i.Item2));
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData("main")]
+    public async Task A_fulfilment_with_two_short_lines_reports_both(string? warehouse)
+    {
+        var first = await service.CreateProductAsync(stock: 1);
+        var second = await service.CreateProductAsync(stock: 2);
+        var enough = await service.CreateProductAsync(stock: 10);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        var refusal = await TestService.AssertProblemAsync(await platform.PostAsJsonAsync($"/orders/order-two-short-{warehouse}/fulfil", new
+        {
+            lines = new[]
+            {
+                new { product_id = enough, quantity = 1, warehouse_id = warehouse },
+                new { product_id = first, quantity = 4, warehouse_id = warehouse },
+                new { product_id = second, quantity = 4, warehouse_id = warehouse },
+            },
+        }), 409, "insufficient_stock");
+
+        Assert.Equal(
+            new[] { first, second }.Order(),
+            refusal.GetProperty("items").EnumerateArray().Select(i => i.GetProperty("product_id").GetString()).Order());
+        Assert.Equal(10, (await service.GetInventoryAsync(enough)).GetProperty("available_count").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_single_hold_refusal_carries_the_item_both_flat_and_in_items()
+    {
+        var sku = await service.CreateProductAsync(stock: 1);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        var refusal = await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "single-short" }), 409, "insufficient_stock");
+
+        Assert.Equal(1, refusal.GetProperty("available_count").GetInt64());
+        var item = Assert.Single(refusal.GetProperty("items").EnumerateArray());
+        Assert.Equal(JsonValueKind.String, item.GetProperty("product_id").ValueKind);
+        Assert.Equal(2, item.GetProperty("requested").GetInt64());
+    }
+}
