@@ -20,6 +20,11 @@ node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	@touch $@
 
+# The generated-client check (tests/contract-client) pins its own TypeScript 5, which openapi-typescript needs.
+tests/contract-client/node_modules/.package-lock.json: tests/contract-client/package.json tests/contract-client/package-lock.json
+	npm ci --prefix tests/contract-client --no-audit --no-fund
+	@touch $@
+
 deps: check-tools node_modules/.package-lock.json
 	$(DOTNET) restore Inventory.slnx
 
@@ -45,7 +50,7 @@ start: deps web
 	@echo "Service: http://127.0.0.1:$(PORT)  docs: /docs  admin panel: /admin  demo product page: /demo  (Ctrl+C stops it and DynamoDB Local)"
 	cd src/Inventory.Api && ASPNETCORE_ENVIRONMENT=Development exec $(DOTNET) bin/Release/net10.0/Inventory.Api.dll --urls http://127.0.0.1:$(PORT)
 
-test: deps web chromium clang test-web
+test: deps web chromium clang test-web tests/contract-client/node_modules/.package-lock.json
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
 
 # The fast lane: the pure tests (rules, transitions, change-record handling), no DynamoDB, no browser.

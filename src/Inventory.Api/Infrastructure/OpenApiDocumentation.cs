@@ -75,7 +75,7 @@ public static class OpenApiDocumentation
             ["items"] = new OpenApiSchema
             {
                 Type = JsonSchemaType.Array,
-                Description = "insufficient_stock on a multi-item request: every item that cannot be supplied.",
+                Description = "insufficient_stock: every item that cannot be supplied (also when only one is short).",
                 Items = new OpenApiSchema
                 {
                     Type = JsonSchemaType.Object,
