@@ -437,3 +437,13 @@ test("the environment root passes on every output of the module", () => {
   const missing = moduleOutputs.filter((name) => rootOutputs[name]?.[0]?.value !== `\${module.inventory.${name}}`);
   assert.deepEqual(missing, []);
 });
+
+test("a DynamoDB call with all its SDK retries ends well within every function's timeout", () => {
+  const timeout = Number(manifest.environment.Storage__RequestTimeoutSeconds);
+  const retries = Number(manifest.environment.Storage__MaxErrorRetries);
+  assert.ok(timeout > 0 && Number.isInteger(retries) && retries >= 0, "deploy/functions.json sets both on Lambda");
+  for (const [fn, f] of Object.entries(manifest.functions)) {
+    // Half the function's time: a request makes more than one call, and the service still has to answer its 503.
+    assert.ok((retries + 1) * timeout <= f.timeout_seconds / 2, `${fn}: ${retries + 1} attempts of ${timeout} s in a ${f.timeout_seconds} s function`);
+  }
+});
