@@ -16,13 +16,24 @@ namespace Inventory.Tests.Infrastructure;
 /// </summary>
 public class OutboxPipeTests(TestService service) : IClassFixture<TestService>
 {
+    /// <summary>The alert's counts: JSON numbers in the message, as in the API.</summary>
+    private static readonly string[] CountFields = ["stock_count", "available_count", "threshold_level"];
+
     private static string Heredoc(string file, string local) => Terraform.Local(file, local).GetString()!.Trim();
 
     private async Task<List<JsonObject>> StreamOfAsync(string table)
     {
         var arn = (await service.Dynamo.DescribeTableAsync(table)).Table.LatestStreamArn;
         Assert.False(string.IsNullOrEmpty(arn), $"{table} has no stream");
-        return await new DynamoStreams(await SharedDynamoDb.ServiceUrlAsync()).ReadAllAsync(arn);
+        var records = await new DynamoStreams(await SharedDynamoDb.ServiceUrlAsync()).ReadAllAsync(arn);
+
+        // GetRecords leaves out the source; Pipes, like Lambda's event source mappings, adds the stream's ARN to each record.
+        foreach (var record in records)
+        {
+            record["eventSourceARN"] = arn;
+        }
+
+        return records;
     }
 
     /// <summary>What the pipe hands its target: the enrichment's answers to the records that pass the filter, batch by batch.</summary>
@@ -35,8 +46,9 @@ public class OutboxPipeTests(TestService service) : IClassFixture<TestService>
         var messages = new List<JsonElement>();
         foreach (var batch in records.Where(r => EventPipes.Matches(filter, r)).Chunk(batchSize))
         {
-            var answer = await TestService.ReadJsonAsync(await runtime.PostAsync("/events", TestService.RawJson(new JsonArray([.. batch.Select(r => r.DeepClone())]).ToJsonString())));
-            Assert.Equal(JsonValueKind.Array, answer.ValueKind);
+            var response = await runtime.PostAsync("/events", TestService.RawJson(new JsonArray([.. batch.Select(r => r.DeepClone())]).ToJsonString()));
+            var answer = await TestService.ReadJsonAsync(response);
+            Assert.True(response.IsSuccessStatusCode && answer.ValueKind == JsonValueKind.Array, $"The enrichment answered {(int)response.StatusCode}: {answer}");
             messages.AddRange(answer.EnumerateArray());
         }
 
@@ -57,6 +69,11 @@ public class OutboxPipeTests(TestService service) : IClassFixture<TestService>
         var records = await StreamOfAsync(service.Get<IOptions<StorageOptions>>().Value.AlertsTable);
         var messages = await ThroughThePipeAsync("alert_filter", records);
 
+        // The filter lets every alert through and nothing else (the live feed's cursors would cost invocations).
+        var filter = JsonNode.Parse(Heredoc("events.tf", "alert_filter"))!;
+        Assert.All(records.Where(r => !EventPipes.Matches(filter, r)), r => Assert.NotEqual(StatusTransitions.AlertRecordType, r["dynamodb"]?["NewImage"]?["record_type"]?["S"]?.GetValue<string>()));
+        Assert.Equal(records.Count(r => EventPipes.Matches(filter, r)), messages.Count);
+
         var ours = messages.Where(m => m.GetProperty("product_id").GetString() == sku).ToList();
         Assert.Equal(alerts.Count, ours.Count);
         foreach (var alert in alerts)
@@ -65,7 +82,7 @@ public class OutboxPipeTests(TestService service) : IClassFixture<TestService>
             // Same fields, same JSON kinds, same values: a subscription's numeric filter
             // ({"available_count": [{"numeric": ["<", 5]}]}) matches numbers only, not "4".
             Assert.Equal(Fields(alert), Fields(message));
-            Assert.All(new[] { "stock_count", "available_count", "threshold_level" }, name => Assert.Equal(JsonValueKind.Number, message.GetProperty(name).ValueKind));
+            Assert.All(CountFields, name => Assert.Equal(JsonValueKind.Number, message.GetProperty(name).ValueKind));
         }
     }
 
