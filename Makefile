@@ -61,7 +61,8 @@ start: deps web
 	@echo "Service: http://127.0.0.1:$(PORT)  docs: /docs  admin panel: /admin  demo product page: /demo  (Ctrl+C stops it and DynamoDB Local)"
 	cd src/Inventory.Api && ASPNETCORE_ENVIRONMENT=Development exec $(DOTNET) bin/Release/net10.0/Inventory.Api.dll --urls http://127.0.0.1:$(PORT)
 
-test: deps web chromium clang shellcheck test-web package-check-arm64
+# package-check-arm64 comes before test-web: it installs the aarch64 cross compiler that check-package.test.mjs builds with.
+test: deps web chromium clang shellcheck package-check-arm64 test-web
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
 
 # The fast lane: the pure tests (rules, transitions, change-record handling), no DynamoDB, no browser.

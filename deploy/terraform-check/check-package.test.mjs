@@ -10,6 +10,8 @@ import { fileURLToPath } from "node:url";
 
 const script = join(dirname(fileURLToPath(import.meta.url)), "..", "check-package.sh");
 const has = (command) => spawnSync("sh", ["-c", `command -v ${command}`]).status === 0;
+// A C compiler for this machine: gcc, or the clang that make test installs for Native AOT.
+const cc = ["gcc", "cc", "clang"].find(has);
 
 /** A package folder with bootstrap, run.sh and the program built from C source by the compiler. */
 function packageWith(compiler, source) {
@@ -27,8 +29,8 @@ function packageWith(compiler, source) {
 const check = (dir, arch) => spawnSync("bash", [script, dir, arch], { encoding: "utf8" });
 const hello = "#include <stdio.h>\nint main(void) { puts(\"hi\"); return 0; }\n";
 
-test("a program of the right architecture with glibc's own libraries passes; the wrong architecture fails", { skip: !has("gcc") }, () => {
-  const dir = packageWith("gcc", hello);
+test("a program of the right architecture with glibc's own libraries passes; the wrong architecture fails", { skip: !cc }, () => {
+  const dir = packageWith(cc, hello);
   const native = execFileSync("uname", ["-m"], { encoding: "utf8" }).trim() === "aarch64" ? "arm64" : "x86_64";
   assert.equal(check(dir, native).status, 0, check(dir, native).stderr);
   const other = check(dir, native === "arm64" ? "x86_64" : "arm64");
@@ -44,9 +46,9 @@ test("an aarch64 build passes the arm64 check", { skip: !has("aarch64-linux-gnu-
   rmSync(dir, { recursive: true });
 });
 
-test("a symbol from glibc 2.36 is refused", { skip: !has("gcc") }, () => {
+test("a symbol from glibc 2.36 is refused", { skip: !cc }, () => {
   // arc4random arrived in glibc 2.36; Debian 12 has it, Amazon Linux 2023 (2.34) does not.
-  const dir = packageWith("gcc", "#include <stdlib.h>\nint main(void) { return (int)(arc4random() & 1); }\n");
+  const dir = packageWith(cc, "#include <stdlib.h>\nint main(void) { return (int)(arc4random() & 1); }\n");
   const native = execFileSync("uname", ["-m"], { encoding: "utf8" }).trim() === "aarch64" ? "arm64" : "x86_64";
   const result = check(dir, native);
   assert.equal(result.status, 1);
@@ -54,8 +56,8 @@ test("a symbol from glibc 2.36 is refused", { skip: !has("gcc") }, () => {
   rmSync(dir, { recursive: true });
 });
 
-test("a library Amazon Linux 2023 does not ship is refused, and so is a package without its start scripts", { skip: !has("gcc") }, () => {
-  const dir = packageWith("gcc", hello);
+test("a library Amazon Linux 2023 does not ship is refused, and so is a package without its start scripts", { skip: !cc }, () => {
+  const dir = packageWith(cc, hello);
   const native = execFileSync("uname", ["-m"], { encoding: "utf8" }).trim() === "aarch64" ? "arm64" : "x86_64";
   copyFileSync("/bin/ls", join(dir, "ls")); // Debian's ls needs libselinux
   rmSync(join(dir, "bootstrap"));
