@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-unit test-web web chromium screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-coldstart package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-coldstart package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -44,13 +44,30 @@ chromium:
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends chromium >/dev/null; }
 	@command -v chromium >/dev/null || { echo "error: chromium is required for the browser tests"; exit 1; }
 
+# Every shell script, with Debian's shellcheck (installed the way chromium is).
+SHELL_SCRIPTS := $(shell git ls-files '*.sh' .ci/run 2>/dev/null)
+shellcheck:
+	@command -v shellcheck >/dev/null || { \
+		echo "Installing Debian's shellcheck"; \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends shellcheck >/dev/null; }
+	@command -v shellcheck >/dev/null || { echo "error: shellcheck is required to check the shell scripts"; exit 1; }
+	shellcheck $(SHELL_SCRIPTS)
+
+# The package that ships (arm64 Native AOT) cannot run here, so make test builds it and package.sh checks the binary
+# instead: aarch64, glibc 2.34 at most, only libraries Amazon Linux 2023 has (deploy/check-package.sh).
+package-check-arm64: check-tools
+	$(MAKE) --no-print-directory aot-toolchain ARCH=arm64 MODE=aot
+	deploy/package.sh arm64 aot
+
 start: deps web
 	$(DOTNET) build src/Inventory.Api -c Release --no-restore -v quiet -nologo
 	@echo "Local API keys (development only): read=local-read-key reserve=local-reserve-key admin=local-admin-key"
 	@echo "Service: http://127.0.0.1:$(PORT)  docs: /docs  admin panel: /admin  demo product page: /demo  (Ctrl+C stops it and DynamoDB Local)"
 	cd src/Inventory.Api && ASPNETCORE_ENVIRONMENT=Development exec $(DOTNET) bin/Release/net10.0/Inventory.Api.dll --urls http://127.0.0.1:$(PORT)
 
-test: deps web chromium clang test-web tests/contract-client/node_modules/.package-lock.json
+# package-check-arm64 comes before test-web: it installs the aarch64 cross compiler that check-package.test.mjs builds with.
+test: deps web chromium clang shellcheck package-check-arm64 test-web tests/contract-client/node_modules/.package-lock.json
 	$(DOTNET) test Inventory.slnx --no-restore -nologo
 
 # The fast lane: the pure tests (rules, transitions, change-record handling), no DynamoDB, no browser.

@@ -7,7 +7,7 @@
 # aot:            Native AOT for provided.al2023 (what the Terraform deploys): one native executable, no JIT;
 #                 the zip's bootstrap starts it and the Lambda Web Adapter layer forwards to it. Needs clang, and
 #                 for arm64 on an x86_64 machine the aarch64 cross toolchain (`make package` installs both).
-#                 Links against glibc 2.34 at most, which Amazon Linux 2023 has.
+#                 Links against glibc 2.34 at most, which Amazon Linux 2023 has (check-package.sh checks it).
 # framework:      for the managed dotnet10 runtime: handler run.sh, AWS_LAMBDA_EXEC_WRAPPER=/opt/bootstrap,
 #                 ReadyToRun. Slower to start (docs/benchmarks.md), but AWS patches the runtime.
 # self-contained: for provided.al2023 with the runtime inside, ReadyToRun.
@@ -53,15 +53,21 @@ rm -f "$out/appsettings.Development.json"
 # The Lambda Web Adapter's exec wrapper runs $LAMBDA_TASK_ROOT/$_HANDLER; provided.al2023 runs ./bootstrap.
 # Both start Kestrel on the port the adapter forwards to; the environment decides which function this is.
 rm -f "$out"/*.dbg
+# The start line is written into the scripts as it is: the variables expand when Lambda runs them, not here.
+# shellcheck disable=SC2016
 if [ "$self_contained" = true ]; then
   start='exec "$LAMBDA_TASK_ROOT/Inventory.Api" --urls "http://127.0.0.1:${AWS_LWA_PORT:-8080}"'
 else
   start='exec dotnet "$LAMBDA_TASK_ROOT/Inventory.Api.dll" --urls "http://127.0.0.1:${AWS_LWA_PORT:-8080}"'
 fi
 for script in run.sh bootstrap; do
+  # shellcheck disable=SC2016
   printf '#!/bin/sh\n# Started by Lambda (through the Web Adapter exec wrapper, or as the bootstrap of provided.al2023).\nLAMBDA_TASK_ROOT="${LAMBDA_TASK_ROOT:-$(dirname "$0")}"\ncd "$LAMBDA_TASK_ROOT"\n%s\n' "$start" > "$out/$script"
   chmod 755 "$out/$script"
 done
+
+# The architecture, the glibc versions and the shared libraries it needs: what Lambda will refuse, caught here.
+deploy/check-package.sh "$out" "$arch"
 
 # Fixed timestamps and order, so the same sources give the same zip (Terraform compares its hash).
 find "$out" -exec touch -h -d '2020-01-01 00:00:00' {} +

@@ -146,12 +146,25 @@ test("every var. and local. a module uses is declared in it", () => {
   assert.deepEqual(problems, []);
 });
 
-test("no IAM statement grants every action or every resource", () => {
+/** Every IAM statement written as an HCL object ({ Effect = ..., Action = ..., Resource = ... }) in an expression. */
+function statementsIn(expression) {
+  return [...expression.matchAll(/\{[^{}]*\bAction\s*=[^{}]*\}/g)].map((m) => ({
+    text: m[0],
+    actions: [...(/Action\s*=\s*(\[[^\]]*\]|"[^"]*")/.exec(m[0])?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((a) => a[1]),
+    resource: /Resource\s*=\s*(\[[^\]]*\]|"[^"]*"|\S+)/.exec(m[0])?.[1] ?? "",
+  }));
+}
+
+test("no IAM statement grants every action or every resource, but for the actions that name no resource", () => {
+  // IAM checks these only against "*": granted on an ARN they would do nothing.
+  const resourceless = new Set(["dynamodb:ListStreams"]);
   const problems = [];
   for (const [file, content] of Object.entries(parsed)) {
     for (const expression of expressions(content)) {
-      for (const m of expression.matchAll(/(Action|Resource)\s*=\s*(\[[^\]]*\]|"[^"]*")/g)) {
-        if (/"\*"|"[a-z0-9-]+:\*"/.test(m[2])) problems.push(`${file}: ${m[0]}`);
+      for (const statement of statementsIn(expression)) {
+        if (statement.actions.some((a) => a === "*" || /^[a-z0-9-]+:\*$/.test(a))) problems.push(`${file}: ${statement.text}`);
+        if (/"\*"/.test(statement.resource) && !statement.actions.every((a) => resourceless.has(a))) problems.push(`${file}: ${statement.text}`);
+        if (!/"\*"/.test(statement.resource) && statement.actions.some((a) => resourceless.has(a))) problems.push(`${file}: ${statement.text} (on an ARN it grants nothing)`);
       }
     }
   }
@@ -187,6 +200,7 @@ const inModule = (type) => blocks.filter((b) => b.kind === "resource" && b.type 
 const moduleLocal = (name) => Object.entries(parsed).filter(([file]) => file.startsWith("modules/inventory/"))
   .flatMap(([, c]) => c.locals ?? []).find((l) => name in l)?.[name];
 const functionRef = (fn) => `aws_lambda_function.function["${fn}"]`;
+const aliasRef = (fn) => `aws_lambda_alias.live["${fn}"]`;
 /** The one resource an expression names as a whole ("${aws_sqs_queue.x.arn}" -> "x"), or null. */
 const whole = (expression, type, attribute) =>
   new RegExp(`^\\$\\{${type}\\.([a-z0-9_]+)\\.${attribute}\\}$`).exec(expression ?? "")?.[1] ?? null;
@@ -205,13 +219,18 @@ function statementsOnlyFor(fn) {
 /** The alarm lines of observability.tf's alarms local that watch a metric of a dimension value. */
 const alarmsOn = (metric, dimension) => moduleLocal("alarms").split("\n").filter((line) => line.includes(`metric = "${metric}"`) && line.includes(dimension));
 
+const pipeRolePolicy = () => inModule("aws_iam_role_policy").find((b) => b.file.endsWith("events.tf") && b.name === "pipe").body.policy;
+
+// Callers invoke the live alias, never the function's unqualified ARN (functions.tf).
 const triggers = {
-  sqs: (fn) => inModule("aws_lambda_event_source_mapping").some((m) => m.body.function_name === `\${${functionRef(fn)}.arn}` && whole(m.body.event_source_arn, "aws_sqs_queue", "arn")),
-  "dynamodb-stream": (fn) => inModule("aws_lambda_event_source_mapping").some((m) => m.body.function_name === `\${${functionRef(fn)}.arn}` && whole(m.body.event_source_arn, "aws_dynamodb_table", "stream_arn")),
-  schedule: (fn) => inModule("aws_cloudwatch_event_target").some((t) => t.body.arn === `\${${functionRef(fn)}.arn}`)
-    && inModule("aws_lambda_permission").some((p) => p.body.function_name === `\${${functionRef(fn)}.function_name}` && p.body.principal === "events.amazonaws.com"),
-  authorizer: (fn) => expressions(parsed["modules/inventory/api.tf"]).some((e) => e.includes(`${functionRef(fn)}.invoke_arn`))
-    && inModule("aws_lambda_permission").some((p) => p.body.function_name === `\${${functionRef(fn)}.function_name}` && p.body.principal === "apigateway.amazonaws.com"),
+  sqs: (fn) => inModule("aws_lambda_event_source_mapping").some((m) => m.body.function_name === `\${${aliasRef(fn)}.arn}` && whole(m.body.event_source_arn, "aws_sqs_queue", "arn")),
+  "dynamodb-stream": (fn) => inModule("aws_lambda_event_source_mapping").some((m) => m.body.function_name === `\${${aliasRef(fn)}.arn}` && whole(m.body.event_source_arn, "aws_dynamodb_table", "stream_arn")),
+  schedule: (fn) => inModule("aws_cloudwatch_event_target").some((t) => t.body.arn === `\${${aliasRef(fn)}.arn}`)
+    && inModule("aws_lambda_permission").some((p) => p.body.function_name === `\${${functionRef(fn)}.function_name}` && p.body.qualifier === `\${${aliasRef(fn)}.name}` && p.body.principal === "events.amazonaws.com"),
+  authorizer: (fn) => expressions(parsed["modules/inventory/api.tf"]).some((e) => e.includes(`${aliasRef(fn)}.invoke_arn`))
+    && inModule("aws_lambda_permission").some((p) => p.body.function_name === `\${${functionRef(fn)}.function_name}` && p.body.qualifier === `\${${aliasRef(fn)}.name}` && p.body.principal === "apigateway.amazonaws.com"),
+  "pipe-enrichment": (fn) => inModule("aws_pipes_pipe").some((p) => p.body.enrichment === `\${${aliasRef(fn)}.arn}`)
+    && statementsIn(pipeRolePolicy()).some((s) => s.actions.includes("lambda:InvokeFunction") && s.resource === `${aliasRef(fn)}.arn`),
 };
 
 test("every function of the manifest is wired to what feeds it, and every event source mapping feeds a function that says so", () => {
@@ -226,7 +245,7 @@ test("every function of the manifest is wired to what feeds it, and every event 
     if (!f.routes_scope && !(f.events ?? []).length) problems.push(`${fn}: neither routes nor events reach it`);
   }
   for (const mapping of inModule("aws_lambda_event_source_mapping")) {
-    const fn = /^\$\{aws_lambda_function\.function\["([a-z0-9_-]+)"\]\.arn\}$/.exec(mapping.body.function_name)?.[1];
+    const fn = /^\$\{aws_lambda_alias\.live\["([a-z0-9_-]+)"\]\.arn\}$/.exec(mapping.body.function_name)?.[1];
     const kind = whole(mapping.body.event_source_arn, "aws_sqs_queue", "arn") ? "sqs" : whole(mapping.body.event_source_arn, "aws_dynamodb_table", "stream_arn") ? "dynamodb-stream" : null;
     if (!fn || !manifest.functions[fn]?.events?.includes(kind)) problems.push(`aws_lambda_event_source_mapping.${mapping.name}: feeds ${fn ?? "?"} with ${kind ?? "?"} events the manifest does not list`);
   }
@@ -262,7 +281,7 @@ test("a table stream's mapping reports partial failures, halves failing batches,
     // Lambda reads the stream and sends to the destination with the function's own role.
     const statements = statementsOnlyFor(fn);
     const grants = (actions, resource) => statements.some((s) => s.resource === resource && actions.every((a) => s.actions.includes(a)));
-    assert.ok(grants(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"], `aws_dynamodb_table.${table}.stream_arn`),
+    assert.ok(grants(["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"], `aws_dynamodb_table.${table}.stream_arn`),
       `${label}: the ${fn} role may not read aws_dynamodb_table.${table}'s stream`);
     assert.ok(grants(["sqs:SendMessage"], `aws_sqs_queue.${queue}.arn`), `${label}: the ${fn} role may not send to aws_sqs_queue.${queue}`);
 
@@ -291,4 +310,140 @@ test("the manifest grants only IAM actions DynamoDB has, on tables and indexes t
     }
   }
   assert.deepEqual(problems, []);
+});
+
+test("the IAM check finds the statements it checks", () => {
+  const found = statementsIn(pipeRolePolicy());
+  assert.ok(found.some((s) => s.actions.includes("dynamodb:ListStreams") && s.resource === '"*"'), JSON.stringify(found));
+  assert.ok(found.some((s) => s.actions.includes("dynamodb:GetRecords") && s.resource.includes("local.pipe_sources")), JSON.stringify(found));
+});
+
+// Every message that leaves the service is built by the outbox function, code the C# tests run; a pipe's input
+// template would be rendered by EventBridge, which no test here can run (it quotes DynamoDB numbers, for one).
+test("each outbox pipe's messages come from the outbox function's enrichment, with no input template", () => {
+  const pipes = inModule("aws_pipes_pipe");
+  assert.ok(pipes.length > 0);
+  for (const { name, body } of pipes) {
+    assert.equal(body.enrichment, `\${${aliasRef("outbox")}.arn}`, `aws_pipes_pipe.${name}: enrichment`);
+    assert.equal(body.target_parameters, undefined, `aws_pipes_pipe.${name}: the target sends the enrichment's answer unchanged`);
+    assert.equal(body.enrichment_parameters, undefined, `aws_pipes_pipe.${name}: the enrichment takes the records as they are`);
+    const stream = body.source_parameters[0].dynamodb_stream_parameters[0];
+    assert.ok(stream.maximum_record_age_in_seconds < 86400, `aws_pipes_pipe.${name}: a given-up record must still be in the stream when it is dead-lettered`);
+    assert.ok(stream.dead_letter_config?.[0]?.arn, `aws_pipes_pipe.${name}: dead-letter queue`);
+  }
+  assert.deepEqual(manifest.functions.outbox.events, ["pipe-enrichment"]);
+  assert.deepEqual(manifest.functions.outbox.dynamodb, {}, "the enrichment reads nothing: the records carry the messages");
+});
+
+test("the functions fed by events fail their invocation on an error answer; the HTTP functions do not", () => {
+  for (const [fn, f] of Object.entries(manifest.functions)) {
+    const codes = f.environment?.AWS_LWA_ERROR_STATUS_CODES;
+    if (f.routes_scope) assert.equal(codes, undefined, `${fn}: API Gateway must get the service's own 4xx/5xx answers`);
+    else assert.equal(codes, "400-599", `${fn}: a refused or failed event must count as a failed invocation`);
+  }
+  const variables = inModule("aws_lambda_function").find((b) => b.name === "function").body.environment[0].variables;
+  assert.match(variables, /lookup\(each\.value, "environment", \{\}\)/, "functions.tf must add each function's own environment");
+});
+
+test("every caller invokes the live alias of a published version, never the function itself", () => {
+  const fn = inModule("aws_lambda_function").find((b) => b.name === "function").body;
+  assert.equal(fn.publish, true);
+  const alias = inModule("aws_lambda_alias").find((b) => b.name === "live")?.body;
+  assert.ok(alias, "aws_lambda_alias.live");
+  assert.equal(alias.for_each, "${local.manifest.functions}");
+  assert.equal(alias.function_version, '${aws_lambda_function.function[each.key].version}');
+  const direct = Object.entries(parsed).filter(([file]) => file.startsWith("modules/inventory/") && !file.endsWith("functions.tf"))
+    .flatMap(([file, content]) => expressions(content).filter((e) => /aws_lambda_function\.function\[[^\]]+\]\.(arn|invoke_arn|qualified_arn)/.test(e)).map((e) => `${file}: ${e.slice(0, 120)}`));
+  assert.deepEqual(direct, []);
+  for (const { name, body } of inModule("aws_lambda_permission")) {
+    assert.match(body.qualifier ?? "", /aws_lambda_alias\.live\[[^\]]+\]\.name/, `aws_lambda_permission.${name}: the permission must be on the alias it invokes`);
+  }
+  // The zip of every build stays, named by its hash, in a versioned bucket.
+  const object = inModule("aws_s3_object").find((b) => b.name === "package").body;
+  assert.match(object.key, /filesha256\(var\.package_zip\)/);
+  assert.equal(fn.s3_key, "${aws_s3_object.package.key}");
+  assert.equal(inModule("aws_s3_bucket_versioning").find((b) => b.name === "packages").body.versioning_configuration[0].status, "Enabled");
+});
+
+test("CORS preflights are answered by API Gateway (MOCK) from the allowed origins, which include the site", () => {
+  const paths = moduleLocal("openapi").paths;
+  const options = paths.slice(paths.indexOf("options = {"));
+  assert.ok(paths.indexOf("options = {") > 0, "every path has an OPTIONS method");
+  assert.match(options, /type\s*=\s*"mock"/, "OPTIONS must be a MOCK integration");
+  assert.doesNotMatch(options, /aws_lambda|invoke_arn/, "no function runs for a preflight");
+  assert.match(options, /security\s*=\s*\[\]/, "a preflight carries no key");
+  assert.match(options, /local\.cors_preflight_template/);
+  const template = moduleLocal("cors_preflight_template");
+  assert.match(template, /for origin in local\.cors_origins/);
+  assert.match(template, /\$allowed\.contains\(\$origin\)/, "only an allowed origin gets the CORS headers");
+  assert.match(moduleLocal("cors_origins"), /var\.cors_allowed_origins/);
+  assert.match(moduleLocal("cors_origins"), /aws_cloudfront_distribution\.site\.domain_name/, "the admin panel's own site is allowed from the first deploy");
+  assert.match(moduleLocal("common_environment"), /local\.cors_origins/, "the service allows the same origins");
+});
+
+test("API Gateway's account setting (one per account and region) is in the bootstrap, not in an environment", () => {
+  const places = blocks.filter((b) => b.type === "aws_api_gateway_account").map((b) => b.file);
+  assert.deepEqual(places, ["bootstrap/main.tf"]);
+});
+
+test("each API key has its own rate limit at the edge: a WAF rate rule on the x-api-key header, on the stage", () => {
+  const acl = inModule("aws_wafv2_web_acl").find((b) => b.name === "api").body;
+  assert.equal(acl.scope, "REGIONAL");
+  const rule = acl.rule.find((r) => r.statement[0].rate_based_statement);
+  const rate = rule.statement[0].rate_based_statement[0];
+  assert.equal(rate.aggregate_key_type, "CUSTOM_KEYS");
+  assert.equal(rate.custom_key[0].header[0].name, "x-api-key");
+  assert.equal(rate.limit, "${var.api_key_rate_limit}");
+  assert.equal(rule.action[0].block[0].custom_response[0].response_code, 429);
+  const association = inModule("aws_wafv2_web_acl_association").find((b) => b.name === "api").body;
+  assert.equal(association.resource_arn, "${aws_api_gateway_stage.api.arn}");
+  assert.equal(association.web_acl_arn, "${aws_wafv2_web_acl.api.arn}");
+});
+
+test("orders waiting too long on the queue raise an alarm", () => {
+  assert.equal(alarmsOn("ApproximateAgeOfOldestMessage", "aws_sqs_queue.inventory.name").length, 1);
+});
+
+test("the provider and Terraform versions are pinned in every root and module", () => {
+  for (const [file, content] of Object.entries(parsed)) {
+    for (const block of content.terraform ?? []) {
+      assert.equal(block.required_version, ">= 1.10", `${file}: required_version`);
+      assert.equal(block.required_providers[0].aws.version, "~> 6.66", `${file}: the provider the schema snapshot was taken from`);
+    }
+  }
+  assert.match(schema.provider, /hashicorp\/aws 6\.66/);
+});
+
+test("the Web Adapter layer follows the functions' architecture and region", () => {
+  const layer = moduleLocal("web_adapter_layer_arn");
+  // (The parser turns a conditional inside a string into a template directive.)
+  assert.match(layer, /%\{if var\.architecture == "arm64"\}LambdaAdapterLayerArm64%\{else\}LambdaAdapterLayerX86%\{endif\}/);
+  assert.match(layer, /data\.aws_region\.current\.region/);
+  assert.match(layer, /var\.web_adapter_layer_version/);
+  assert.deepEqual(inModule("aws_lambda_function").find((b) => b.name === "function").body.layers, ["${local.web_adapter_layer_arn}"]);
+});
+
+test("two sweeps never overlap: the jobs function has one reserved instance and does not pile up retries", () => {
+  assert.equal(manifest.functions.jobs.reserved_concurrency, 1);
+  const fn = inModule("aws_lambda_function").find((b) => b.name === "function").body;
+  assert.match(fn.reserved_concurrent_executions, /lookup\(each\.value, "reserved_concurrency", -1\)/);
+  const invoke = inModule("aws_lambda_function_event_invoke_config").find((b) => b.name === "jobs").body;
+  assert.equal(invoke.maximum_retry_attempts, 0);
+});
+
+test("the environment root passes on every output of the module", () => {
+  const moduleOutputs = Object.entries(parsed).filter(([file]) => file.startsWith("modules/inventory/")).flatMap(([, c]) => Object.keys(c.output ?? {}));
+  const rootOutputs = parsed["environment/main.tf"].output;
+  const missing = moduleOutputs.filter((name) => rootOutputs[name]?.[0]?.value !== `\${module.inventory.${name}}`);
+  assert.deepEqual(missing, []);
+});
+
+test("a DynamoDB call with all its SDK retries ends well within every function's timeout", () => {
+  const timeout = Number(manifest.environment.Storage__RequestTimeoutSeconds);
+  const retries = Number(manifest.environment.Storage__MaxErrorRetries);
+  assert.ok(timeout > 0 && Number.isInteger(retries) && retries >= 0, "deploy/functions.json sets both on Lambda");
+  for (const [fn, f] of Object.entries(manifest.functions)) {
+    // Half the function's time: a request makes more than one call, and the service still has to answer its 503.
+    assert.ok((retries + 1) * timeout <= f.timeout_seconds / 2, `${fn}: ${retries + 1} attempts of ${timeout} s in a ${f.timeout_seconds} s function`);
+  }
 });

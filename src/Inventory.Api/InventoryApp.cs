@@ -169,7 +169,7 @@ public static class InventoryApp
     private static IAmazonDynamoDB CreateDynamoClient(IServiceProvider services)
     {
         var options = services.GetRequiredService<IOptions<StorageOptions>>().Value;
-        var config = new AmazonDynamoDBConfig { Timeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds), MaxErrorRetry = 3 };
+        var config = new AmazonDynamoDBConfig { Timeout = TimeSpan.FromSeconds(options.RequestTimeoutSeconds), MaxErrorRetry = options.MaxErrorRetries };
         if (string.IsNullOrEmpty(options.ServiceUrl))
         {
             config.RegionEndpoint = RegionEndpoint.GetBySystemName(options.Region);

@@ -79,6 +79,9 @@ public sealed class ProcessedOrders(IAmazonDynamoDB dynamo, IOptions<StorageOpti
         };
     }
 
+    /// <summary>The answer a processed-order item holds, exactly as the order service receives it; null if it holds none.</summary>
+    public static string? OutcomeEventOf(Dictionary<string, AttributeValue> item) => Items.Str(item, Attr.OutcomeEvent);
+
     private static ProcessedOrder ToRecord(Dictionary<string, AttributeValue> item) => new(
         Items.Str(item, Attr.OrderId)!,
         Items.Str(item, Attr.Outcome)!,

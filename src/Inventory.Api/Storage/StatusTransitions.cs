@@ -29,6 +29,9 @@ public sealed class StatusTransitions(
     /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
     public const string AlertStreamName = "alerts";
 
+    /// <summary>The record_type of an alert record; the alerts pipe's filter lets only these through.</summary>
+    public const string AlertRecordType = "STOCK_STATUS_CHANGED";
+
     /// <summary>A status write re-reads the row and tries again this many times if the status moved between its read and its write.</summary>
     private const int SettleAttempts = 5;
 
@@ -155,6 +158,10 @@ public sealed class StatusTransitions(
             },
             ConsistentRead = true,
         }, ct).Select(ToAlert).ToListAsync(ct);
+
+    /// <summary>The alert an alerts-table item records, or null for the table's other items (the live feed's cursors).</summary>
+    public static StockAlert? AlertOf(Dictionary<string, AttributeValue> item) =>
+        Items.Str(item, Attr.RecordType) == AlertRecordType ? ToAlert(item) : null;
 
     private static StockAlert ToAlert(Dictionary<string, AttributeValue> item) => new(
         Items.Str(item, Attr.AlertId)!,
@@ -334,7 +341,7 @@ public sealed class StatusTransitions(
                     [Attr.AlertStream] = Items.S(AlertStreamName),
                     [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(at)}#{id}"),
                     [Attr.AlertId] = Items.S(id),
-                    [Attr.RecordType] = Items.S("STOCK_STATUS_CHANGED"),
+                    [Attr.RecordType] = Items.S(AlertRecordType),
                     [Attr.ProductId] = Items.S(after.ProductId),
                     [Attr.WarehouseId] = Items.S(after.WarehouseId),
                     [Attr.StockCount] = Items.N(after.StockCount),

@@ -47,6 +47,12 @@ public sealed class StorageOptions
     public double RequestTimeoutSeconds { get; set; } = 5;
 
     /// <summary>
+    /// How often the SDK retries a DynamoDB call that timed out or failed in passing. On Lambda, (retries + 1) times
+    /// the timeout stays below the function's timeout, so a caller gets the service's 503 rather than a killed function.
+    /// </summary>
+    public int MaxErrorRetries { get; set; } = 3;
+
+    /// <summary>
     /// The threshold check repairs the stored status of a row only once the row has been unchanged this long: a busy
     /// row's status is the change stream's to write, and the stream is about a second behind at most.
     /// </summary>

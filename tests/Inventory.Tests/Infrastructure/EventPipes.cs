@@ -1,15 +1,14 @@
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 
 namespace Inventory.Tests.Infrastructure;
 
 /// <summary>
-/// What an EventBridge Pipe does to a stream record, for the subset of its features the Terraform uses: a filter
-/// pattern of exact values (a leaf array lists the values allowed), and an input template whose
-/// &lt;$.path&gt; placeholders take the record's values verbatim. Anything else in a pattern is refused here, so
-/// the Terraform cannot use a feature these tests do not model.
+/// The one thing an EventBridge Pipe does to a stream record before its enrichment function sees it, for the subset of
+/// its features the Terraform uses: a filter pattern of exact values (a leaf array lists the values allowed). Anything
+/// else in a pattern is refused here, so the Terraform cannot use a feature these tests do not model. (No input
+/// template: the enrichment function builds every message, and the tests run it.)
 /// </summary>
-public static partial class EventPipes
+public static class EventPipes
 {
     public static bool Matches(JsonNode pattern, JsonNode? value)
     {
@@ -24,20 +23,4 @@ public static partial class EventPipes
                 throw new InvalidOperationException("Not a filter pattern: " + pattern.ToJsonString());
         }
     }
-
-    public static string Render(string template, JsonObject record) =>
-        Placeholder().Replace(template, m =>
-        {
-            JsonNode? node = record;
-            foreach (var step in m.Groups[1].Value.Split('.'))
-            {
-                node = node?[step];
-            }
-
-            Assert.True(node is JsonValue, $"{m.Value} finds nothing in {record.ToJsonString()}");
-            return node!.GetValue<string>();
-        });
-
-    [GeneratedRegex(@"<\$\.([A-Za-z0-9_.]+)>")]
-    private static partial Regex Placeholder();
 }

@@ -126,5 +126,17 @@ public class InfrastructureTests(LambdaShapedService service) : IClassFixture<La
         }
     }
 
+    [Fact]
+    public void API_Gateways_preflight_answer_allows_the_methods_headers_and_max_age_of_the_services_CORS_policy()
+    {
+        var options = service.Get<IOptions<Microsoft.AspNetCore.Cors.Infrastructure.CorsOptions>>().Value;
+        var policy = options.GetPolicy(options.DefaultPolicyName)!;
+        static List<string> Sorted(IEnumerable<string> items) => items.Select(i => i.ToLowerInvariant()).Order(StringComparer.Ordinal).ToList();
+
+        Assert.Equal(Sorted(policy.Methods), Sorted(Terraform.Local("api.tf", "cors_methods").GetString()!.Split(',')));
+        Assert.Equal(Sorted(policy.Headers), Sorted(Terraform.Local("api.tf", "cors_headers").GetString()!.Split(',')));
+        Assert.Equal(policy.PreflightMaxAge!.Value.TotalSeconds, Terraform.Local("api.tf", "cors_max_age_seconds").GetDouble());
+    }
+
     private static string? KeyOf(List<KeySchemaElement> keys, KeyType type) => keys.FirstOrDefault(k => k.KeyType == type)?.AttributeName;
 }

@@ -280,4 +280,28 @@ public class PackagedFunctionTests(PackagedFunctions lambda) : IClassFixture<Pac
         Assert.Equal(effect, statement.GetProperty("Effect").GetString());
         AssertOnlyGrantedCalls(authorizer);
     }
+
+    [Fact]
+    public async Task The_outbox_function_turns_a_pipes_batch_into_the_messages_and_reads_nothing()
+    {
+        var outbox = await lambda.FunctionAsync("outbox");
+        using var client = outbox.Client();
+        var outcome = JsonSerializer.Serialize(new { type = "InventoryReservationFailed", order_id = "o-1", reason = "insufficient_stock", items = new[] { new { sku = "s-1", quantity = 2 } } });
+        var batch = JsonSerializer.Serialize(new[]
+        {
+            new
+            {
+                eventID = "e1", eventName = "INSERT", eventVersion = "1.1", eventSource = "aws:dynamodb", awsRegion = "eu-west-1",
+                eventSourceARN = $"arn:aws:dynamodb:eu-west-1:123456789012:table/{lambda.TableName("processed_orders")}/stream/2026-11-20T08:00:00.000",
+                dynamodb = new { SequenceNumber = "4021600000000012345678901", NewImage = new Dictionary<string, object> { ["order_id"] = new { S = "o-1" }, ["outcome_event"] = new { S = outcome } } },
+            },
+        });
+
+        var response = await client.SendAsync(PassedThrough(batch, "outbox"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var messages = await TestService.ReadJsonAsync(response);
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(System.Text.Json.Nodes.JsonNode.Parse(outcome), System.Text.Json.Nodes.JsonNode.Parse(messages.EnumerateArray().Single().GetRawText())));
+        Assert.Empty(outbox.Proxy.Calls);
+    }
 }

@@ -109,6 +109,14 @@ public sealed class PackagedFunctions : IAsyncLifetime
             environment[table.Value.GetProperty("setting").GetString()!] = TableName(table.Name);
         }
 
+        if (Manifest.GetProperty("functions").GetProperty(function).TryGetProperty("environment", out var own))
+        {
+            foreach (var setting in own.EnumerateObject())
+            {
+                environment[setting.Name] = setting.Value.GetString()!;
+            }
+        }
+
         environment["LAMBDA_TASK_ROOT"] = PackageDirectory;
         environment["_HANDLER"] = "bootstrap";
         environment["AWS_LAMBDA_FUNCTION_NAME"] = $"inventory-{function}";

@@ -1,12 +1,31 @@
 # REST API Gateway, described as an OpenAPI document built from deploy/api-routes.json (the service's own
 # routes, checked against its OpenAPI document by the tests). Each route goes to the function of the scope it
 # needs; every route is guarded by the service's TOKEN authorizer on x-api-key, whose policy allows exactly
-# the routes of the key's scope. /events and /health are not routes. OPTIONS (CORS preflight) goes to the read
-# function, which answers from the same allow-list as locally.
+# the routes of the key's scope. /events and /health are not routes. OPTIONS (CORS preflight) is answered by API
+# Gateway itself (a MOCK integration): no function runs for a request that carries no key, and the answer comes from
+# the same allow-list and the same methods and headers as the service's own CORS policy.
 
 locals {
   scope_function = { Read = "read", Reserve = "reserve", Admin = "admin" }
   api_paths      = distinct([for route in local.routes : route.path])
+
+  # The service's CORS policy (InventoryApp.cs), which the tests compare with these.
+  cors_methods         = "GET,POST,PUT,DELETE"
+  cors_headers         = "x-api-key,content-type,if-match,idempotency-key,last-event-id"
+  cors_max_age_seconds = 600
+  # The preflight's answer: the CORS headers only for an allowed origin (a browser then refuses the others), and
+  # Vary: Origin always, as the answer depends on it.
+  cors_preflight_template = <<-VTL
+    #set($origin = $input.params().header.get("origin"))
+    #if("$!origin" == "")#set($origin = $input.params().header.get("Origin"))#end
+    #set($allowed = [${join(", ", [for origin in local.cors_origins : jsonencode(origin)])}])
+    #if("$!origin" != "" && $allowed.contains($origin))
+    #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)
+    #set($context.responseOverride.header.Access-Control-Allow-Methods = "${local.cors_methods}")
+    #set($context.responseOverride.header.Access-Control-Allow-Headers = "${local.cors_headers}")
+    #set($context.responseOverride.header.Access-Control-Max-Age = "${local.cors_max_age_seconds}")
+    #end
+  VTL
 
   # API Gateway's own refusals, as problem JSON with the service's codes. The two defaults keep API Gateway's
   # status; a 5XX from the gateway (a function that timed out, say) may follow a write that did commit, so it
@@ -32,7 +51,7 @@ locals {
             "x-amazon-apigateway-integration" = {
               type       = "aws_proxy"
               httpMethod = "POST"
-              uri        = aws_lambda_function.function[local.scope_function[route.scope]].invoke_arn
+              uri        = aws_lambda_alias.live[local.scope_function[route.scope]].invoke_arn
             }
           } if route.path == path
         },
@@ -40,10 +59,23 @@ locals {
           options = {
             parameters = [for name in regexall("{([^}]+)}", path) : { name = name[0], in = "path", required = true, schema = { type = "string" } }]
             security   = []
+            responses = {
+              "200" = {
+                description = "CORS preflight"
+                headers = { for header in ["Access-Control-Allow-Origin", "Access-Control-Allow-Methods", "Access-Control-Allow-Headers", "Access-Control-Max-Age", "Vary"] :
+                header => { schema = { type = "string" } } }
+              }
+            }
             "x-amazon-apigateway-integration" = {
-              type       = "aws_proxy"
-              httpMethod = "POST"
-              uri        = aws_lambda_function.function["read"].invoke_arn
+              type             = "mock"
+              requestTemplates = { "application/json" = jsonencode({ statusCode = 200 }) }
+              responses = {
+                default = {
+                  statusCode         = "200"
+                  responseParameters = { "method.response.header.Vary" = "'Origin'" }
+                  responseTemplates  = { "application/json" = local.cors_preflight_template }
+                }
+              }
             }
           }
         },
@@ -58,7 +90,7 @@ locals {
           "x-amazon-apigateway-authtype" = "custom"
           "x-amazon-apigateway-authorizer" = {
             type                         = "token"
-            authorizerUri                = aws_lambda_function.function["authorizer"].invoke_arn
+            authorizerUri                = aws_lambda_alias.live["authorizer"].invoke_arn
             identitySource               = "method.request.header.x-api-key"
             authorizerResultTtlInSeconds = var.authorizer_cache_seconds
           }
@@ -138,8 +170,7 @@ resource "aws_api_gateway_stage" "api" {
       source_ip  = "$context.identity.sourceIp"
     })
   }
-  tags       = local.tags
-  depends_on = [aws_api_gateway_account.api]
+  tags = local.tags
 }
 
 resource "aws_api_gateway_method_settings" "all" {
@@ -154,41 +185,15 @@ resource "aws_api_gateway_method_settings" "all" {
   }
 }
 
-# API Gateway writes logs through one role per account and region.
-resource "aws_iam_role" "api_gateway_logs" {
-  name = "${local.name}-apigateway-logs"
-  assume_role_policy = jsonencode({
-    Version   = "2012-10-17"
-    Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "apigateway.amazonaws.com" } }]
-  })
-  tags = local.tags
-}
-
-resource "aws_iam_role_policy" "api_gateway_logs" {
-  name = "write-api-logs"
-  role = aws_iam_role.api_gateway_logs.id
-  policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Effect = "Allow"
-      Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"]
-      Resource = [
-        "${aws_cloudwatch_log_group.api_access.arn}:*",
-        "arn:aws:logs:${data.aws_region.current.region}:${data.aws_caller_identity.current.account_id}:log-group:API-Gateway-Execution-Logs_${aws_api_gateway_rest_api.api.id}/*",
-      ]
-    }]
-  })
-}
-
-resource "aws_api_gateway_account" "api" {
-  cloudwatch_role_arn = aws_iam_role.api_gateway_logs.arn
-}
+# API Gateway writes the access log through the role of its account setting, which deploy/terraform/bootstrap makes
+# once per account and region (deploy/deploy.sh checks it is there).
 
 resource "aws_lambda_permission" "api" {
   for_each      = toset(["read", "reserve", "admin"])
   statement_id  = "api-gateway"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.function[each.key].function_name
+  qualifier     = aws_lambda_alias.live[each.key].name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.api.execution_arn}/*/*"
 }
@@ -197,6 +202,7 @@ resource "aws_lambda_permission" "authorizer" {
   statement_id  = "api-gateway-authorizer"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.function["authorizer"].function_name
+  qualifier     = aws_lambda_alias.live["authorizer"].name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${aws_api_gateway_rest_api.api.execution_arn}/authorizers/*"
 }
@@ -233,4 +239,73 @@ resource "aws_api_gateway_usage_plan_key" "tier" {
   key_id        = aws_api_gateway_api_key.tier[each.key].id
   key_type      = "API_KEY"
   usage_plan_id = aws_api_gateway_usage_plan.tier[each.key].id
+}
+
+# Each API key's own limit at the edge: the usage plans meter a whole scope (API Gateway cannot create a usage-plan
+# key per client key at run time), so AWS WAF counts the requests of each x-api-key value and answers 429 above
+# api_key_rate_limit per minute. Requests without the header are not counted here; the authorizer refuses them.
+resource "aws_wafv2_web_acl" "api" {
+  name        = "${local.name}-api"
+  description = "Per-API-key rate limit of the inventory API."
+  scope       = "REGIONAL"
+
+  default_action {
+    allow {}
+  }
+
+  custom_response_body {
+    key          = "rate-limited"
+    content_type = "APPLICATION_JSON"
+    content      = jsonencode({ type = "https://inventory.example/problems/rate_limited", title = "Too many requests.", status = 429, detail = "Over this key's rate; retry shortly.", code = "rate_limited" })
+  }
+
+  rule {
+    name     = "per-api-key"
+    priority = 0
+    action {
+      block {
+        custom_response {
+          response_code            = 429
+          custom_response_body_key = "rate-limited"
+          response_header {
+            name  = "Retry-After"
+            value = "60"
+          }
+        }
+      }
+    }
+    statement {
+      rate_based_statement {
+        limit                 = var.api_key_rate_limit
+        evaluation_window_sec = 60
+        aggregate_key_type    = "CUSTOM_KEYS"
+        custom_key {
+          header {
+            name = "x-api-key"
+            text_transformation {
+              priority = 0
+              type     = "NONE"
+            }
+          }
+        }
+      }
+    }
+    visibility_config {
+      cloudwatch_metrics_enabled = true
+      metric_name                = "${local.name}-per-api-key"
+      sampled_requests_enabled   = false
+    }
+  }
+
+  visibility_config {
+    cloudwatch_metrics_enabled = true
+    metric_name                = "${local.name}-api"
+    sampled_requests_enabled   = false
+  }
+  tags = local.tags
+}
+
+resource "aws_wafv2_web_acl_association" "api" {
+  resource_arn = aws_api_gateway_stage.api.arn
+  web_acl_arn  = aws_wafv2_web_acl.api.arn
 }

@@ -2,7 +2,9 @@
 # change stream, from which the stream function derives stored status and alerts.
 # Events out: the outbox tables' streams, through EventBridge Pipes, to the inventory-alerts topic and to the
 # order service's queue. Only INSERTs of the right records pass the filters: TTL deletions and the live feed's
-# cursor records never leave.
+# cursor records never leave. Each pipe's enrichment, the outbox function, builds the messages (code the tests run);
+# the target sends what it answers unchanged, with no input template.
+# Every function is invoked through its live alias (functions.tf).
 
 resource "aws_sqs_queue" "inventory_dlq" {
   name                              = "IMS-InventoryQueue-DLQ${var.environment == "prod" ? "" : "-${var.environment}"}"
@@ -30,7 +32,7 @@ resource "aws_sqs_queue" "inventory" {
 
 resource "aws_lambda_event_source_mapping" "inventory_queue" {
   event_source_arn        = aws_sqs_queue.inventory.arn
-  function_name           = aws_lambda_function.function["queue"].arn
+  function_name           = aws_lambda_alias.live["queue"].arn
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
   scaling_config {
@@ -55,7 +57,7 @@ resource "aws_sqs_queue" "stream_dlq" {
 # and retries from that one.
 resource "aws_lambda_event_source_mapping" "inventory_stream" {
   event_source_arn = aws_dynamodb_table.inventory.stream_arn
-  function_name    = aws_lambda_function.function["stream"].arn
+  function_name    = aws_lambda_alias.live["stream"].arn
   # A new mapping starts at the oldest record the stream keeps (24 hours), so no change is skipped while it is
   # created or replaced; what the function writes is keyed by sequence number, so a record seen twice writes once.
   starting_position = "TRIM_HORIZON"
@@ -96,8 +98,17 @@ resource "aws_cloudwatch_event_rule" "job" {
 resource "aws_cloudwatch_event_target" "job" {
   for_each = aws_cloudwatch_event_rule.job
   rule     = each.value.name
-  arn      = aws_lambda_function.function["jobs"].arn
+  arn      = aws_lambda_alias.live["jobs"].arn
   input    = jsonencode({ detail = { job = each.key } })
+}
+
+# A run that fails or finds the one jobs instance busy (reserved concurrency 1) is not retried for hours: the next
+# schedule runs the job again within a minute (the threshold check: 15 minutes).
+resource "aws_lambda_function_event_invoke_config" "jobs" {
+  function_name                = aws_lambda_function.function["jobs"].function_name
+  qualifier                    = aws_lambda_alias.live["jobs"].name
+  maximum_event_age_in_seconds = 60
+  maximum_retry_attempts       = 0
 }
 
 resource "aws_lambda_permission" "job" {
@@ -105,6 +116,7 @@ resource "aws_lambda_permission" "job" {
   statement_id  = "schedule-${each.key}"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.function["jobs"].function_name
+  qualifier     = aws_lambda_alias.live["jobs"].name
   principal     = "events.amazonaws.com"
   source_arn    = each.value.arn
 }
@@ -154,22 +166,15 @@ locals {
   alert_filter = <<-JSON
     {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"record_type": {"S": ["STOCK_STATUS_CHANGED"]}}}}
   JSON
-  # The SNS message: the alert as GET /admin/alerts shows it. Subscribers filter on its body
-  # (filter_policy_scope = "MessageBody"), e.g. {"new_status": ["OUT_OF_STOCK"]}.
-  alert_template = <<-TEMPLATE
-    {"alert_id": "<$.dynamodb.NewImage.alert_id.S>", "product_id": "<$.dynamodb.NewImage.product_id.S>", "warehouse_id": "<$.dynamodb.NewImage.warehouse_id.S>", "stock_count": <$.dynamodb.NewImage.stock_count.N>, "available_count": <$.dynamodb.NewImage.available_count.N>, "threshold_level": <$.dynamodb.NewImage.threshold_level.N>, "old_status": "<$.dynamodb.NewImage.old_status.S>", "new_status": "<$.dynamodb.NewImage.new_status.S>", "created_at": "<$.dynamodb.NewImage.created_at.S>", "message": "<$.dynamodb.NewImage.message.S>"}
-  TEMPLATE
-
   # Each order's answer is recorded once (a redelivered message finds it and writes nothing), so INSERTs are
   # exactly the answers; the record holds the InventoryReserved / InventoryReservationFailed event verbatim.
-  order_outcome_filter   = <<-JSON
+  order_outcome_filter = <<-JSON
     {"eventName": ["INSERT"]}
   JSON
-  order_outcome_template = "<$.dynamodb.NewImage.outcome_event.S>"
 
   pipes = {
-    "alerts"         = { description = "New low-stock alert records to the inventory-alerts topic.", filter = local.alert_filter, template = local.alert_template }
-    "order-outcomes" = { description = "Each answered ReserveInventory message's outcome to the order service's queue.", filter = local.order_outcome_filter, template = local.order_outcome_template }
+    "alerts"         = { description = "New low-stock alert records to the inventory-alerts topic.", filter = local.alert_filter }
+    "order-outcomes" = { description = "Each answered ReserveInventory message's outcome to the order service's queue.", filter = local.order_outcome_filter }
   }
 }
 
@@ -183,9 +188,12 @@ resource "aws_iam_role_policy" "pipe" {
       [
         {
           Effect   = "Allow"
-          Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"]
+          Action   = ["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"]
           Resource = local.pipe_sources[each.key]
         },
+        # ListStreams names no resource: IAM checks it only against "*".
+        { Effect = "Allow", Action = ["dynamodb:ListStreams"], Resource = "*" },
+        { Effect = "Allow", Action = ["lambda:InvokeFunction"], Resource = aws_lambda_alias.live["outbox"].arn },
         { Effect = "Allow", Action = [local.pipe_targets[each.key].action], Resource = local.pipe_targets[each.key].arn },
         { Effect = "Allow", Action = ["sqs:SendMessage"], Resource = aws_sqs_queue.pipe_dlq[each.key].arn },
       ],
@@ -204,14 +212,17 @@ resource "aws_pipes_pipe" "outbox" {
   description = each.value.description
   role_arn    = aws_iam_role.pipe[each.key].arn
   source      = local.pipe_sources[each.key]
+  enrichment  = aws_lambda_alias.live["outbox"].arn
   target      = local.pipe_targets[each.key].arn
 
   source_parameters {
     dynamodb_stream_parameters {
       starting_position             = "TRIM_HORIZON"
       batch_size                    = 1
+      # Given up after 10 attempts or an hour, so a given-up record is still in the stream (24 hours) when its
+      # position reaches the dead-letter queue; the message can be sent again from its table (docs/deploy.md).
       maximum_retry_attempts        = 10
-      maximum_record_age_in_seconds = 86400
+      maximum_record_age_in_seconds = 3600
       on_partial_batch_item_failure = "AUTOMATIC_BISECT"
       dead_letter_config {
         arn = aws_sqs_queue.pipe_dlq[each.key].arn
@@ -222,10 +233,6 @@ resource "aws_pipes_pipe" "outbox" {
         pattern = trimspace(each.value.filter)
       }
     }
-  }
-
-  target_parameters {
-    input_template = trimspace(each.value.template)
   }
   tags       = local.tags
   depends_on = [aws_iam_role_policy.pipe]

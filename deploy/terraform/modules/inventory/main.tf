@@ -7,7 +7,7 @@ terraform {
   required_providers {
     aws = {
       source  = "hashicorp/aws"
-      version = ">= 6.0"
+      version = "~> 6.66"
     }
   }
 }
@@ -30,6 +30,9 @@ locals {
     processed_orders = aws_dynamodb_table.processed_orders.arn
     api_keys         = aws_dynamodb_table.api_keys.arn
   }
+
+  # The admin panel's own site is always allowed, so it works after the first deploy without a second one.
+  cors_origins = distinct(concat(var.cors_allowed_origins, ["https://${aws_cloudfront_distribution.site.domain_name}"]))
 
   tags = merge(var.tags, { Service = "inventory", Environment = var.environment })
 }

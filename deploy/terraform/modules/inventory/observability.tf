@@ -20,12 +20,17 @@ locals {
 
   # name => metric; each alarms when its statistic over 5 minutes (or over `periods` periods of `period` seconds in a
   # row) passes the threshold.
+  # The functions' Errors count failed invocations: crashes and timeouts, and, for the functions fed by events, every
+  # event the service refused or failed (AWS_LWA_ERROR_STATUS_CODES in deploy/functions.json turns those answers into
+  # failed invocations). Metrics by FunctionName alone cover every version behind the live alias.
   alarms = merge(
     {
       "api-5xx"           = { namespace = "AWS/ApiGateway", metric = "5XXError", statistic = "Sum", threshold = 0, dimensions = local.api_dimensions }
       "api-latency-p99"   = { namespace = "AWS/ApiGateway", metric = "Latency", extended = "p99", threshold = var.api_latency_p99_ms, dimensions = local.api_dimensions }
       "sns-alerts-failed" = { namespace = "AWS/SNS", metric = "NumberOfNotificationsFailed", statistic = "Sum", threshold = 0, dimensions = { TopicName = aws_sns_topic.alerts.name } }
       "queue-dlq-depth"   = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", threshold = 0, dimensions = { QueueName = aws_sqs_queue.inventory_dlq.name } }
+      # Orders wait: the queue function fails on every attempt (its errors show why) or falls behind.
+      "queue-oldest-message-age" = { namespace = "AWS/SQS", metric = "ApproximateAgeOfOldestMessage", statistic = "Maximum", threshold = var.queue_age_alarm_seconds, dimensions = { QueueName = aws_sqs_queue.inventory.name } }
       # Stream records the stream function gave up on: a status or an alert may be missing (see docs/deploy.md).
       "stream-dlq-depth" = { namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", statistic = "Maximum", threshold = 0, dimensions = { QueueName = aws_sqs_queue.stream_dlq.name } }
       # The stream function falls behind the writes: stored statuses lag by over a minute, three minutes running. A

@@ -50,3 +50,27 @@ output "stream_dlq_url" {
 output "function_names" {
   value = { for fn, f in aws_lambda_function.function : fn => f.function_name }
 }
+
+output "pipe_dlq_urls" {
+  description = "Per outbox pipe, where it puts the stream records it gave up on (docs/deploy.md, the pipes' dead-letter queues)."
+  value       = { for pipe, queue in aws_sqs_queue.pipe_dlq : pipe => queue.url }
+}
+
+output "live_alias" {
+  description = "The alias every caller invokes; deploy/deploy.sh --rollback moves it."
+  value       = local.live_alias
+}
+
+output "order_outcomes_pipe_role_arn" {
+  description = "The role that sends to the order service's queue: its queue policy (and key policy) must allow it."
+  value       = aws_iam_role.pipe["order-outcomes"].arn
+}
+
+output "web_acl_arn" {
+  value = aws_wafv2_web_acl.api.arn
+}
+
+output "packages_bucket" {
+  description = "Every build's zip, named by its hash (versioned)."
+  value       = aws_s3_bucket.packages.bucket
+}

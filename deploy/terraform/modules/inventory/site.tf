@@ -69,8 +69,10 @@ resource "aws_cloudfront_response_headers_policy" "admin_panel" {
       override     = true
     }
     content_security_policy {
-      # The service's policy for the panel, with connect-src narrowed from any http(s) origin to this API.
-      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' https://${aws_api_gateway_rest_api.api.id}.execute-api.${data.aws_region.current.region}.amazonaws.com; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+      # The service's policy for the panel, with connect-src narrowed from any http(s) origin to API Gateway in this
+      # region. Not to this API's own host: the API allows the site's origin (CORS), so naming the API here would make
+      # each wait for the other. The panel itself sends its key only to the API its page names (data-allowed-apis).
+      content_security_policy = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self' https://*.execute-api.${data.aws_region.current.region}.amazonaws.com; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
       override                = true
     }
     strict_transport_security {

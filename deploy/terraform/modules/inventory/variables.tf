@@ -18,11 +18,42 @@ variable "architecture" {
   description = "arm64 or x86_64; must match the package."
   type        = string
   default     = "arm64"
+  validation {
+    condition     = contains(["arm64", "x86_64"], var.architecture)
+    error_message = "architecture is arm64 or x86_64."
+  }
 }
 
-variable "web_adapter_layer_arn" {
-  description = "ARN of the Lambda Web Adapter layer for this region and architecture (LambdaAdapterLayerArm64 or LambdaAdapterLayerX86)."
-  type        = string
+variable "web_adapter_layer_version" {
+  description = "Version of the Lambda Web Adapter layer (awslabs/aws-lambda-web-adapter); the layer's name and region follow from the architecture and the provider's region. 23 (adapter 0.9.0) or newer: the functions fed by events rely on AWS_LWA_ERROR_STATUS_CODES."
+  type        = number
+  default     = 26
+  validation {
+    condition     = var.web_adapter_layer_version >= 23
+    error_message = "The functions fed by events need AWS_LWA_ERROR_STATUS_CODES, which the adapter's layer has from version 23 (adapter 0.9.0)."
+  }
+}
+
+variable "limit_jobs_concurrency" {
+  description = "Reserve the concurrency deploy/functions.json gives a function (jobs: 1, so two sweeps never overlap). Lambda keeps 10 of an account's concurrency unreserved, so this needs an account quota above 10; new accounts often start at 10 (docs/deploy.md)."
+  type        = bool
+  default     = true
+}
+
+variable "api_key_rate_limit" {
+  description = "Requests per minute one API key (the x-api-key header) may send before AWS WAF answers 429, at the edge and across all instances."
+  type        = number
+  default     = 6000
+  validation {
+    condition     = var.api_key_rate_limit >= 10 && var.api_key_rate_limit <= 2000000000
+    error_message = "AWS WAF's rate limits range from 10 to 2,000,000,000."
+  }
+}
+
+variable "queue_age_alarm_seconds" {
+  description = "Alarm when the oldest ReserveInventory message has waited this long: the queue function is failing or falling behind."
+  type        = number
+  default     = 300
 }
 
 variable "kms_key_arn" {

@@ -7,6 +7,7 @@ using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
 namespace Inventory.Api.Features.Events;
@@ -37,7 +38,8 @@ public sealed class WebAdapterEnvironment(IConfiguration configuration)
 
 /// <summary>
 /// The entry point for non-HTTP work on Lambda: the Lambda Web Adapter posts each raw event here
-/// (EventBridge schedules, SQS batches, the inventory table's change-stream batches, authorizer calls). Lambda reads the reply as the invocation's result, so it is always
+/// (EventBridge schedules, SQS batches, the inventory table's change-stream batches, the outbox pipes' enrichment
+/// batches, authorizer calls). Lambda reads the reply as the invocation's result, so it is always
 /// application/json. Never listed in the public API, refused for anything that came through API Gateway or from a
 /// browser, and, unless the adapter sent it, for any caller without an admin key.
 /// </summary>
@@ -61,7 +63,8 @@ public static class EventsApi
 
     public static async Task<IResult> HandleAsync(
         HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory, StatusTransitions statuses,
-        ApiKeyAuthorizer authorizer, WebAdapterEnvironment adapter, IAuthorizationService authorization, ILoggerFactory loggers, CancellationToken ct)
+        ApiKeyAuthorizer authorizer, WebAdapterEnvironment adapter, IAuthorizationService authorization, IOptions<StorageOptions> storage,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         if (CameThroughApiGateway(http.Request))
         {
@@ -125,6 +128,18 @@ public static class EventsApi
                 return Answer(await HandleSqsBatchAsync(records, orders, log, ct), AppJsonContext.Default.SqsBatchResponse);
             }
 
+            if (OutboxEnrichment.IsPipeBatch(body))
+            {
+                var (messages, fault) = OutboxEnrichment.MessagesOf(body, storage.Value);
+                if (messages is null)
+                {
+                    log.LogError("An outbox pipe's batch was refused: {Fault}", fault);
+                    return Refusal(400, "invalid_event", "The pipe's records give no message.", fault!);
+                }
+
+                return TypedResults.Bytes(messages, "application/json");
+            }
+
             if (ApiKeyAuthorizer.IsTokenEvent(body))
             {
                 return Answer(await authorizer.DecideAsync(body, ct), AppJsonContext.Default.AuthorizerResponse);
@@ -133,7 +148,7 @@ public static class EventsApi
             if (ScheduledJob(body) is not { } job)
             {
                 return Refusal(400, "unknown_event", "Unknown event.",
-                    $"Expected an SQS batch, a DynamoDB stream batch, an API Gateway TOKEN authorizer event, or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
+                    $"Expected an SQS batch, a DynamoDB stream batch, an outbox pipe's batch of stream records, an API Gateway TOKEN authorizer event, or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
             }
 
             return await RunJobAsync(job, expiry, inventory, log, ct);
