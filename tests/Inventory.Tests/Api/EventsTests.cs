@@ -295,6 +295,37 @@ public class EventsTests(WebAdapterService service) : IClassFixture<WebAdapterSe
         Assert.Equal(10, await AvailableAsync(sku));
     }
 
+    /// <summary>About 311 KB each, under SQS's 1 MB: thousands of lines, one enormous sku, an enormous customer id.</summary>
+    private static string OversizedMessage(int shape, string orderId) => shape switch
+    {
+        0 => JsonSerializer.Serialize(new { type = "ReserveInventory", order_id = orderId, items = Enumerable.Range(0, 6000).Select(i => new { sku = $"sku-{i:D30}", quantity = 1 }) }),
+        1 => JsonSerializer.Serialize(new { type = "ReserveInventory", order_id = orderId, items = new[] { new { sku = new string('s', 311_000), quantity = 1 } } }),
+        _ => JsonSerializer.Serialize(new { type = "ReserveInventory", order_id = orderId, customer_id = new string('c', 311_000), items = new[] { new { sku = "demo", quantity = 1 } } }),
+    };
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public async Task An_oversized_message_is_answered_with_a_bounded_refusal_not_left_to_the_dead_letter_queue(int shape)
+    {
+        var orderId = Guid.NewGuid().ToString();
+        var message = OversizedMessage(shape, orderId);
+        Assert.True(message.Length > 300_000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        Assert.Empty(await SendBatchAsync(message));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"answering took {clock.Elapsed}");
+        var record = await service.Get<ProcessedOrders>().GetAsync(orderId, CancellationToken.None);
+        Assert.NotNull(record);
+        Assert.True(record.OutcomeEventJson.Length < 20_000, $"the answer is {record.OutcomeEventJson.Length} characters");
+        var outcome = JsonDocument.Parse(record.OutcomeEventJson).RootElement;
+        Assert.Equal("InventoryReservationFailed", outcome.GetProperty("type").GetString());
+        Assert.Equal("invalid_message", outcome.GetProperty("reason").GetString());
+        Assert.True(outcome.GetProperty("items").GetArrayLength() <= Inventory.Api.Features.Events.ReserveInventoryHandler.MaxLines);
+    }
+
     [Fact]
     public async Task Two_hundred_orders_for_fifty_units_reserve_exactly_fifty()
     {

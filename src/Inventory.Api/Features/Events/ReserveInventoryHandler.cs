@@ -62,7 +62,11 @@ public sealed class ReserveInventoryHandler(
     /// <summary>Two actions per line plus the processed-order record must fit in one transaction.</summary>
     public const int MaxLines = (Transaction.MaxActions - 1) / 2;
 
-
+    /// <summary>
+    /// The longest sku or customer id an answer repeats. A message may be far larger than the answer record DynamoDB
+    /// can store (400 KB); what the answer echoes is bounded so that every message with an order id is answered.
+    /// </summary>
+    public const int MaxEchoedText = 200;
 
     public async Task<MessageResult> HandleAsync(string body, CancellationToken ct)
     {
@@ -211,23 +215,36 @@ public sealed class ReserveInventoryHandler(
             }
         }
 
-        return new ReserveInventoryMessage(Text(root, "type", record: false), Text(root, "order_id", record: false), Text(root, "customer_id", record: true), items, fault);
+        var customerId = Text(root, "customer_id", record: true);
+        if (customerId is { Length: > MaxEchoedText })
+        {
+            fault ??= $"customer_id must be at most {MaxEchoedText} characters.";
+            customerId = null;
+        }
+
+        return new ReserveInventoryMessage(Text(root, "type", record: false), Text(root, "order_id", record: false), customerId, items, fault);
     }
 
-    /// <summary>Per-line reasons for a message that cannot be acted on as sent, or null when every line is usable.</summary>
+    /// <summary>
+    /// Per-line reasons for a message that cannot be acted on as sent, or null when every line is usable. A message
+    /// of more than <see cref="MaxLines"/> lines is answered with its first <see cref="MaxLines"/>, and a sku too
+    /// long to be one is not repeated: the answer stays small whatever the message's size.
+    /// </summary>
     private List<OrderLineOutcome>? Invalid(List<ReserveInventoryLine?> lines)
     {
         var tooMany = lines.Count > MaxLines;
-        var outcomes = lines.Select(line =>
+        var occurrences = lines.Where(l => l?.Sku is not null).CountBy(l => l!.Sku!).ToDictionary(c => c.Key, c => c.Value);
+        var outcomes = lines.Take(MaxLines).Select(line =>
         {
             string? reason = line is null || !new Validator().Id("sku", line.Sku).IsValid ? "invalid_sku"
                 : line.Quantity is not { } q || q < 1 || q > options.Value.MaxQuantityPerLine ? "invalid_quantity"
-                : lines.Count(other => other?.Sku == line.Sku) > 1 ? "duplicate_sku"
+                : occurrences[line.Sku!] > 1 ? "duplicate_sku"
                 : tooMany ? "too_many_items"
                 : null;
-            return new OrderLineOutcome(line?.Sku, line?.Quantity, null, reason, null);
+            var sku = line?.Sku is { Length: > MaxEchoedText } ? null : line?.Sku;
+            return new OrderLineOutcome(sku, line?.Quantity, null, reason, null);
         }).ToList();
-        return lines.Count == 0 || outcomes.Any(o => o.Reason is not null) ? outcomes : null;
+        return lines.Count == 0 || tooMany || outcomes.Any(o => o.Reason is not null) ? outcomes : null;
     }
 
     /// <summary>Why each line could not be supplied, read after the refusal (the refusal itself names only the first).</summary>
