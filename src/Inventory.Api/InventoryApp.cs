@@ -49,6 +49,7 @@ public static class InventoryApp
         services.AddSingleton<SalesStore>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<ReservationStore>();
+        services.AddSingleton<ProductSearchIndex>();
         services.AddSingleton<ProductStore>();
         services.AddSingleton<ProcessedOrders>();
         services.AddSingleton<ReserveInventoryHandler>();
@@ -157,6 +158,13 @@ public static class InventoryApp
         if (app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.CreateTables)
         {
             await app.Services.GetRequiredService<TableProvisioner>().EnsureTablesAsync(ct);
+
+            // A local data directory from before the search index: index its catalogue once (on AWS, see docs/deploy.md).
+            var search = app.Services.GetRequiredService<ProductSearchIndex>();
+            if (await search.IsEmptyAsync(ct))
+            {
+                await search.BackfillAsync(ct);
+            }
         }
 
         await app.Services.GetRequiredService<ApiKeyRegistry>().SeedConfiguredKeysAsync(ct);

@@ -126,6 +126,24 @@ public sealed partial class Validator
         return this;
     }
 
+    /// <summary>The text of a product search (see <see cref="Domain.SearchQuery"/> for its limits); null when absent.</summary>
+    public Validator Search(string field, string? text, out SearchQuery? query)
+    {
+        query = null;
+        if (text is null)
+        {
+            return this;
+        }
+
+        query = SearchQuery.TryParse(text, out var error);
+        if (error is not null)
+        {
+            Add(field, error);
+        }
+
+        return this;
+    }
+
     /// <summary>
     /// The two query parameters every paginated listing takes. <c>limit</c> arrives as text and must be plain
     /// digits: number parsing would otherwise accept "5%00" (a trailing NUL) or " 5".

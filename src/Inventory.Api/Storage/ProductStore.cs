@@ -7,8 +7,12 @@ namespace Inventory.Api.Storage;
 
 public sealed record ProductPage(IReadOnlyList<Product> Products, string? NextToken);
 
-/// <summary>The catalogue. A product and its first stock row are created together or not at all.</summary>
-public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRows rows, InventoryStore inventory, IOptions<StorageOptions> options)
+/// <summary>
+/// The catalogue. A product, its first stock row and its search index items are created together or not at all, so a
+/// product that exists can always be found.
+/// </summary>
+public sealed class ProductStore(
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, InventoryStore inventory, ProductSearchIndex search, IOptions<StorageOptions> options)
 {
     private readonly StorageOptions storage = options.Value;
 
@@ -53,6 +57,11 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRow
             },
         });
         transaction.Add(rows.Create(product.Sku, warehouseId, 0, thresholdLevel, product.Category, product.CreatedAt, out var row));
+        foreach (var put in search.Puts(product))
+        {
+            transaction.Add(put);
+        }
+
         var outcome = await writes.CommitAsync(transaction, ct);
 
         if (outcome.IsCommitted)
@@ -68,17 +77,36 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRow
                 throw Problems.ProductExists(product.Sku);
             }
 
+            // The same product posted again: its index items are put again, which repairs a product stored before the
+            // index existed at the cost of a few writes on a call that is rare.
+            await search.RepairAsync(existing, ct);
             return (existing, (await inventory.GetRowsAsync(product.Sku, ct)) is [var first, ..] ? first : row, false);
         }
 
-        // Stock rows already exist for this id (loaded before the catalogue entry): keep them, add the entry.
-        await dynamo.PutItemAsync(new PutItemRequest
+        // Stock rows already exist for this id (loaded before the catalogue entry): keep them, add the entry and its
+        // index items together.
+        var entry = new Transaction();
+        entry.Add(new TransactWriteItem
         {
-            TableName = storage.ProductsTable,
-            Item = item,
-            ConditionExpression = "attribute_not_exists(#s)",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
-        }, ct);
+            Put = new Put
+            {
+                TableName = storage.ProductsTable,
+                Item = item,
+                ConditionExpression = "attribute_not_exists(#s)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
+            },
+        });
+        foreach (var indexPut in search.Puts(product))
+        {
+            entry.Add(indexPut);
+        }
+
+        if (!(await writes.CommitAsync(entry, ct)).IsCommitted)
+        {
+            // Someone created the entry in between: the same answer as a second post.
+            return await CreateAsync(product, warehouseId, thresholdLevel, ct);
+        }
+
         return (product, (await inventory.GetRowsAsync(product.Sku, ct))[0], true);
     }
 

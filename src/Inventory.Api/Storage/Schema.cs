@@ -56,6 +56,13 @@ internal static class Attr
     public const string Price = "price";
     public const string ImageUrl = "image_url";
 
+    /// <summary>Product search index: the partition (a term's first characters), and the term with the sku after it.</summary>
+    public const string SearchPrefix = "search_prefix";
+    public const string SearchTerm = "search_term";
+
+    /// <summary>Every search term of the product, space-separated, on each of its index items: AND and de-duplication need no read.</summary>
+    public const string Terms = "terms";
+
     public const string AlertStream = "alert_stream";
     public const string AlertSortKey = "alert_key";
     public const string AlertId = "alert_id";

@@ -11,6 +11,12 @@ public sealed class StorageOptions
 
     public string ProductsTable { get; set; } = "inventory-products";
 
+    /// <summary>
+    /// The product search index: one item per search term of a product's name and sku, written in the product's
+    /// creating transaction (<see cref="ProductSearchIndex"/>).
+    /// </summary>
+    public string ProductSearchTable { get; set; } = "inventory-product-search";
+
     /// <summary>Idempotency keys of HTTP requests (and fulfilled orders), kept for <see cref="IdempotencyRetentionHours"/>.</summary>
     public string IdempotencyTable { get; set; } = "inventory-idempotency";
 

@@ -53,6 +53,13 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
 
         await EnsureAsync(new CreateTableRequest
         {
+            TableName = storage.ProductSearchTable,
+            KeySchema = [Key(Attr.SearchPrefix, KeyType.HASH), Key(Attr.SearchTerm, KeyType.RANGE)],
+            AttributeDefinitions = [Def(Attr.SearchPrefix, ScalarAttributeType.S), Def(Attr.SearchTerm, ScalarAttributeType.S)],
+        }, ttlAttribute: null, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
             TableName = storage.AlertsTable,
             KeySchema = [Key(Attr.AlertStream, KeyType.HASH), Key(Attr.AlertSortKey, KeyType.RANGE)],
             AttributeDefinitions = [Def(Attr.AlertStream, ScalarAttributeType.S), Def(Attr.AlertSortKey, ScalarAttributeType.S)],

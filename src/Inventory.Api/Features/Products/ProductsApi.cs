@@ -39,7 +39,13 @@ public static class ProductsApi
             .WithSummary("A product with its stock.")
             .ProducesProblem(404);
         group.MapGet("/", List).RequireAuthorization(Policies.Read)
-            .WithSummary("Products, a page at a time.")
+            .WithSummary("Products, a page at a time; with q, the products whose name or sku has a word starting with each word of q.")
+            .WithDescription(
+                "q: 1-5 words, at most 200 characters, at least one word of 2 or more letters or digits; case and accents do not " +
+                "matter ('cafe' finds 'Café Crème Mug', 'CRÈ' too); every word must start a word of the name or of the sku (AND). " +
+                "Results are ordered by the word they matched, then sku; quantity and inventory are null (GET /products/{sku} has them). " +
+                "limit 1-100 (default 50, 20 with q). A search page may be shorter than limit, even empty, with a next_token: keep " +
+                "paging until next_token is null.")
             .ProducesProblem(400);
         return app;
     }
@@ -72,14 +78,20 @@ public static class ProductsApi
         return TypedResults.Ok(ProductView.From(product, await inventory.GetRowsAsync(sku, ct)));
     }
 
+    /// <summary>A search answers a person typing: a short first page comes back sooner and costs fewer reads.</summary>
+    public const int DefaultSearchPageSize = 20;
+
     public static async Task<Ok<PageView<ProductView>>> List(
-        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, ProductStore products,
-        IOptions<InventoryOptions> options, CancellationToken ct)
+        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, [FromQuery] string? q,
+        ProductStore products, ProductSearchIndex search, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
+            .Search("q", q, out var query)
             .ThrowIfInvalid();
-        var page = await products.ListAsync(pageSize ?? 50, nextToken, ct);
+        var page = query is null
+            ? await products.ListAsync(pageSize ?? 50, nextToken, ct)
+            : await search.SearchAsync(query, pageSize ?? DefaultSearchPageSize, nextToken, ct);
         return TypedResults.Ok(new PageView<ProductView>(page.Products.Select(p => ProductView.From(p, null)).ToList(), page.NextToken));
     }
 }
