@@ -26,17 +26,11 @@ public static class SearchText
     public const int PartitionLength = 2;
 
     /// <summary>
-    /// Letters that are not a base letter plus a mark, so decomposition leaves them alone, but that shoppers type as
-    /// their plain spelling.
-    /// </summary>
-    private static readonly Dictionary<char, string> Folds = new()
-    {
-        ['ß'] = "ss", ['æ'] = "ae", ['œ'] = "oe", ['ø'] = "o", ['đ'] = "d", ['ð'] = "d", ['ł'] = "l", ['þ'] = "th", ['ı'] = "i",
-    };
-
-    /// <summary>
-    /// The words of a text: compatibility decomposition (FormKD: "ﬁ" is "fi", full-width "Ａ" is "A"), marks dropped
-    /// ("é" is "e"), lower case, a few letters folded, split on anything that is not a letter or a digit.
+    /// The words of a text: lower case, accents dropped ("É" is "e", also when typed as "E" and a combining accent),
+    /// compatibility forms folded ("ﬁ" is "fi", full-width "Ａ" is "a") and a few letters spelt as people type them
+    /// ("ß" is "ss", "ø" is "o"), split on anything that is not a letter or a digit. The service runs without ICU
+    /// (InvariantGlobalization, for Native AOT), where string.Normalize leaves such text unchanged, so decomposition is
+    /// the generated <see cref="SearchFolding"/> table.
     /// </summary>
     public static List<string> Words(string? text)
     {
@@ -47,25 +41,21 @@ public static class SearchText
         }
 
         var current = new StringBuilder();
-        foreach (var c in text.Normalize(NormalizationForm.FormKD))
+        foreach (var c in text)
         {
-            var category = CharUnicodeInfo.GetUnicodeCategory(c);
-            if (category is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark)
+            if (CharUnicodeInfo.GetUnicodeCategory(c) is UnicodeCategory.NonSpacingMark or UnicodeCategory.EnclosingMark or UnicodeCategory.SpacingCombiningMark)
             {
                 continue;
             }
 
-            if (char.IsLetterOrDigit(c))
+            var lower = char.ToLowerInvariant(c);
+            if (SearchFolding.Map.TryGetValue(c, out var folded) || SearchFolding.Map.TryGetValue(lower, out folded))
             {
-                var lower = char.ToLowerInvariant(c);
-                if (Folds.TryGetValue(lower, out var folded))
-                {
-                    current.Append(folded);
-                }
-                else
-                {
-                    current.Append(lower);
-                }
+                current.Append(folded);
+            }
+            else if (char.IsLetterOrDigit(c))
+            {
+                current.Append(lower);
             }
             else if (current.Length > 0)
             {

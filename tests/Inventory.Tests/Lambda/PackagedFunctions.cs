@@ -47,6 +47,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
             InventoryTable = TableName("inventory"),
             ReservationsTable = TableName("reservations"),
             ProductsTable = TableName("products"),
+            ProductSearchTable = TableName("product_search"),
             IdempotencyTable = TableName("idempotency"),
             AlertsTable = TableName("alerts"),
             ProcessedOrdersTable = TableName("processed_orders"),

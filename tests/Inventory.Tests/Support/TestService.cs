@@ -53,6 +53,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:InventoryTable={prefix}-inventory",
             $"--Storage:ReservationsTable={prefix}-reservations",
             $"--Storage:ProductsTable={prefix}-products",
+            $"--Storage:ProductSearchTable={prefix}-product-search",
             $"--Storage:IdempotencyTable={prefix}-idempotency",
             $"--Storage:AlertsTable={prefix}-alerts",
             $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",

@@ -25,6 +25,7 @@ locals {
     inventory        = aws_dynamodb_table.inventory.arn
     reservations     = aws_dynamodb_table.reservations.arn
     products         = aws_dynamodb_table.products.arn
+    product_search   = aws_dynamodb_table.product_search.arn
     idempotency      = aws_dynamodb_table.idempotency.arn
     alerts           = aws_dynamodb_table.alerts.arn
     processed_orders = aws_dynamodb_table.processed_orders.arn

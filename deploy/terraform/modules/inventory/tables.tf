@@ -120,6 +120,34 @@ resource "aws_dynamodb_table" "products" {
   tags = local.tags
 }
 
+# The product search index: one item per word of a product's name and sku, written in the transaction that creates
+# the product. Partition = the word's first two characters, sort key = word#sku, so a prefix search is one Query.
+resource "aws_dynamodb_table" "product_search" {
+  name                        = local.table_names.product_search
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "search_prefix"
+  range_key                   = "search_term"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "search_prefix"
+    type = "S"
+  }
+  attribute {
+    name = "search_term"
+    type = "S"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
 resource "aws_dynamodb_table" "idempotency" {
   name                        = local.table_names.idempotency
   billing_mode                = "PAY_PER_REQUEST"
