@@ -1,10 +1,10 @@
 # The two commands: `make start` (run locally) and `make test` (every test). `make package` builds the Lambda zip;
-# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs`, `make bench-status-lag` and `make bench-coldstart` measure.
+# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs`, `make bench-status-lag`, `make bench-search` and `make bench-coldstart` measure.
 SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-coldstart package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-search bench-coldstart package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -102,6 +102,10 @@ bench-jobs: deps
 # How far the stored status and its alert trail the write that moved them (the change stream's lag), p50/p99
 bench-status-lag: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- status-lag
+
+# Product search over 100,000 products: seeding time, then p50/p95/p99 of searches of each shape through HTTP
+bench-search: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- search
 
 # The tests build the Lambda package for this machine's architecture as Native AOT, which needs clang.
 clang:

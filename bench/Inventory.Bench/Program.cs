@@ -3,7 +3,8 @@
 // Usage: make bench   (or: dotnet run --project bench/Inventory.Bench -c Release -- [concurrency] [operations])
 // The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs); cold starts: make bench-coldstart (ColdStartBenchmark.cs);
 // what each kind of DynamoDB Local request costs: make bench-requests (RequestCostBenchmark.cs); how far the stored
-// status trails the writes: make bench-status-lag (StatusLagBenchmark.cs).
+// status trails the writes: make bench-status-lag (StatusLagBenchmark.cs); product search over 100,000 products: make
+// bench-search (SearchBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -28,6 +29,11 @@ if (args is ["requests", .. var requestArgs])
 if (args is ["status-lag", .. var lagArgs])
 {
     return await StatusLagBenchmark.RunAsync(lagArgs);
+}
+
+if (args is ["search", .. var searchArgs])
+{
+    return await SearchBenchmark.RunAsync(searchArgs);
 }
 
 if (args is ["coldstart", .. var coldStartArgs])

@@ -28,13 +28,13 @@ public sealed class ProductSearchIndex(IAmazonDynamoDB dynamo, IOptions<StorageO
 
     /// <summary>The index items of a product, to put in the transaction that writes the product.</summary>
     public IEnumerable<TransactWriteItem> Puts(Product product) =>
-        Items(product).Select(item => new TransactWriteItem { Put = new Put { TableName = storage.ProductSearchTable, Item = item } });
+        IndexItems(product).Select(item => new TransactWriteItem { Put = new Put { TableName = storage.ProductSearchTable, Item = item } });
 
     /// <summary>
     /// Puts a product's index items again (an unchanged item is rewritten as it was): repairs a product that was stored
     /// before the index existed, or whose items were lost.
     /// </summary>
-    public Task RepairAsync(Product product, CancellationToken ct) => PutAllAsync(Items(product).ToList(), ct);
+    public Task RepairAsync(Product product, CancellationToken ct) => PutAllAsync(IndexItems(product).ToList(), ct);
 
     /// <summary>Indexes every product of the catalogue (a table made before the index existed). Idempotent; returns the products read.</summary>
     public async Task<int> BackfillAsync(CancellationToken ct)
@@ -45,7 +45,7 @@ public sealed class ProductSearchIndex(IAmazonDynamoDB dynamo, IOptions<StorageO
         {
             var page = await dynamo.ScanAsync(new ScanRequest { TableName = storage.ProductsTable, ExclusiveStartKey = start }, ct);
             var products = (page.Items ?? []).Select(Storage.Items.ToProduct).ToList();
-            await PutAllAsync(products.SelectMany(Items).ToList(), ct);
+            await PutAllAsync(products.SelectMany(IndexItems).ToList(), ct);
             count += products.Count;
             start = page.LastEvaluatedKey is { Count: > 0 } next ? next : null;
         }
@@ -135,7 +135,8 @@ public sealed class ProductSearchIndex(IAmazonDynamoDB dynamo, IOptions<StorageO
         return new ProductPage(found, PageToken.Encode(resumeAt));
     }
 
-    private IEnumerable<Dictionary<string, AttributeValue>> Items(Product product)
+    /// <summary>The index items of a product, one per indexed term.</summary>
+    internal static IEnumerable<Dictionary<string, AttributeValue>> IndexItems(Product product)
     {
         var terms = SearchText.ProductTerms(product.Name, product.Sku);
         var joined = Storage.Items.S(string.Join(' ', terms));
@@ -198,7 +199,8 @@ public sealed class ProductSearchIndex(IAmazonDynamoDB dynamo, IOptions<StorageO
 
     private async Task PutAllAsync(List<Dictionary<string, AttributeValue>> items, CancellationToken ct)
     {
-        foreach (var chunk in items.Chunk(25))
+        // A few batches at a time: a backfill writes several items per product.
+        await Parallel.ForEachAsync(items.Chunk(25), new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = ct }, async (chunk, ct) =>
         {
             var pending = chunk.Select(item => new WriteRequest { PutRequest = new PutRequest { Item = item } }).ToList();
             for (var attempt = 0; pending.Count > 0; attempt++)
@@ -214,6 +216,6 @@ public sealed class ProductSearchIndex(IAmazonDynamoDB dynamo, IOptions<StorageO
                 }, ct);
                 pending = response.UnprocessedItems?.GetValueOrDefault(storage.ProductSearchTable) ?? [];
             }
-        }
+        });
     }
 }

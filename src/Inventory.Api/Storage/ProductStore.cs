@@ -23,26 +23,7 @@ public sealed class ProductStore(
     public async Task<(Product Product, InventoryRow Row, bool Created)> CreateAsync(
         Product product, string warehouseId, long thresholdLevel, CancellationToken ct)
     {
-        var item = Items.ProductKey(product.Sku);
-        item[Attr.Name] = Items.S(product.Name);
-        item[Attr.Price] = Items.N(product.Price);
-        item[Attr.CreatedAt] = Items.Time(product.CreatedAt);
-        item[Attr.UpdatedAt] = Items.Time(product.UpdatedAt);
-        item[Attr.ThresholdLevel] = Items.N(thresholdLevel);
-        if (product.Description is not null)
-        {
-            item[Attr.Description] = Items.S(product.Description);
-        }
-
-        if (product.ImageUrl is not null)
-        {
-            item[Attr.ImageUrl] = Items.S(product.ImageUrl);
-        }
-
-        if (product.Category is not null)
-        {
-            item[Attr.Category] = Items.S(product.Category);
-        }
+        var item = ProductItem(product, thresholdLevel);
 
         var transaction = new Transaction();
         var create = transaction.Add(new TransactWriteItem
@@ -130,6 +111,33 @@ public sealed class ProductStore(
             ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.Sku, null)),
         }, ct);
         return new ProductPage((response.Items ?? []).Select(Items.ToProduct).ToList(), PageToken.Encode(response.LastEvaluatedKey));
+    }
+
+    /// <summary>The catalogue item of a product, keeping the threshold its later warehouse rows start with.</summary>
+    internal static Dictionary<string, AttributeValue> ProductItem(Product product, long thresholdLevel)
+    {
+        var item = Items.ProductKey(product.Sku);
+        item[Attr.Name] = Items.S(product.Name);
+        item[Attr.Price] = Items.N(product.Price);
+        item[Attr.CreatedAt] = Items.Time(product.CreatedAt);
+        item[Attr.UpdatedAt] = Items.Time(product.UpdatedAt);
+        item[Attr.ThresholdLevel] = Items.N(thresholdLevel);
+        if (product.Description is not null)
+        {
+            item[Attr.Description] = Items.S(product.Description);
+        }
+
+        if (product.ImageUrl is not null)
+        {
+            item[Attr.ImageUrl] = Items.S(product.ImageUrl);
+        }
+
+        if (product.Category is not null)
+        {
+            item[Attr.Category] = Items.S(product.Category);
+        }
+
+        return item;
     }
 
     private static bool SameContent(Product a, Product b) =>
