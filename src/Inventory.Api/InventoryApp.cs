@@ -158,8 +158,12 @@ public static class InventoryApp
         if (app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.CreateTables)
         {
             await app.Services.GetRequiredService<TableProvisioner>().EnsureTablesAsync(ct);
+        }
 
-            // A local data directory from before the search index: index its catalogue once (on AWS, see docs/deploy.md).
+        // A catalogue from before the search index (a local data directory kept across versions): index it once.
+        var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+        if (storage.CreateTables || storage.BackfillSearchIndex)
+        {
             var search = app.Services.GetRequiredService<ProductSearchIndex>();
             if (await search.IsEmptyAsync(ct))
             {

@@ -17,6 +17,12 @@ public sealed class StorageOptions
     /// </summary>
     public string ProductSearchTable { get; set; } = "inventory-product-search";
 
+    /// <summary>
+    /// At start, index the whole catalogue when the search index is empty (a catalogue from before the index). Local runs
+    /// and tests do it whenever they create tables; on AWS it is a one-off run (docs/deploy.md).
+    /// </summary>
+    public bool BackfillSearchIndex { get; set; }
+
     /// <summary>Idempotency keys of HTTP requests (and fulfilled orders), kept for <see cref="IdempotencyRetentionHours"/>.</summary>
     public string IdempotencyTable { get; set; } = "inventory-idempotency";
 
