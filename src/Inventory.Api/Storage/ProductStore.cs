@@ -17,7 +17,7 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRow
     /// <paramref name="thresholdLevel"/> too: the threshold its later warehouse rows start with.
     /// </summary>
     public async Task<(Product Product, InventoryRow Row, bool Created)> CreateAsync(
-        Product product, string warehouseId, long thresholdLevel, CancellationToken ct)
+        Product product, string warehouseId, long thresholdLevel, Actor by, CancellationToken ct)
     {
         var item = Items.ProductKey(product.Sku);
         item[Attr.Name] = Items.S(product.Name);
@@ -52,7 +52,7 @@ public sealed class ProductStore(IAmazonDynamoDB dynamo, Writes writes, StockRow
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             },
         });
-        transaction.Add(rows.Create(product.Sku, warehouseId, 0, thresholdLevel, product.Category, product.CreatedAt, out var row));
+        transaction.Add(rows.Create(product.Sku, warehouseId, 0, thresholdLevel, product.Category, product.CreatedAt, by, out var row));
         var outcome = await writes.CommitAsync(transaction, ct);
 
         if (outcome.IsCommitted)

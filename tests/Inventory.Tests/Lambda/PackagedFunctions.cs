@@ -49,6 +49,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
             ProductsTable = TableName("products"),
             IdempotencyTable = TableName("idempotency"),
             AlertsTable = TableName("alerts"),
+            HistoryTable = TableName("history"),
             ProcessedOrdersTable = TableName("processed_orders"),
             ApiKeysTable = TableName("api_keys"),
         };

@@ -55,6 +55,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:ProductsTable={prefix}-products",
             $"--Storage:IdempotencyTable={prefix}-idempotency",
             $"--Storage:AlertsTable={prefix}-alerts",
+            $"--Storage:HistoryTable={prefix}-history",
             $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
             $"--Storage:ApiKeysTable={prefix}-api-keys",
             "--Logging:LogLevel:Default=Warning",
