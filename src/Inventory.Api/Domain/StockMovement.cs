@@ -114,7 +114,8 @@ public sealed record StockMovement(
 public static class HistoryChain
 {
     /// <summary>
-    /// The faults of a row's kept entries (oldest first) against the row: a missing number (a lost entry), an entry
+    /// The faults of a row's kept entries (oldest first) against the row: a number twice (an entry written twice), a
+    /// missing number (a lost entry), an entry
     /// that does not start where the previous one ended (a change not in the history), an entry whose counts did not
     /// move the way its kind says, and, once the change stream has caught up (<paramref name="settled"/>), entries that
     /// stop before the row's latest change or do not add up to its counts. Entries TTL has removed are not a fault: the
@@ -136,7 +137,11 @@ public static class HistoryChain
             }
 
             var previous = entries[i - 1];
-            if (entry.Sequence != previous.Sequence + 1)
+            if (entry.Sequence <= previous.Sequence)
+            {
+                yield return ("history_once", $"entry {entry.Sequence} comes again after entry {previous.Sequence}");
+            }
+            else if (entry.Sequence != previous.Sequence + 1)
             {
                 yield return ("history_complete", $"entries {previous.Sequence + 1} to {entry.Sequence - 1} are missing");
             }

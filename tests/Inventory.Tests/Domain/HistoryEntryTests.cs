@@ -120,6 +120,9 @@ public class HistoryEntryTests
 
         Assert.Empty(HistoryChain.Faults(chain, RowOf(sold, 4), settled: true));
 
+        List<StockMovement> twice = [.. chain[..3], chain[2], chain[3]];
+        Assert.Contains(HistoryChain.Faults(twice, RowOf(sold, 4), settled: true), f => f.Rule == "history_once");
+
         var gap = chain.Where(e => e.Sequence != 3).ToList();
         Assert.Contains(HistoryChain.Faults(gap, RowOf(sold, 4), settled: true), f => f.Rule == "history_complete");
 
