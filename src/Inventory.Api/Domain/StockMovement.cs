@@ -42,8 +42,6 @@ public sealed record Actor(string Name)
 
     /// <summary>The demo products a local service adds at start.</summary>
     public static readonly Actor DemoData = new("job:demo-data");
-
-    public override string ToString() => Name;
 }
 
 /// <summary>Why a row's counts change, as its write records it on the row for the change stream to read.</summary>

@@ -42,8 +42,6 @@ public sealed class StockHistory(
     private readonly string table = storage.Value.HistoryTable;
     private readonly int retentionDays = Math.Max(1, options.Value.RetentionDays);
 
-    public string Table => table;
-
     /// <summary>
     /// The history entry a change record stands for, or null if the change moved no count (a stored status, a category,
     /// a row from before the history, a removed item).
