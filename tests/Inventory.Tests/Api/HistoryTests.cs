@@ -120,6 +120,19 @@ public class HistoryTests(TestService service) : IClassFixture<TestService>
     }
 
     [Fact]
+    public async Task A_hold_from_the_order_services_queue_is_attributed_to_the_queue_with_the_order_id()
+    {
+        var sku = await service.CreateProductAsync(stock: 10);
+        var orderId = "order-" + Guid.NewGuid().ToString("N")[..8];
+        using var admin = service.Client(); // outside the Lambda Web Adapter, /events takes the admin key
+        using var response = await admin.PostAsync("/events", TestService.RawJson(EventsTests.SqsBatch(EventsTests.ReserveMessage(orderId, (sku, 4)))));
+        Assert.Empty((await TestService.ReadJsonAsync(response)).GetProperty("batchItemFailures").EnumerateArray());
+
+        var entries = await EntriesAsync(sku, 3);
+        AssertEntry(entries[2], 3, MoveKind.HOLD, 4, new(10, 0, 10, 5), new(10, 4, 6, 5), "queue:reserve-inventory", orderId);
+    }
+
+    [Fact]
     public async Task The_listing_pages_newest_first_across_warehouses_and_filters_by_warehouse_kind_and_time()
     {
         var sku = await service.CreateProductAsync(stock: 10, threshold: 2);
