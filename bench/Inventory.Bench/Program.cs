@@ -60,6 +60,8 @@ using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer
 http.DefaultRequestHeaders.Add("x-api-key", AdminKey);
 var inventory = app.Services.GetRequiredService<InventoryStore>();
 var reservations = app.Services.GetRequiredService<ReservationStore>();
+// The stock history names the storage calls made without a request (and so without a key) "bench".
+var bench = new Inventory.Api.Domain.Actor("bench");
 
 async Task<string> Product(long stock)
 {
@@ -98,8 +100,8 @@ var sdkHold = await Run("SDK  reserve + release (same ops)", operations, async i
 {
     var sku = skus[i % skus.Count];
     var id = "s" + i.ToString(CultureInfo.InvariantCulture);
-    await reservations.ReserveAsync(id, [new ReserveItem(sku, "main", 1)], 900, default);
-    await reservations.ReleaseAsync(sku, id, default);
+    await reservations.ReserveAsync(id, [new ReserveItem(sku, "main", 1)], 900, bench, default);
+    await reservations.ReleaseAsync(sku, id, bench, default);
     return null;
 });
 

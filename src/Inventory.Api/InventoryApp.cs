@@ -7,6 +7,7 @@ using Inventory.Api.Features.Alerts;
 using Inventory.Api.Features.Events;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
+using Inventory.Api.Features.History;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Jobs;
 using Inventory.Api.Features.Keys;
@@ -35,6 +36,7 @@ public static class InventoryApp
         var services = builder.Services;
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
+        services.AddOptions<HistoryOptions>().BindConfiguration(HistoryOptions.Section);
         services.AddOptions<ApiKeyOptions>().BindConfiguration(ApiKeyOptions.Section).ValidateOnStart();
         services.AddSingleton<IValidateOptions<ApiKeyOptions>, ApiKeyOptionsValidation>();
         services.AddSingleton(TimeProvider.System);
@@ -43,6 +45,8 @@ public static class InventoryApp
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<StockRows>();
         services.AddSingleton<StatusTransitions>();
+        services.AddSingleton<StockHistory>();
+        services.AddSingleton<StockChangeHandler>();
         services.AddSingleton<StreamCheckpoints>();
         services.AddSingleton<ReservationRecords>();
         services.AddSingleton<HoldExpiry>();
@@ -137,6 +141,7 @@ public static class InventoryApp
 
         app.MapHealthApi();
         app.MapInventoryApi();
+        app.MapHistoryApi();
         app.MapReservationsApi();
         app.MapFulfilmentApi();
         app.MapProductsApi();

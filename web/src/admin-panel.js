@@ -1,5 +1,5 @@
 // The admin panel: inventory search and paging, per-warehouse edits guarded by ETag, adjustments with a
-// reason, a product's reservations, and low-stock alerts as they arrive. Data only ever goes in via
+// reason, a product's reservations and stock history, and low-stock alerts as they arrive. Data only ever goes in via
 // textContent, never as HTML.
 import { chooseApi, keyEntry, savedKeyFor } from './admin-api.js';
 import { createClient } from './api-client.js';
@@ -14,7 +14,7 @@ const API = chooseApi(location, document.documentElement.dataset.allowedApis);
 let client = null;
 let alertStream = null;
 const list = { filters: {}, tokens: [null], index: 0 };
-const detail = { productId: null, reservationsToken: null };
+const detail = { productId: null, reservationsToken: null, historyToken: null };
 
 function show(element, text, kind) {
   element.hidden = !text;
@@ -158,7 +158,7 @@ async function openDetail(productId) {
   for (const tr of document.querySelectorAll('#rows tbody tr')) tr.setAttribute('aria-selected', String(tr.dataset.product === productId));
   $('#detail').hidden = false;
   $('#detail-title').textContent = productId;
-  await Promise.all([loadWarehouses(), loadReservations(true)]);
+  await Promise.all([loadWarehouses(), loadReservations(true), loadHistory(true)]);
 }
 
 async function loadWarehouses() {
@@ -296,6 +296,46 @@ async function loadReservations(reset) {
   state.textContent = body.rows.length ? '' : 'No reservations to show.';
 }
 
+/** "before → after", or the one value when it did not move. */
+const moved = (before, after) => (before === after ? String(after) : `${before} → ${after}`);
+
+async function loadHistory(reset) {
+  const productId = detail.productId;
+  const body = $('#history tbody');
+  const state = $('#history-state');
+  if (reset) {
+    body.replaceChildren();
+    detail.historyToken = null;
+  }
+  state.textContent = 'Loading…';
+  $('#history-more').hidden = true;
+  let page;
+  try {
+    page = await client.listHistory(productId, { kind: $('#history-kind').value || undefined, limit: PAGE_SIZE, nextToken: detail.historyToken });
+  } catch (error) {
+    state.textContent = explain(error) ?? '';
+    return;
+  }
+  if (productId !== detail.productId) return;
+  for (const e of page.items) {
+    const tr = body.insertRow();
+    tr.dataset.kind = e.kind;
+    cell(tr, when(e.at));
+    cell(tr, e.warehouse_id);
+    cell(tr, e.kind.toLowerCase());
+    cell(tr, e.quantity, 'num');
+    cell(tr, moved(e.before.stock_count, e.after.stock_count), 'num');
+    cell(tr, moved(e.before.reserved_count, e.after.reserved_count), 'num');
+    cell(tr, moved(e.before.available_count, e.after.available_count), 'num');
+    cell(tr, e.by);
+    cell(tr, e.reason ?? '', 'reason');
+    cell(tr, e.reference ?? '');
+  }
+  detail.historyToken = page.next_token;
+  $('#history-more').hidden = !page.next_token;
+  state.textContent = body.rows.length ? '' : 'No changes to show.';
+}
+
 // ---- alerts --------------------------------------------------------------------------------------------
 
 function addAlert(alert, fresh) {
@@ -358,6 +398,9 @@ $('#rows tbody').addEventListener('keydown', (event) => {
 });
 $('#res-status').addEventListener('change', () => loadReservations(true));
 $('#res-more').addEventListener('click', () => loadReservations(false));
+$('#history-kind').addEventListener('change', () => loadHistory(true));
+$('#history-refresh').addEventListener('click', () => loadHistory(true));
+$('#history-more').addEventListener('click', () => loadHistory(false));
 
 if (API.error) {
   show($('#login-error'), API.error, 'error');

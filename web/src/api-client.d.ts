@@ -2,6 +2,7 @@
 
 export type StockStatus = 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK';
 export type ReservationStatus = 'ACTIVE' | 'RELEASED' | 'FULFILLED' | 'EXPIRED';
+export type MoveKind = 'CREATE' | 'HOLD' | 'RELEASE' | 'EXPIRY' | 'SALE' | 'ADJUSTMENT' | 'SET' | 'THRESHOLD';
 
 export interface ClientOptions {
   /** The service's base URL. Default: the page's origin. */
@@ -62,6 +63,14 @@ export interface Reservation {
   created_at: string; expires_at: string; finished_at: string | null;
 }
 
+export interface StockCounts { stock_count: number; reserved_count: number; available_count: number; threshold_level: number }
+
+/** One change of a warehouse row's counts; `sequence` numbers the row's changes in order, `by` names the key (or job). */
+export interface HistoryEntry {
+  product_id: string; warehouse_id: string; sequence: number; kind: MoveKind; quantity: number;
+  before: StockCounts; after: StockCounts; by: string; reason: string | null; reference: string | null; at: string;
+}
+
 export interface StockAlert {
   alert_id: string; product_id: string; warehouse_id: string; stock_count: number; available_count: number;
   threshold_level: number; old_status: StockStatus; new_status: StockStatus; created_at: string; message: string;
@@ -97,6 +106,8 @@ export interface InventoryClient {
   reserveOrder(order: { reservationId?: string; ttlSeconds?: number; items: { productId: string; quantity: number; warehouseId?: string }[] },
     o?: RequestOptions): Promise<{ reservation_id: string; expires_at: string; items: Reservation[] }>;
   listReservations(productId: string, o?: RequestOptions & { status?: ReservationStatus; limit?: number; nextToken?: string | null }): Promise<Page<Reservation>>;
+  /** The product's stock history, newest first (admin); `from` and `to` are RFC 3339 times with an offset. */
+  listHistory(productId: string, o?: RequestOptions & { warehouseId?: string; kind?: MoveKind; from?: string; to?: string; limit?: number; nextToken?: string | null }): Promise<Page<HistoryEntry>>;
 
   fulfilOrder(orderId: string, lines: { productId: string; reservationId?: string; quantity?: number; warehouseId?: string }[],
     o?: RequestOptions): Promise<{ order_id: string; status: 'FULFILLED'; fulfilled_at: string; lines: { product_id: string; warehouse_id: string; quantity: number; reservation_id: string | null }[] }>;

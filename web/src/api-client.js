@@ -236,6 +236,8 @@ export function createClient(options = {}) {
       })),
     listReservations: (productId, { status, limit, nextToken, ...o } = {}) =>
       value(send('GET', `/inventory/${seg(productId)}/reservations${query({ status, limit, next_token: nextToken })}`, o)),
+    listHistory: (productId, { warehouseId, kind, from, to, limit, nextToken, ...o } = {}) =>
+      value(send('GET', `/inventory/${seg(productId)}/history${query({ warehouse_id: warehouseId, kind, from, to, limit, next_token: nextToken })}`, o)),
 
     // Sales (idempotent on the order id)
     fulfilOrder: (orderId, lines, o = {}) =>

@@ -35,6 +35,16 @@ test('a read is sent with the key to the right URL and returns the body', async 
   assert.equal(calls[0].headers['x-api-key'], 'k1');
 });
 
+test('the stock history is asked for with its filters in the query, the times escaped', async () => {
+  const { fetch, calls } = scriptedFetch(json(200, { items: [], next_token: null }));
+  const page = await client(fetch).listHistory('demo-mug', { warehouseId: 'east', kind: 'SALE', from: '2026-11-29T10:00:00+01:00', limit: 20, nextToken: 'abc' });
+  assert.deepEqual(page, { items: [], next_token: null });
+  const url = new URL(calls[0].url);
+  assert.equal(url.pathname, '/inventory/demo-mug/history');
+  assert.deepEqual(Object.fromEntries(url.searchParams),
+    { warehouse_id: 'east', kind: 'SALE', from: '2026-11-29T10:00:00+01:00', limit: '20', next_token: 'abc' });
+});
+
 test('a read survives a network error: it is retried', async () => {
   const { fetch, calls } = scriptedFetch(new TypeError('fetch failed'), json(200, { ok: true }));
   assert.deepEqual(await client(fetch).health(), { ok: true });

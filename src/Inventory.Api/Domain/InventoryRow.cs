@@ -7,6 +7,10 @@ namespace Inventory.Api.Domain;
 /// which is computed from the counts and always exact.
 /// </param>
 /// <param name="Version">Bumped by every change to stock, threshold or category (not by holds); the ETag.</param>
+/// <param name="MoveSequence">
+/// How many times its counts have changed (holds included): the number of its latest stock history entry; 0 for a row
+/// from before the history.
+/// </param>
 public sealed record InventoryRow(
     string ProductId,
     string WarehouseId,
@@ -17,9 +21,12 @@ public sealed record InventoryRow(
     StockStatus? StoredStatus,
     string? Category,
     DateTimeOffset LastUpdated,
-    long Version)
+    long Version,
+    long MoveSequence = 0)
 {
     public StockStatus Status => StockRules.StatusFor(AvailableCount, ThresholdLevel);
+
+    public StockCounts Counts => new(StockCount, ReservedCount, AvailableCount, ThresholdLevel);
 
     public string ETag => ETags.ForVersion(Version);
 }

@@ -3,6 +3,7 @@ using Inventory.Api.Domain;
 using Inventory.Api.Features.Events;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
+using Inventory.Api.Features.History;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
@@ -47,6 +48,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(PageView<ProductView>))]
 [JsonSerializable(typeof(PageView<ReservationView>))]
 [JsonSerializable(typeof(PageView<StockAlert>))]
+[JsonSerializable(typeof(PageView<HistoryEntryView>))]
 [JsonSerializable(typeof(StockAlert))]
 [JsonSerializable(typeof(ThresholdCheckResult))]
 [JsonSerializable(typeof(InvariantReport))]

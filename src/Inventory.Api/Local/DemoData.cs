@@ -22,10 +22,10 @@ public static class DemoData
         {
             var (_, row, created) = await products.CreateAsync(
                 new Product(p.Sku, p.Name, $"Demo product: {p.Name.ToLowerInvariant()}.", p.Price, null, p.Category, now, now),
-                "main", p.Threshold, ct);
+                "main", p.Threshold, Actor.DemoData, ct);
             if (created && p.Stock > 0)
             {
-                await inventory.SetAsync(p.Sku, row.WarehouseId, new StockChange(p.Stock, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: p.Threshold, ct);
+                await inventory.SetAsync(p.Sku, row.WarehouseId, new StockChange(p.Stock, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: p.Threshold, Actor.DemoData, ct);
             }
         }
     }

@@ -10,12 +10,12 @@ namespace Inventory.Api.Local;
 /// <summary>
 /// Locally, what the stream function's event source mapping does on AWS: reads the inventory table's change stream
 /// from DynamoDB Local (<see cref="LocalDynamoStreams"/>) and hands each batch, in order, to
-/// <see cref="StatusTransitions"/>. It checkpoints each shard at most once a second (<see cref="StreamCheckpoints"/>),
+/// <see cref="StockChangeHandler"/> (the stock history, the stored status and the alerts). It checkpoints each shard at most once a second (<see cref="StreamCheckpoints"/>),
 /// so a restart resumes about where it stopped; a kill before a checkpoint only hands those records over again, which
 /// writes nothing twice.
 /// </summary>
 public sealed class StatusStreamReader(
-    IAmazonDynamoDB dynamo, StatusTransitions transitions, StreamCheckpoints checkpoints, IOptions<StorageOptions> storage,
+    IAmazonDynamoDB dynamo, StockChangeHandler changes, StreamCheckpoints checkpoints, IOptions<StorageOptions> storage,
     IOptions<JobOptions> jobs, ILogger<StatusStreamReader> logger) : BackgroundService
 {
     private readonly LocalDynamoStreams streams = new(
@@ -114,7 +114,7 @@ public sealed class StatusStreamReader(
                 var records = document.RootElement.GetProperty("Records").EnumerateArray().Select(ChangeRecords.Parse).OfType<ChangeRecord>().ToList();
                 if (records.Count > 0)
                 {
-                    var (handled, failure) = await transitions.ApplyAsync(records, ct);
+                    var (handled, failure) = await changes.HandleAsync(records, ct);
                     // A checkpoint is a write to DynamoDB Local beside the shoppers' own: saved at most once a second (and
                     // before a failure), at the cost of handing a second of records over again after a crash, which
                     // writes nothing twice.

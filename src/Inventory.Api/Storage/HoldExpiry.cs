@@ -106,7 +106,7 @@ public sealed class HoldExpiry(
 
         var transaction = new Transaction();
         transaction.Add(records.Expire(hold, now));
-        transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now));
+        transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now, Expired(hold.ReservationId)));
         // False: sold, released, extended or expired by someone else first.
         return (await writes.CommitAsync(transaction, ct)).IsCommitted;
     }
@@ -150,7 +150,7 @@ public sealed class HoldExpiry(
                 transaction.Add(records.Expire(hold, now));
             }
 
-            transaction.Add(rows.ReturnHold(productId, warehouseId, batch.Sum(h => h.Quantity), now));
+            transaction.Add(rows.ReturnHold(productId, warehouseId, batch.Sum(h => h.Quantity), now, Expired(batch.Select(h => h.ReservationId))));
             try
             {
                 if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
@@ -179,6 +179,13 @@ public sealed class HoldExpiry(
 
         return new RowExpiry(productId, warehouseId, expired, failure);
     }
+
+    /// <summary>
+    /// The history's record of an expiry: the reservations whose units came back, comma-separated when one write returns
+    /// several (ids never contain a comma).
+    /// </summary>
+    private static MoveCause Expired(params IEnumerable<string> reservationIds) =>
+        new(MoveKind.EXPIRY, Actor.Expiry, Reference: string.Join(',', reservationIds));
 
     /// <summary>Keys of ACTIVE holds whose time is up, from every shard of the sparse active-expiry index.</summary>
     private async Task<List<(string ProductId, string ReservationId)>> DueHoldKeysAsync(CancellationToken ct)

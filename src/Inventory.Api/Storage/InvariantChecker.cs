@@ -16,18 +16,23 @@ public sealed record InvariantReport(int RowsChecked, int ActiveReservations, IR
 /// Checks the stock invariants against what is stored: counts never negative,
 /// available = stock - reserved, reserved = the sum of the row's ACTIVE holds, a status is stored, and the stored
 /// status is the one the counts imply once the change stream has caught up (a row changed within
-/// <see cref="StatusLagTolerance"/> may still store the previous one).
+/// <see cref="StatusLagTolerance"/> may still store the previous one). Asked to, it also checks each row's stock history
+/// (<see cref="HistoryChain"/>): no entry missing, each starting where the previous ended, and, once the stream has caught
+/// up, ending at the row's latest change and adding up to its counts.
 /// Used by the tests after every concurrent scenario and by the admin drift report.
 /// </summary>
-public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inventory, IOptions<StorageOptions> options, TimeProvider clock)
+public sealed class InvariantChecker(
+    IAmazonDynamoDB dynamo, InventoryStore inventory, StockHistory history, IOptions<StorageOptions> options, TimeProvider clock)
 {
     /// <summary>How far behind the counts the stored status may be before the report calls it drift: well past the stream's lag.</summary>
     public static readonly TimeSpan StatusLagTolerance = TimeSpan.FromSeconds(10);
 
     private readonly StorageOptions storage = options.Value;
 
-    /// <param name="statusLagTolerance">Tests that have waited for the stream pass zero: every stored status must be exact.</param>
-    public async Task<InvariantReport> CheckAsync(IEnumerable<string> productIds, CancellationToken ct, TimeSpan? statusLagTolerance = null)
+    /// <param name="statusLagTolerance">Tests that have waited for the stream pass zero: every stored status (and history) must be exact.</param>
+    /// <param name="includeHistory">Also check each row's stock history, which reads all of its kept entries.</param>
+    public async Task<InvariantReport> CheckAsync(
+        IEnumerable<string> productIds, CancellationToken ct, TimeSpan? statusLagTolerance = null, bool includeHistory = false)
     {
         var settledBefore = clock.GetUtcNow() - (statusLagTolerance ?? StatusLagTolerance);
         var violations = new List<InvariantViolation>();
@@ -42,7 +47,13 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
             foreach (var row in rows)
             {
                 var holds = held.GetValueOrDefault(row.WarehouseId);
-                violations.AddRange(Check(row, holds.Units, statusSettled: row.LastUpdated <= settledBefore));
+                var settled = row.LastUpdated <= settledBefore;
+                violations.AddRange(Check(row, holds.Units, statusSettled: settled));
+                if (includeHistory)
+                {
+                    var entries = await history.RowEntriesAsync(row.ProductId, row.WarehouseId, ct);
+                    violations.AddRange(HistoryChain.Faults(entries, row, settled).Select(f => new InvariantViolation(row.ProductId, row.WarehouseId, f.Rule, f.Detail)));
+                }
             }
 
             foreach (var orphan in held.Keys.Where(w => rows.All(r => r.WarehouseId != w)))
@@ -55,7 +66,7 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
     }
 
     /// <summary>Every product in the table; pages through it, so memory stays bounded by one page of ids.</summary>
-    public async Task<InvariantReport> CheckAllAsync(CancellationToken ct)
+    public async Task<InvariantReport> CheckAllAsync(CancellationToken ct, bool includeHistory = false)
     {
         var total = new InvariantReport(0, 0, []);
         string? token = null;
@@ -67,7 +78,7 @@ public sealed class InvariantChecker(IAmazonDynamoDB dynamo, InventoryStore inve
             var page = await inventory.ListAsync(category: null, status: null, limit: 100, token, ct);
             var products = page.Rows.Select(r => r.ProductId).Distinct(StringComparer.Ordinal).Where(p => !previousPage.Contains(p)).ToList();
             previousPage = page.Rows.Select(r => r.ProductId).ToHashSet(StringComparer.Ordinal);
-            var report = await CheckAsync(products, ct);
+            var report = await CheckAsync(products, ct, includeHistory: includeHistory);
             total = new InvariantReport(
                 total.RowsChecked + report.RowsChecked,
                 total.ActiveReservations + report.ActiveReservations,

@@ -104,12 +104,13 @@ public sealed class InventoryStore(
     /// </summary>
     public async Task<InventoryRow> SetAsync(
         string productId, string warehouseId, StockChange change, long? expectedVersion, bool versionFromIfMatch, long defaultThreshold,
-        CancellationToken ct) =>
+        Actor by, CancellationToken ct) =>
         expectedVersion is null
-            ? await CreateRowAsync(productId, warehouseId, change, defaultThreshold, ct)
-            : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, versionFromIfMatch, ct);
+            ? await CreateRowAsync(productId, warehouseId, change, defaultThreshold, by, ct)
+            : await UpdateRowAsync(productId, warehouseId, change, expectedVersion.Value, versionFromIfMatch, by, ct);
 
-    private async Task<InventoryRow> CreateRowAsync(string productId, string warehouseId, StockChange change, long defaultThreshold, CancellationToken ct)
+    private async Task<InventoryRow> CreateRowAsync(
+        string productId, string warehouseId, StockChange change, long defaultThreshold, Actor by, CancellationToken ct)
     {
         // A threshold of 0 would never report the new warehouse as low on stock, and a row without the product's
         // category would be missing from its category listing: both start at the product's.
@@ -129,7 +130,7 @@ public sealed class InventoryStore(
             },
         });
         var create = transaction.Add(rows.Create(
-            productId, warehouseId, change.StockCount ?? 0, threshold, change.Category ?? productCategory, clock.UtcNowMillis(), out var row));
+            productId, warehouseId, change.StockCount ?? 0, threshold, change.Category ?? productCategory, clock.UtcNowMillis(), by, out var row));
 
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
@@ -164,7 +165,7 @@ public sealed class InventoryStore(
     /// not move the version, so they never make this write fail. Answers the row as read after the write.
     /// </summary>
     private async Task<InventoryRow> UpdateRowAsync(
-        string productId, string warehouseId, StockChange change, long expectedVersion, bool versionFromIfMatch, CancellationToken ct)
+        string productId, string warehouseId, StockChange change, long expectedVersion, bool versionFromIfMatch, Actor by, CancellationToken ct)
     {
         var current = await GetRowAsync(productId, warehouseId, ct) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct);
         if (current.Version != expectedVersion)
@@ -178,7 +179,7 @@ public sealed class InventoryStore(
         }
 
         var transaction = new Transaction();
-        var write = transaction.Add(rows.SetCounts(current, change, clock.UtcNowMillis()));
+        var write = transaction.Add(rows.SetCounts(current, change, clock.UtcNowMillis(), by));
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
         {
@@ -205,14 +206,14 @@ public sealed class InventoryStore(
     /// same key returns the first outcome and never counts twice.
     /// </summary>
     public async Task<AdjustmentResult> AdjustAsync(
-        string productId, string warehouseId, long delta, string reason, string idempotencyKey, CancellationToken ct)
+        string productId, string warehouseId, long delta, string reason, string idempotencyKey, Actor by, CancellationToken ct)
     {
         var key = IdempotencyRecords.KeyOf("adjust", productId, idempotencyKey);
         var fingerprint = Domain.Fingerprint.Of("adjust", productId, warehouseId, delta, reason);
         var adjustment = new Adjustment(warehouseId, delta, reason, clock.UtcNowMillis());
 
         var transaction = new Transaction();
-        var change = transaction.Add(rows.Adjust(productId, warehouseId, delta, adjustment.AppliedAt));
+        var change = transaction.Add(rows.Adjust(productId, warehouseId, delta, adjustment.AppliedAt, new MoveCause(MoveKind.ADJUSTMENT, by, reason, idempotencyKey)));
         var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment, Infrastructure.AppJsonContext.Default.Adjustment)));
         var outcome = await writes.CommitAsync(transaction, ct);
 

@@ -21,7 +21,7 @@ public sealed class ProductStore(
     /// <paramref name="thresholdLevel"/> too: the threshold its later warehouse rows start with.
     /// </summary>
     public async Task<(Product Product, InventoryRow Row, bool Created)> CreateAsync(
-        Product product, string warehouseId, long thresholdLevel, CancellationToken ct)
+        Product product, string warehouseId, long thresholdLevel, Actor by, CancellationToken ct)
     {
         var item = ProductItem(product, thresholdLevel);
 
@@ -37,7 +37,7 @@ public sealed class ProductStore(
                 ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
             },
         });
-        transaction.Add(rows.Create(product.Sku, warehouseId, 0, thresholdLevel, product.Category, product.CreatedAt, out var row));
+        transaction.Add(rows.Create(product.Sku, warehouseId, 0, thresholdLevel, product.Category, product.CreatedAt, by, out var row));
         foreach (var put in search.Puts(product))
         {
             transaction.Add(put);

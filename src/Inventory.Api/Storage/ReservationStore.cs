@@ -64,7 +64,7 @@ public sealed class ReservationStore(
     /// </para>
     /// </summary>
     public async Task<ReservationResult> ReserveAsync(
-        string reservationId, IReadOnlyList<ReserveItem> items, int ttlSeconds, CancellationToken ct,
+        string reservationId, IReadOnlyList<ReserveItem> items, int ttlSeconds, Actor by, CancellationToken ct,
         Func<IReadOnlyList<Reservation>, TransactWriteItem>? outcomeRecord = null)
     {
         var actionCount = (items.Count * 2) + (outcomeRecord is null ? 0 : 1);
@@ -111,7 +111,7 @@ public sealed class ReservationStore(
             var transaction = new Transaction();
             var steps = holds.Select(h => (
                 Hold: h,
-                Row: transaction.Add(rows.TakeHold(h.ProductId, h.WarehouseId, h.Quantity, now)),
+                Row: transaction.Add(rows.TakeHold(h.ProductId, h.WarehouseId, h.Quantity, now, new MoveCause(MoveKind.HOLD, by, Reference: reservationId))),
                 Record: transaction.Add(records.Create(h)))).ToList();
             var outcomeStep = outcomeRecord is null ? (ActionHandle?)null : transaction.Add(outcomeRecord(holds));
 
@@ -193,7 +193,7 @@ public sealed class ReservationStore(
     }
 
     /// <summary>Gives a hold's units back. Releasing twice, or releasing an expired hold, is a no-op.</summary>
-    public async Task ReleaseAsync(string productId, string reservationId, CancellationToken ct)
+    public async Task ReleaseAsync(string productId, string reservationId, Actor by, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
@@ -206,7 +206,7 @@ public sealed class ReservationStore(
             var now = clock.UtcNowMillis();
             var transaction = new Transaction();
             var finish = transaction.Add(records.Finish(hold, ReservationStatus.RELEASED, now));
-            transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now));
+            transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now, new MoveCause(MoveKind.RELEASE, by, Reference: reservationId)));
             var outcome = await writes.CommitAsync(transaction, ct);
             if (outcome.IsCommitted)
             {

@@ -21,7 +21,7 @@ public sealed class SalesStore(
     /// <summary>Holds and warehouse choices can race with other writers; resolve the lines again this many times.</summary>
     private const int ResolveAttempts = 3;
 
-    public async Task<FulfilmentResult> FulfilAsync(string orderId, IReadOnlyList<FulfilLine> lines, CancellationToken ct)
+    public async Task<FulfilmentResult> FulfilAsync(string orderId, IReadOnlyList<FulfilLine> lines, Actor by, CancellationToken ct)
     {
         var key = IdempotencyRecords.KeyOf("order", orderId);
         var fingerprint = Fingerprint.Of(
@@ -37,7 +37,7 @@ public sealed class SalesStore(
 
             try
             {
-                if (await TrySellOnceAsync(key, fingerprint, orderId, lines, attempt, ct) is { } result)
+                if (await TrySellOnceAsync(key, fingerprint, orderId, lines, attempt, by, ct) is { } result)
                 {
                     return result;
                 }
@@ -58,7 +58,7 @@ public sealed class SalesStore(
 
     /// <summary>One try at the sale: its result, or null when something moved underneath and it must be tried again.</summary>
     private async Task<FulfilmentResult?> TrySellOnceAsync(
-        string key, string fingerprint, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, CancellationToken ct)
+        string key, string fingerprint, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, Actor by, CancellationToken ct)
     {
         var resolved = await ResolveLinesAsync(lines, ct);
 
@@ -78,7 +78,7 @@ public sealed class SalesStore(
         var now = clock.UtcNowMillis();
         var result = new FulfilmentResult(orderId, resolved.Select(r => r.Line).ToList(), now, Replayed: false);
         var transaction = new Transaction();
-        var rowSteps = byRow.Select(r => (Row: r, Handle: transaction.Add(rows.Sell(r.ProductId, r.WarehouseId, r.Held, r.Direct, now)))).ToList();
+        var rowSteps = byRow.Select(r => (Row: r, Handle: transaction.Add(rows.Sell(r.ProductId, r.WarehouseId, r.Held, r.Direct, now, new MoveCause(MoveKind.SALE, by, Reference: orderId))))).ToList();
         var holdSteps = holds.Select(h => transaction.Add(records.Finish(h, ReservationStatus.FULFILLED, now))).ToList();
         var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result, Infrastructure.AppJsonContext.Default.FulfilmentResult)));
 

@@ -34,6 +34,35 @@ internal static class Attr
     /// </summary>
     public const string StatusRepair = "status_repair";
 
+    /// <summary>
+    /// How many times the row's counts have changed (1 at its creation): every count-changing write adds one. It numbers
+    /// the row's history entries, so their order is the order of the changes and a gap is a missing entry.
+    /// </summary>
+    public const string MoveSequence = "move_seq";
+
+    /// <summary>Why the row's counts last changed (a map of kind, by, reason, ref), for the change stream to carry into the history.</summary>
+    public const string LastMove = "last_move";
+    public const string MoveKind = "kind";
+    public const string MovedBy = "by";
+    public const string MoveReason = "reason";
+    public const string MoveReference = "ref";
+
+    /// <summary>A history entry's sort key: the warehouse and the row's zero-padded move number, so one row's entries are contiguous and in order.</summary>
+    public const string MoveKey = "move_key";
+    public const string EntryKind = "kind";
+    public const string EntryBy = "moved_by";
+    public const string EntryReason = "reason";
+    public const string EntryReference = "reference";
+    public const string EntryAt = "at";
+    public const string StockBefore = "stock_before";
+    public const string ReservedBefore = "reserved_before";
+    public const string AvailableBefore = "available_before";
+    public const string ThresholdBefore = "threshold_before";
+    public const string StockAfter = "stock_after";
+    public const string ReservedAfter = "reserved_after";
+    public const string AvailableAfter = "available_after";
+    public const string ThresholdAfter = "threshold_after";
+
     /// <summary>The last change-stream record the local stream reader has handled, per shard.</summary>
     public const string SequenceNumber = "sequence_number";
 
@@ -136,7 +165,8 @@ internal static class Items
         StoredStatus: StoredStatus(Str(item, Attr.Status)),
         Category: Str(item, Attr.Category),
         LastUpdated: Timestamp(item, Attr.LastUpdated),
-        Version: Long(item, Attr.Version));
+        Version: Long(item, Attr.Version),
+        MoveSequence: Long(item, Attr.MoveSequence));
 
     /// <summary>
     /// The stored status only if it is exactly one of the names the listings query by: Enum.TryParse would also take

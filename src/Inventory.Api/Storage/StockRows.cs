@@ -22,17 +22,17 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
     private readonly string table = options.Value.InventoryTable;
 
     /// <summary>Units move from available to reserved; needs them available.</summary>
-    public TransactWriteItem TakeHold(string productId, string warehouseId, long quantity, DateTimeOffset now) =>
+    public TransactWriteItem TakeHold(string productId, string warehouseId, long quantity, DateTimeOffset now, MoveCause cause) =>
         Update(productId, warehouseId, "SET #r = #r + :q, #a = #a - :q, #lu = :now", "attribute_exists(#p) AND #a >= :q",
-            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) });
+            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) }, cause);
 
-    /// <summary>Units move back from reserved to available; needs them reserved.</summary>
-    public TransactWriteItem ReturnHold(string productId, string warehouseId, long quantity, DateTimeOffset now) =>
+    /// <summary>Units move back from reserved to available (a release or an expiry: <paramref name="cause"/> says which); needs them reserved.</summary>
+    public TransactWriteItem ReturnHold(string productId, string warehouseId, long quantity, DateTimeOffset now, MoveCause cause) =>
         Update(productId, warehouseId, "SET #r = #r - :q, #a = #a + :q, #lu = :now", "attribute_exists(#p) AND #r >= :q",
-            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) });
+            new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) }, cause);
 
     /// <summary>Stock leaves the building: held units leave reserved, direct sales leave available. Bumps the version.</summary>
-    public TransactWriteItem Sell(string productId, string warehouseId, long held, long direct, DateTimeOffset now) =>
+    public TransactWriteItem Sell(string productId, string warehouseId, long held, long direct, DateTimeOffset now, MoveCause cause) =>
         Update(productId, warehouseId, "SET #s = #s - :total, #r = #r - :held, #a = #a - :direct, #v = #v + :one, #lu = :now",
             "attribute_exists(#p) AND #a >= :direct AND #r >= :held",
             new()
@@ -42,32 +42,35 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
                 [":direct"] = Items.N(direct),
                 [":one"] = Items.N(1),
                 [":now"] = Items.Time(now),
-            });
+            },
+            cause);
 
     /// <summary>
     /// A relative stock change. A write-off cannot take held units (available would go negative); a receipt
     /// cannot pass the documented ceiling of <see cref="Validator.MaxCount"/>. Bumps the version.
     /// </summary>
-    public TransactWriteItem Adjust(string productId, string warehouseId, long delta, DateTimeOffset now)
+    public TransactWriteItem Adjust(string productId, string warehouseId, long delta, DateTimeOffset now, MoveCause cause)
     {
         var values = new Dictionary<string, AttributeValue> { [":d"] = Items.N(delta), [":one"] = Items.N(1), [":now"] = Items.Time(now) };
         const string Sets = "SET #s = #s + :d, #a = #a + :d, #v = #v + :one, #lu = :now";
         if (delta < 0)
         {
             values[":need"] = Items.N(-delta);
-            return Update(productId, warehouseId, Sets, "attribute_exists(#p) AND #a >= :need", values);
+            return Update(productId, warehouseId, Sets, "attribute_exists(#p) AND #a >= :need", values, cause);
         }
 
         values[":room"] = Items.N(Validator.MaxCount - delta);
-        return Update(productId, warehouseId, Sets, "attribute_exists(#p) AND #s <= :room", values);
+        return Update(productId, warehouseId, Sets, "attribute_exists(#p) AND #s <= :room", values, cause);
     }
 
     /// <summary>
     /// The admin's absolute write, guarded by the version read (which pins stock and threshold). Holds do not bump
     /// the version, so available is recomputed from the live reserved count inside the write (a hold taken a
-    /// millisecond earlier is never lost), and stock may not go below what is held.
+    /// millisecond earlier is never lost), and stock may not go below what is held. A write of stock is a SET in the
+    /// row's history, a write of the threshold alone a THRESHOLD; a write of the category alone changes no count and
+    /// is not in the history.
     /// </summary>
-    public TransactWriteItem SetCounts(InventoryRow current, StockChange change, DateTimeOffset now)
+    public TransactWriteItem SetCounts(InventoryRow current, StockChange change, DateTimeOffset now, Actor by)
     {
         var values = new Dictionary<string, AttributeValue>
         {
@@ -84,14 +87,17 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
             sets += ", #c = :c";
         }
 
-        return Update(current.ProductId, current.WarehouseId, sets, "attribute_exists(#p) AND #v = :v AND #r <= :s", values);
+        var kind = change.StockCount is not null ? MoveKind.SET : change.ThresholdLevel is not null ? MoveKind.THRESHOLD : (MoveKind?)null;
+        return Update(current.ProductId, current.WarehouseId, sets, "attribute_exists(#p) AND #v = :v AND #r <= :s", values,
+            kind is { } moved ? new MoveCause(moved, by) : null);
     }
 
     /// <summary>
     /// A new row (only if there is none): its counts, version 1, and the status they imply. No write races a put of a
-    /// new item, so the status is stored with it; from then on the change stream keeps it.
+    /// new item, so the status is stored with it; from then on the change stream keeps it. It is the row's first move.
     /// </summary>
-    public TransactWriteItem Create(string productId, string warehouseId, long stock, long threshold, string? category, DateTimeOffset now, out InventoryRow row)
+    public TransactWriteItem Create(
+        string productId, string warehouseId, long stock, long threshold, string? category, DateTimeOffset now, Actor by, out InventoryRow row)
     {
         var item = Items.InventoryKey(productId, warehouseId);
         item[Attr.StockCount] = Items.N(stock);
@@ -101,6 +107,8 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         item[Attr.Status] = Items.S(StockRules.StatusFor(stock, threshold).ToString());
         item[Attr.LastUpdated] = Items.Time(now);
         item[Attr.Version] = Items.N(1);
+        item[Attr.MoveSequence] = Items.N(1);
+        item[Attr.LastMove] = LastMove(new MoveCause(MoveKind.CREATE, by));
         if (category is not null)
         {
             item[Attr.Category] = Items.S(category);
@@ -120,19 +128,59 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         };
     }
 
-    private TransactWriteItem Update(string productId, string warehouseId, string update, string condition, Dictionary<string, AttributeValue> values) => new()
+    /// <summary>
+    /// One conditional update of a row. A write that moves counts (<paramref name="cause"/> given) also counts the move
+    /// (<c>move_seq</c>, one more than the row's last) and records why it was made (<c>last_move</c>), so the change
+    /// stream's record of this write carries everything its history entry needs: the counts before and after are its
+    /// two images, the order is the counter's, and a gap in the counter is a missing entry. Neither is ever read in a
+    /// condition: writes stay conditioned on counts and the version only.
+    /// </summary>
+    private TransactWriteItem Update(
+        string productId, string warehouseId, string update, string condition, Dictionary<string, AttributeValue> values, MoveCause? cause)
     {
-        Update = new Update
+        if (cause is not null)
         {
-            TableName = table,
-            Key = Items.InventoryKey(productId, warehouseId),
-            UpdateExpression = update,
-            ConditionExpression = condition,
-            ExpressionAttributeNames = NamesUsedIn(update, condition),
-            ExpressionAttributeValues = values,
-            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-        },
-    };
+            update += ", #ms = if_not_exists(#ms, :zero) + :one, #lm = :lm";
+            values[":zero"] = Items.N(0);
+            values[":one"] = Items.N(1);
+            values[":lm"] = LastMove(cause);
+        }
+
+        return new()
+        {
+            Update = new Update
+            {
+                TableName = table,
+                Key = Items.InventoryKey(productId, warehouseId),
+                UpdateExpression = update,
+                ConditionExpression = condition,
+                ExpressionAttributeNames = NamesUsedIn(update, condition),
+                ExpressionAttributeValues = values,
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            },
+        };
+    }
+
+    /// <summary>The row's record of why its counts last moved; the reason and reference only when there is one.</summary>
+    private static AttributeValue LastMove(MoveCause cause)
+    {
+        var move = new Dictionary<string, AttributeValue>
+        {
+            [Attr.MoveKind] = Items.S(cause.Kind.ToString()),
+            [Attr.MovedBy] = Items.S(cause.By.Name),
+        };
+        if (!string.IsNullOrEmpty(cause.Reason))
+        {
+            move[Attr.MoveReason] = Items.S(cause.Reason);
+        }
+
+        if (!string.IsNullOrEmpty(cause.Reference))
+        {
+            move[Attr.MoveReference] = Items.S(cause.Reference);
+        }
+
+        return new AttributeValue { M = move };
+    }
 
     private static readonly Dictionary<string, string> RowNames = new(StringComparer.Ordinal)
     {
@@ -144,6 +192,8 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         ["#c"] = Attr.Category,
         ["#v"] = Attr.Version,
         ["#lu"] = Attr.LastUpdated,
+        ["#ms"] = Attr.MoveSequence,
+        ["#lm"] = Attr.LastMove,
     };
 
     /// <summary>The names each expression text uses; the texts are a handful of fixed strings, so each is scanned once.</summary>

@@ -38,6 +38,12 @@ public sealed class StorageOptions
     public int AlertRetentionDays { get; set; } = 30;
 
     /// <summary>
+    /// The stock history: one entry per change of a row's counts, written from the stock table's change stream; kept
+    /// <see cref="HistoryOptions.RetentionDays"/>.
+    /// </summary>
+    public string HistoryTable { get; set; } = "inventory-history";
+
+    /// <summary>
     /// Hashed API key records (created, listed and revoked through /admin/keys, read by the authorizer). Empty: no
     /// table, and the keys in configuration are the only keys.
     /// </summary>

@@ -68,6 +68,13 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
 
         await EnsureAsync(new CreateTableRequest
         {
+            TableName = storage.HistoryTable,
+            KeySchema = [Key(Attr.ProductId, KeyType.HASH), Key(Attr.MoveKey, KeyType.RANGE)],
+            AttributeDefinitions = [Def(Attr.ProductId, ScalarAttributeType.S), Def(Attr.MoveKey, ScalarAttributeType.S)],
+        }, Attr.Ttl, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
             TableName = storage.IdempotencyTable,
             KeySchema = [Key(Attr.IdempotencyKey, KeyType.HASH)],
             AttributeDefinitions = [Def(Attr.IdempotencyKey, ScalarAttributeType.S)],

@@ -84,6 +84,41 @@ public sealed class Writes(IAmazonDynamoDB dynamo, IOptions<StorageOptions> opti
         }
     }
 
+    /// <summary>DynamoDB's limit on the items of one BatchWriteItem request.</summary>
+    public const int MaxBatchWriteItems = 25;
+
+    /// <summary>
+    /// Puts up to <see cref="MaxBatchWriteItems"/> items without conditions (each a pure function of what it records, so
+    /// writing one twice changes nothing). What DynamoDB leaves unprocessed (throttling) is sent again with the same
+    /// backoff as every other write, and after <see cref="StorageOptions.MaxWriteAttempts"/> the call fails as busy.
+    /// </summary>
+    public async Task PutBatchAsync(string table, IReadOnlyList<Dictionary<string, AttributeValue>> items, CancellationToken ct)
+    {
+        var pending = new Dictionary<string, List<WriteRequest>>
+        {
+            [table] = items.Select(item => new WriteRequest { PutRequest = new PutRequest { Item = item } }).ToList(),
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var response = await dynamo.BatchWriteItemAsync(new BatchWriteItemRequest { RequestItems = pending }, ct);
+                if (response.UnprocessedItems is not { } left || left.Values.All(requests => requests.Count == 0))
+                {
+                    return;
+                }
+
+                pending = left;
+            }
+            catch (Exception e) when (IsThrottling(e))
+            {
+                // Nothing of this request was applied for certain: send it all again.
+            }
+
+            await BackOffOrGiveUp(attempt, "BatchWriteItem", throttled: true, ct);
+        }
+    }
+
     private enum Cancellation
     {
         /// <summary>Only condition failures (and "None" for the actions that were fine): an answer.</summary>

@@ -114,18 +114,18 @@ public class CrashTests
     }
 
     /// <summary>A service process on its own tables (named by <paramref name="prefix"/>) in the shared DynamoDB Local.</summary>
-    private static string[] ProcessArgs(string prefix, string dynamoUrl) =>
+    internal static string[] ProcessArgs(string prefix, string dynamoUrl) =>
     [
         "--environment=Testing", $"--Storage:ServiceUrl={dynamoUrl}", "--Storage:CreateTables=true", "--Storage:RequestTimeoutSeconds=30",
         $"--Storage:InventoryTable={prefix}-inventory", $"--Storage:ReservationsTable={prefix}-reservations",
         $"--Storage:ProductsTable={prefix}-products", $"--Storage:ProductSearchTable={prefix}-product-search", $"--Storage:IdempotencyTable={prefix}-idempotency",
-        $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
+        $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:HistoryTable={prefix}-history", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
         "--Logging:LogLevel:Default=Warning", "--RateLimiting:PermitsPerSecond=100000", "--RateLimiting:Burst=100000",
         "--Jobs:RunInProcess=true", "--Jobs:ThresholdCheckIntervalSeconds=3600",
         "--ApiKeys:Keys:0:Name=admin", $"--ApiKeys:Keys:0:Key={TestService.AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",
     ];
 
-    private static HttpClient Client(Uri address)
+    internal static HttpClient Client(Uri address)
     {
         var client = new HttpClient(OpenApiContract.Checking(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })) { BaseAddress = address, Timeout = TimeSpan.FromSeconds(30) };
         client.DefaultRequestHeaders.Add("x-api-key", TestService.AdminKey);

@@ -130,6 +130,40 @@ public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserServ
     }
 
     [Fact]
+    public async Task The_product_page_shows_its_stock_history_with_who_changed_what_and_why()
+    {
+        var sku = await service.CreateProductAsync(stock: 40, threshold: 5);
+        using (var admin = service.Client())
+        {
+            using var adjust = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments") { Content = JsonContent.Create(new { delta = -3, reason = "water damage in aisle 4" }) };
+            adjust.Headers.Add("Idempotency-Key", "adj-aisle-4");
+            (await admin.SendAsync(adjust)).EnsureSuccessStatusCode();
+        }
+
+        using var platform = service.Api(TestService.ReserveKey);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await platform.HoldAsync(sku, 2, "cart-7")).Status);
+        using var staff = service.Api();
+        await Eventually.TrueAsync(async () => (await staff.HistoryAsync(sku)).Count == 4, "created, stocked, adjusted and held are in the history");
+
+        var page = await SignedInAsync(service);
+        await OpenProductAsync(page, sku);
+        var rows = page.Locator("#history tbody tr");
+        await Expect(rows).ToHaveCountAsync(4);
+        await Expect(rows.Nth(0)).ToContainTextAsync("hold");
+        await Expect(rows.Nth(0)).ToContainTextAsync("platform");
+        await Expect(rows.Nth(0)).ToContainTextAsync("cart-7");
+        var adjustment = page.Locator("#history tbody tr[data-kind=ADJUSTMENT]");
+        await Expect(adjustment.Locator(".reason")).ToHaveTextAsync("water damage in aisle 4");
+        await Expect(adjustment).ToContainTextAsync("40 → 37");
+        await Expect(adjustment).ToContainTextAsync("admin");
+        await Expect(adjustment).ToContainTextAsync("adj-aisle-4");
+
+        await page.SelectOptionAsync("#history-kind", "ADJUSTMENT");
+        await Expect(rows).ToHaveCountAsync(1);
+        await Expect(rows.Nth(0).Locator(".reason")).ToHaveTextAsync("water damage in aisle 4");
+    }
+
+    [Fact]
     public async Task Two_admin_tabs_editing_the_same_row_see_a_conflict_with_the_fresh_values()
     {
         var sku = await service.CreateProductAsync(stock: 30, threshold: 5);

@@ -194,17 +194,19 @@ public class PackagedFunctionTests(PackagedFunctions lambda) : IClassFixture<Pac
     }
 
     [Fact]
-    public async Task The_stream_function_turns_a_change_batch_into_the_stored_status_and_one_alert_even_when_redelivered()
+    public async Task The_stream_function_turns_a_change_batch_into_a_history_entry_the_stored_status_and_one_alert_even_when_redelivered()
     {
         var sku = await CreateProductAsync(stock: 4); // no stream runs here: the row still stores the status it was created with
         var stream = await lambda.FunctionAsync("stream");
         using var client = stream.Client();
-        object Image(long stock) => new Dictionary<string, object>
+        object Image(long stock, long move, string kind) => new Dictionary<string, object>
         {
             ["product_id"] = new { S = sku }, ["warehouse_id"] = new { S = "main" },
             ["stock_count"] = new { N = stock.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ["reserved_count"] = new { N = "0" },
             ["available_count"] = new { N = stock.ToString(System.Globalization.CultureInfo.InvariantCulture) }, ["threshold_level"] = new { N = "2" },
             ["status"] = new { S = "OUT_OF_STOCK" }, ["last_updated"] = new { S = "2026-11-23T10:00:00.000Z" }, ["version"] = new { N = "2" },
+            ["move_seq"] = new { N = move.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+            ["last_move"] = new { M = new { kind = new { S = kind }, by = new { S = "staff" } } },
         };
         var batch = JsonSerializer.Serialize(new
         {
@@ -216,7 +218,7 @@ public class PackagedFunctionTests(PackagedFunctions lambda) : IClassFixture<Pac
                     dynamodb = new
                     {
                         ApproximateCreationDateTime = 1764000000, Keys = new { product_id = new { S = sku }, warehouse_id = new { S = "main" } },
-                        OldImage = Image(0), NewImage = Image(4), SequenceNumber = "111000000000000000000001", SizeBytes = 200, StreamViewType = "NEW_AND_OLD_IMAGES",
+                        OldImage = Image(0, 1, "CREATE"), NewImage = Image(4, 2, "SET"), SequenceNumber = "111000000000000000000001", SizeBytes = 200, StreamViewType = "NEW_AND_OLD_IMAGES",
                     },
                     eventSourceARN = $"arn:aws:dynamodb:eu-west-1:123456789012:table/{lambda.TableName("inventory")}/stream/2026-11-23T00:00:00.000",
                 },
@@ -237,7 +239,14 @@ public class PackagedFunctionTests(PackagedFunctions lambda) : IClassFixture<Pac
         var alert = Assert.Single(mine);
         Assert.Equal("OUT_OF_STOCK", alert.GetProperty("old_status").GetString());
         Assert.Equal("IN_STOCK", alert.GetProperty("new_status").GetString());
+
+        // One entry, however often the record came: the write's move, its attribution and both images' counts.
+        var history = await adminClient.SendAsync(ViaApiGateway(HttpMethod.Get, $"/inventory/{sku}/history", PackagedFunctions.AdminKey, "staff", "Admin"));
+        var entry = Assert.Single((await TestService.ReadJsonAsync(history)).GetProperty("items").EnumerateArray());
+        Assert.Equal((2, "SET", 4, "staff", 0, 4), (entry.GetProperty("sequence").GetInt64(), entry.GetProperty("kind").GetString(), entry.GetProperty("quantity").GetInt64(),
+            entry.GetProperty("by").GetString(), entry.GetProperty("before").GetProperty("stock_count").GetInt64(), entry.GetProperty("after").GetProperty("stock_count").GetInt64()));
         AssertOnlyGrantedCalls(stream);
+        AssertOnlyGrantedCalls(admin);
     }
 
     [Fact]

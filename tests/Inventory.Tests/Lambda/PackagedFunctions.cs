@@ -50,6 +50,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
             ProductSearchTable = TableName("product_search"),
             IdempotencyTable = TableName("idempotency"),
             AlertsTable = TableName("alerts"),
+            HistoryTable = TableName("history"),
             ProcessedOrdersTable = TableName("processed_orders"),
             ApiKeysTable = TableName("api_keys"),
         };

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Inventory.Api.Domain;
+using Inventory.Api.Features.History;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Reservations;
 using Inventory.Api.Infrastructure;
@@ -87,6 +88,26 @@ public sealed class InventoryClient(HttpClient http) : IDisposable
 
         alerts.Reverse();
         return alerts;
+    }
+
+    /// <summary>One page of a product's stock history; <paramref name="query"/> is the rest of the query string (filters, limit, token).</summary>
+    public async Task<Answer<PageView<HistoryEntryView>>> HistoryPageAsync(string productId, string query = "") =>
+        await ReadAsync<PageView<HistoryEntryView>>(await http.GetAsync($"/inventory/{productId}/history?{query}"));
+
+    /// <summary>A product's whole stock history as the listing gives it (newest first), page after page.</summary>
+    public async Task<List<HistoryEntryView>> HistoryAsync(string productId, string query = "", int limit = 100)
+    {
+        var entries = new List<HistoryEntryView>();
+        string? token = null;
+        do
+        {
+            var page = (await HistoryPageAsync(productId, $"{query}&limit={limit}" + (token is null ? "" : "&next_token=" + Uri.EscapeDataString(token)))).Ok;
+            entries.AddRange(page.Items);
+            token = page.NextToken;
+        }
+        while (token is not null);
+
+        return entries;
     }
 
     public static async Task<Answer<T>> ReadAsync<T>(HttpResponseMessage response)

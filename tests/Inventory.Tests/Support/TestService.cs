@@ -56,6 +56,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:ProductSearchTable={prefix}-product-search",
             $"--Storage:IdempotencyTable={prefix}-idempotency",
             $"--Storage:AlertsTable={prefix}-alerts",
+            $"--Storage:HistoryTable={prefix}-history",
             $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
             $"--Storage:ApiKeysTable={prefix}-api-keys",
             "--Logging:LogLevel:Default=Warning",
@@ -138,6 +139,27 @@ public class TestService : IAsyncLifetime
             r => r.Holds || r.Violations.Any(v => v.Rule != "stored_status_exact"),
             "the stored statuses follow the counts");
         Assert.True(report.Holds, "Invariant violations: " + string.Join("; ", report.Violations.Select(v => $"{v.ProductId}/{v.WarehouseId} {v.Rule}: {v.Detail}")));
+    }
+
+    /// <summary>
+    /// The products' stock histories must be complete, in order and add up to their rows' counts (and every other
+    /// invariant hold) once the change stream has caught up, within <paramref name="timeout"/>; fails with the violations otherwise.
+    /// </summary>
+    public async Task AssertHistoryAsync(string[] productIds, TimeSpan? timeout = null)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            var report = await Get<InvariantChecker>().CheckAsync(productIds, CancellationToken.None, statusLagTolerance: TimeSpan.Zero, includeHistory: true);
+            if (report.Holds)
+            {
+                return;
+            }
+
+            Assert.True(clock.Elapsed < (timeout ?? Eventually.DefaultTimeout),
+                $"After {clock.Elapsed.TotalSeconds:F1} s: " + string.Join("; ", report.Violations.Select(v => $"{v.ProductId}/{v.WarehouseId} {v.Rule}: {v.Detail}")));
+            await Task.Delay(20);
+        }
     }
 
     public static StringContent RawJson(string json) => new(json, Encoding.UTF8, "application/json");

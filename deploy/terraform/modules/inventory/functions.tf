@@ -19,11 +19,12 @@ locals {
     ]
   }
 
-  # Settings every function gets: the adapter's, the table names, the allowed browser origins.
+  # Settings every function gets: the adapter's, the table names, the allowed browser origins, the history's retention.
   common_environment = merge(
     local.manifest.environment,
     { for key, table in local.manifest.tables : table.setting => local.table_names[key] },
     { for i, origin in local.cors_origins : "Cors__AllowedOrigins__${i}" => origin },
+    { History__RetentionDays = tostring(var.history_retention_days) },
   )
 
   # The adapter's layer of the functions' architecture, in their region.

@@ -28,6 +28,7 @@ locals {
     product_search   = aws_dynamodb_table.product_search.arn
     idempotency      = aws_dynamodb_table.idempotency.arn
     alerts           = aws_dynamodb_table.alerts.arn
+    history          = aws_dynamodb_table.history.arn
     processed_orders = aws_dynamodb_table.processed_orders.arn
     api_keys         = aws_dynamodb_table.api_keys.arn
   }

@@ -206,6 +206,39 @@ resource "aws_dynamodb_table" "alerts" {
   tags = local.tags
 }
 
+# The stock history: one entry per change of a row's counts, written by the stream function from the inventory
+# table's stream. Keyed by product and "<warehouse>#<move number>", so a redelivered record rewrites its own entry and
+# a row's entries are in the order of its changes. TTL ends each entry History__RetentionDays after its change.
+resource "aws_dynamodb_table" "history" {
+  name                        = local.table_names.history
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "product_id"
+  range_key                   = "move_key"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "product_id"
+    type = "S"
+  }
+  attribute {
+    name = "move_key"
+    type = "S"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
 # The order-result outbox: its stream feeds the pipe to the order service's queue.
 resource "aws_dynamodb_table" "processed_orders" {
   name                        = local.table_names.processed_orders

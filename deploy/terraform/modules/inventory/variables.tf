@@ -73,6 +73,12 @@ variable "log_retention_days" {
   default = 30
 }
 
+variable "history_retention_days" {
+  description = "How long the stock history keeps an entry (days) before TTL deletes it; see docs/decisions.md for its storage cost."
+  type        = number
+  default     = 365
+}
+
 variable "cors_allowed_origins" {
   description = "Origins whose pages may call the API (the shop's product pages, the admin panel's site)."
   type        = list(string)

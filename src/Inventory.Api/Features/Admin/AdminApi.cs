@@ -13,7 +13,7 @@ public static class AdminApi
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/admin/invariants", CheckInvariants).WithTags("Admin").RequireAuthorization(Policies.Admin)
-            .WithSummary("Report drift between stock rows and their reservations (one product, or all of them).")
+            .WithSummary("Report drift between stock rows and their reservations, and with history=true their stock history (one product, or all of them).")
             .ProducesProblem(400);
         app.MapPost("/admin/threshold-check", CheckThresholds).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Run the threshold check now: repair any stale status and emit the alerts it missed.");
@@ -38,10 +38,16 @@ public static class AdminApi
     }
 
     public static async Task<Ok<InvariantReport>> CheckInvariants(
-        [FromQuery(Name = "product_id")] string? productId, InvariantChecker checker, CancellationToken ct)
+        [FromQuery(Name = "product_id")] string? productId, [FromQuery] string? history, InvariantChecker checker, CancellationToken ct)
     {
-        new Validator().Id("product_id", productId, required: false).ThrowIfInvalid();
-        var report = productId is null ? await checker.CheckAllAsync(ct) : await checker.CheckAsync([productId], ct);
+        new Validator()
+            .Id("product_id", productId, required: false)
+            .Check(history is null or "true" or "false", "history", "must be true or false.")
+            .ThrowIfInvalid();
+        var withHistory = history == "true";
+        var report = productId is null
+            ? await checker.CheckAllAsync(ct, withHistory)
+            : await checker.CheckAsync([productId], ct, includeHistory: withHistory);
         return TypedResults.Ok(report);
     }
 }

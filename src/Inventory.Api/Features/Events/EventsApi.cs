@@ -62,7 +62,7 @@ public static class EventsApi
     }
 
     public static async Task<IResult> HandleAsync(
-        HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory, StatusTransitions statuses,
+        HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory, StockChangeHandler changes,
         ApiKeyAuthorizer authorizer, WebAdapterEnvironment adapter, IAuthorizationService authorization, IOptions<StorageOptions> storage,
         ILoggerFactory loggers, CancellationToken ct)
     {
@@ -122,7 +122,7 @@ public static class EventsApi
             {
                 if (records.EnumerateArray().Any(IsStreamRecord))
                 {
-                    return Answer(await HandleStreamBatchAsync(records, statuses, log, ct), AppJsonContext.Default.SqsBatchResponse);
+                    return Answer(await HandleStreamBatchAsync(records, changes, log, ct), AppJsonContext.Default.SqsBatchResponse);
                 }
 
                 return Answer(await HandleSqsBatchAsync(records, orders, log, ct), AppJsonContext.Default.SqsBatchResponse);
@@ -237,17 +237,17 @@ public static class EventsApi
         && source.ValueKind == JsonValueKind.String && source.ValueEquals("aws:dynamodb");
 
     /// <summary>
-    /// The inventory table's change records, in stream order: the stored status and the alerts follow from them
-    /// (<see cref="StatusTransitions"/>). On a failure the answer names the first record not handled; Lambda retries
+    /// The inventory table's change records, in stream order: the stock history, the stored status and the alerts follow
+    /// from them (<see cref="StockChangeHandler"/>). On a failure the answer names the first record not handled; Lambda retries
     /// from it (and, with bisect on error, splits the batch), so the records before it are never handled twice.
     /// </summary>
-    private static async Task<SqsBatchResponse> HandleStreamBatchAsync(JsonElement records, StatusTransitions statuses, ILogger log, CancellationToken ct)
+    private static async Task<SqsBatchResponse> HandleStreamBatchAsync(JsonElement records, StockChangeHandler changes, ILogger log, CancellationToken ct)
     {
-        var changes = new List<ChangeRecord>();
+        var batch = new List<ChangeRecord>();
         foreach (var record in records.EnumerateArray())
         {
             var source = record.TryGetProperty("eventSourceARN", out var arn) && arn.ValueKind == JsonValueKind.String ? arn.GetString() : null;
-            if (!statuses.IsStockTableStream(source))
+            if (!changes.IsStockTableStream(source))
             {
                 // Retrying cannot make them ours; answering them handled keeps the mapping from stalling on them.
                 log.LogError("A stream record from {EventSource}, not the stock table's stream, was ignored: check the event source mapping", source);
@@ -261,17 +261,17 @@ public static class EventsApi
                 return new SqsBatchResponse([WholeBatch]);
             }
 
-            changes.Add(change);
+            batch.Add(change);
         }
 
-        var (handled, failure) = await statuses.ApplyAsync(changes, ct);
+        var (handled, failure) = await changes.HandleAsync(batch, ct);
         if (failure is null)
         {
             return new SqsBatchResponse([]);
         }
 
-        log.LogWarning(failure, "Change record {SequenceNumber} not handled; Lambda retries from it", changes[handled].SequenceNumber);
-        return new SqsBatchResponse([new BatchItemFailure(changes[handled].SequenceNumber)]);
+        log.LogWarning(failure, "Change record {SequenceNumber} not handled; Lambda retries from it", batch[handled].SequenceNumber);
+        return new SqsBatchResponse([new BatchItemFailure(batch[handled].SequenceNumber)]);
     }
 
     private static string? MessageId(JsonElement record)

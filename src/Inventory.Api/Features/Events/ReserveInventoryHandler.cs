@@ -121,6 +121,7 @@ public sealed class ReserveInventoryHandler(
                 orderId,
                 lines.Select(l => new ReserveItem(l!.Sku!, WarehouseId: null, l.Quantity!.Value)).ToList(),
                 ttlSeconds,
+                Actor.OrderQueue,
                 ct,
                 holds => processed.PutAction(ReservedOrder(message, holds, fingerprint), message.CustomerId));
 

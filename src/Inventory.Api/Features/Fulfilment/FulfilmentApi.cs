@@ -53,7 +53,7 @@ public static class FulfilmentApi
         validator.ThrowIfInvalid();
 
         var result = await store.FulfilAsync(
-            orderId, lines.Select(l => new FulfilLine(l.ProductId!, l.ReservationId, l.Quantity, l.WarehouseId)).ToList(), ct);
+            orderId, lines.Select(l => new FulfilLine(l.ProductId!, l.ReservationId, l.Quantity, l.WarehouseId)).ToList(), http.User.ActorOf(), ct);
         if (result.Replayed)
         {
             http.Response.Headers["Idempotent-Replayed"] = "true";

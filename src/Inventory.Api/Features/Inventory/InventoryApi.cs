@@ -108,7 +108,7 @@ public static class InventoryApi
         long? expected = ifMatch is not null ? headerVersion : body.ExpectedVersion;
         var row = await store.SetAsync(
             productId, warehouseId, new StockChange(body.StockCount, body.ThresholdLevel, body.Category), expected, versionFromIfMatch: ifMatch is not null,
-            defaultThreshold: options.Value.DefaultThresholdLevel, ct);
+            defaultThreshold: options.Value.DefaultThresholdLevel, http.User.ActorOf(), ct);
 
         http.Response.Headers.ETag = row.ETag;
         var view = InventoryRowView.From(row);
@@ -131,7 +131,7 @@ public static class InventoryApi
             .Text("reason", body.Reason, 500)
             .ThrowIfInvalid();
 
-        var result = await store.AdjustAsync(productId, warehouseId, body.Delta!.Value, body.Reason!.Trim(), idempotencyKey!, ct);
+        var result = await store.AdjustAsync(productId, warehouseId, body.Delta!.Value, body.Reason!.Trim(), idempotencyKey!, http.User.ActorOf(), ct);
         if (result.Replayed)
         {
             http.Response.Headers["Idempotent-Replayed"] = "true";

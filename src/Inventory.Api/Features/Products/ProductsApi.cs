@@ -51,7 +51,7 @@ public static class ProductsApi
     }
 
     public static async Task<Results<Created<ProductView>, Ok<ProductView>>> Create(
-        CreateProductRequest body, ProductStore store, IOptions<InventoryOptions> options, TimeProvider clock, CancellationToken ct)
+        CreateProductRequest body, ProductStore store, IOptions<InventoryOptions> options, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         new Validator()
             .Id("sku", body.Sku)
@@ -66,7 +66,7 @@ public static class ProductsApi
         var now = clock.UtcNowMillis();
         var product = new Product(body.Sku!, body.Name!.Trim(), body.Description, body.Price!.Value, body.ImageUrl, body.Category, now, now);
         var (stored, row, created) = await store.CreateAsync(
-            product, options.Value.DefaultWarehouseId, body.ThresholdLevel ?? options.Value.DefaultThresholdLevel, ct);
+            product, options.Value.DefaultWarehouseId, body.ThresholdLevel ?? options.Value.DefaultThresholdLevel, http.User.ActorOf(), ct);
         var view = ProductView.From(stored, [row]);
         return created ? TypedResults.Created($"/products/{Uri.EscapeDataString(stored.Sku)}", view) : TypedResults.Ok(view);
     }

@@ -71,6 +71,7 @@ public static class ReservationsApi
             body.ReservationId!,
             [new ReserveItem(productId, body.WarehouseId, body.Quantity!.Value)],
             body.TtlSeconds ?? settings.DefaultReservationTtlSeconds,
+            http.User.ActorOf(),
             ct);
         var view = ReservationView.From(result.Reservations[0]);
         return Answer(result, view, http, $"/inventory/{Uri.EscapeDataString(productId)}/reserve/{Uri.EscapeDataString(view.ReservationId)}");
@@ -110,10 +111,10 @@ public static class ReservationsApi
         return TypedResults.Ok(ReservationView.From(await store.ExtendAsync(productId, reservationId, body.TtlSeconds!.Value, ct)));
     }
 
-    public static async Task<NoContent> Release(string productId, string reservationId, ReservationStore store, CancellationToken ct)
+    public static async Task<NoContent> Release(string productId, string reservationId, ReservationStore store, HttpContext http, CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("reservation_id", reservationId).ThrowIfInvalid();
-        await store.ReleaseAsync(productId, reservationId, ct);
+        await store.ReleaseAsync(productId, reservationId, http.User.ActorOf(), ct);
         return TypedResults.NoContent();
     }
 
@@ -143,6 +144,7 @@ public static class ReservationsApi
             body.ReservationId!,
             items.Select(i => new ReserveItem(i.ProductId!, i.WarehouseId, i.Quantity!.Value)).ToList(),
             body.TtlSeconds ?? settings.DefaultReservationTtlSeconds,
+            http.User.ActorOf(),
             ct);
         var view = new OrderReservationView(
             body.ReservationId!, result.Reservations.Min(r => r.ExpiresAt), result.Reservations.Select(ReservationView.From).ToList());

@@ -1,0 +1,29 @@
+namespace Inventory.Api.Storage;
+
+/// <summary>
+/// Everything that follows from the stock table's change stream, in one place for both of its readers (the stream
+/// function's event source mapping on AWS, <c>StatusStreamReader</c> locally): each record's history entry
+/// (<see cref="StockHistory"/>) and the stored status with its alert (<see cref="StatusTransitions"/>). Both are keyed
+/// so a record handed over again writes nothing new, which is what lets a reader resume from the first record not
+/// handled by both.
+/// </summary>
+public sealed class StockChangeHandler(StockHistory history, StatusTransitions statuses)
+{
+    /// <summary>
+    /// Handles records of the stock table in stream order; returns how many it handled before a failure (all of them if
+    /// none). The history and the statuses go to different items, so they are written side by side: the entries cost
+    /// the status (and its alert) no lag.
+    /// </summary>
+    public async Task<(int Handled, Exception? Failure)> HandleAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
+    {
+        var recording = history.RecordAsync(records, ct);
+        var settling = statuses.ApplyAsync(records, ct);
+        await Task.WhenAll(recording, settling);
+        var (recorded, historyFailure) = await recording;
+        var (settled, statusFailure) = await settling;
+        return recorded <= settled ? (recorded, historyFailure) : (settled, statusFailure);
+    }
+
+    /// <inheritdoc cref="StatusTransitions.IsStockTableStream"/>
+    public bool IsStockTableStream(string? eventSourceArn) => statuses.IsStockTableStream(eventSourceArn);
+}

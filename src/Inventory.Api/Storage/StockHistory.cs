@@ -1,0 +1,340 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Storage;
+
+/// <summary>What a history listing keeps; null means no bound.</summary>
+public sealed record HistoryFilter(MoveKind? Kind, DateTimeOffset? From, DateTimeOffset? To)
+{
+    public bool Matches(StockMovement entry) =>
+        (Kind is null || entry.Kind == Kind) && (From is null || entry.At >= From) && (To is null || entry.At <= To);
+}
+
+public sealed record HistoryPage(IReadOnlyList<StockMovement> Entries, string? NextToken);
+
+/// <summary>
+/// The stock history: one entry per change of a row's counts, written from the stock table's change stream. Every
+/// count-changing write numbers its move on the row (<c>move_seq</c>) and says why it was made (<c>last_move</c>), so
+/// one change record holds a whole entry: kind, who, reason and reference from the new image, the counts before and
+/// after from the two images. The entry is keyed by the row and that number, and is a pure function of the record, so a
+/// redelivered record writes the same item again (never a second entry), the entries of a row are in the order of its
+/// changes, and a missing number is a missing entry.
+/// </summary>
+public sealed class StockHistory(
+    IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> storage, IOptions<HistoryOptions> options, ILogger<StockHistory> logger)
+{
+    /// <summary>At most this many entries are read to answer one page (filters may skip most of what is read); the page then ends early, with a token.</summary>
+    private const int ReadBudget = 1000;
+
+    /// <summary>
+    /// A row's entries are in the order of its changes, which is also the order of their times up to the writers'
+    /// clock skew: past an entry this much older than a listing's <c>from</c>, no older one can match.
+    /// </summary>
+    private static readonly TimeSpan ClockSkewAllowance = TimeSpan.FromMinutes(5);
+
+    /// <summary>Page-token values for a warehouse whose entries have not been read yet, and for one read to its end.</summary>
+    private const string NotStarted = "^";
+    private const string Exhausted = "~";
+
+    private readonly string table = storage.Value.HistoryTable;
+    private readonly int retentionDays = Math.Max(1, options.Value.RetentionDays);
+
+    /// <summary>
+    /// The history entry a change record stands for, or null if the change moved no count (a stored status, a category,
+    /// a row from before the history, a removed item).
+    /// </summary>
+    public static StockMovement? MovementOf(ChangeRecord record)
+    {
+        if (record.NewImage is not { Count: > 0 } after || !after.ContainsKey(Attr.MoveSequence) || !after.ContainsKey(Attr.StockCount))
+        {
+            return null;
+        }
+
+        var before = record.OldImage is { Count: > 0 } old && old.ContainsKey(Attr.StockCount) ? old : null;
+        var sequence = Items.Long(after, Attr.MoveSequence);
+        if (before is not null && before.ContainsKey(Attr.MoveSequence) && Items.Long(before, Attr.MoveSequence) == sequence)
+        {
+            return null;
+        }
+
+        var move = after.TryGetValue(Attr.LastMove, out var value) && value.M is { } map ? map : [];
+        var kindName = Items.Str(move, Attr.MoveKind);
+        if (kindName is null || !Enum.GetNames<MoveKind>().Contains(kindName, StringComparer.Ordinal))
+        {
+            throw new FormatException($"move {sequence} has no kind this service knows ('{kindName}')");
+        }
+
+        var kind = Enum.Parse<MoveKind>(kindName);
+        var countsBefore = before is null ? StockCounts.Zero : Counts(before);
+        var countsAfter = Counts(after);
+        return new StockMovement(
+            Items.Str(after, Attr.ProductId)!,
+            Items.Str(after, Attr.WarehouseId)!,
+            sequence,
+            kind,
+            StockMovement.QuantityOf(kind, countsBefore, countsAfter),
+            countsBefore,
+            countsAfter,
+            Items.Str(move, Attr.MovedBy) ?? string.Empty,
+            Items.Str(move, Attr.MoveReason),
+            Items.Str(move, Attr.MoveReference),
+            Items.Timestamp(after, Attr.LastUpdated));
+    }
+
+    /// <summary>
+    /// Writes the entries of these change records (in stream order), a batch of 25 at a time. Returns how many records
+    /// are done before the first batch that failed (all of them if none did): the caller resumes from there, and the
+    /// entries written again are the same items.
+    /// </summary>
+    public async Task<(int Handled, Exception? Failure)> RecordAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
+    {
+        var entries = new List<(int Record, Dictionary<string, AttributeValue> Item)>();
+        for (var i = 0; i < records.Count; i++)
+        {
+            try
+            {
+                if (MovementOf(records[i]) is { } movement)
+                {
+                    entries.Add((i, ToItem(movement)));
+                }
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or KeyNotFoundException)
+            {
+                // Retrying cannot change it: the row's history has a gap here, which the drift report shows.
+                logger.LogError(e, "Change record {SequenceNumber} has a stock row this service cannot read; no history entry", records[i].SequenceNumber);
+            }
+        }
+
+        foreach (var batch in entries.Chunk(Writes.MaxBatchWriteItems))
+        {
+            try
+            {
+                // A batch may not name one key twice; the same record handed over twice writes the same item anyway.
+                var items = batch.GroupBy(e => (Items.Str(e.Item, Attr.ProductId), Items.Str(e.Item, Attr.MoveKey))).Select(g => g.Last().Item).ToList();
+                await writes.PutBatchAsync(table, items, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                return (batch[0].Record, e);
+            }
+        }
+
+        return (records.Count, null);
+    }
+
+    /// <summary>
+    /// One page of a product's history, newest first, from the rows of <paramref name="warehouses"/>. Each row's entries
+    /// come in the exact reverse order of its changes; the rows' entries are merged by time. A page may hold fewer than
+    /// <paramref name="limit"/> entries (the filter skipped what was read) while its token says there is more.
+    /// </summary>
+    public async Task<HistoryPage> ListAsync(
+        string productId, IReadOnlyList<string> warehouses, HistoryFilter filter, int limit, string? nextToken, CancellationToken ct)
+    {
+        var streams = StreamsOf(productId, warehouses, nextToken);
+        var page = new List<StockMovement>(limit);
+        var read = 0;
+        while (page.Count < limit)
+        {
+            // Every row still being read needs its next entry in hand before any row's entry is taken: only then is the
+            // newest of them known.
+            var outOfBudget = false;
+            foreach (var stream in streams.Where(s => s.Pending.Count == 0 && !s.Done))
+            {
+                if (read >= ReadBudget)
+                {
+                    outOfBudget = true;
+                    break;
+                }
+
+                read += await FillAsync(productId, stream, filter, Math.Max(limit, 25), ct);
+            }
+
+            if (outOfBudget)
+            {
+                break;
+            }
+
+            var newest = streams.Where(s => s.Pending.Count > 0)
+                .OrderByDescending(s => s.Pending.Peek().At).ThenBy(s => s.Warehouse, StringComparer.Ordinal).FirstOrDefault();
+            if (newest is null)
+            {
+                if (streams.All(s => s.Done))
+                {
+                    break;
+                }
+
+                continue; // what was read was all filtered out: read on
+            }
+
+            page.Add(newest.Pending.Dequeue());
+        }
+
+        var more = streams.Any(s => s.Pending.Count > 0 || !s.Done);
+        return new HistoryPage(page, more ? Token(productId, streams) : null);
+    }
+
+    /// <summary>Every kept entry of one row, oldest first: for the drift report and the tests.</summary>
+    public async Task<List<StockMovement>> RowEntriesAsync(string productId, string warehouseId, CancellationToken ct) =>
+        await Reads.QueryAllAsync(dynamo, new QueryRequest
+        {
+            TableName = table,
+            KeyConditionExpression = "#p = :p AND begins_with(#k, :w)",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#k"] = Attr.MoveKey },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId), [":w"] = Items.S(warehouseId + "#") },
+            ConsistentRead = true,
+        }, ct).Select(ToMovement).ToListAsync(ct);
+
+    /// <summary>Reads a row's next entries, newest first, keeping those the filter keeps. Returns how many were read.</summary>
+    private async Task<int> FillAsync(string productId, RowStream stream, HistoryFilter filter, int chunk, CancellationToken ct)
+    {
+        var response = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = table,
+            KeyConditionExpression = "#p = :p AND begins_with(#k, :w)",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#k"] = Attr.MoveKey },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":p"] = Items.S(productId),
+                [":w"] = Items.S(stream.Warehouse + "#"),
+            },
+            ExclusiveStartKey = stream.ReadFrom is { } from
+                ? new Dictionary<string, AttributeValue> { [Attr.ProductId] = Items.S(productId), [Attr.MoveKey] = Items.S(from) }
+                : null,
+            ScanIndexForward = false,
+            Limit = Math.Min(100, chunk),
+            ConsistentRead = true,
+        }, ct);
+        var items = response.Items ?? [];
+        foreach (var entry in items.Select(ToMovement))
+        {
+            stream.ReadFrom = MoveKeyOf(stream.Warehouse, entry.Sequence);
+            if (filter.From is { } earliest && entry.At < earliest - ClockSkewAllowance)
+            {
+                stream.Done = true; // older than anything the listing wants, and so is everything before it
+                return items.Count;
+            }
+
+            if (filter.Matches(entry))
+            {
+                stream.Pending.Enqueue(entry);
+            }
+        }
+
+        stream.Done = response.LastEvaluatedKey is not { Count: > 0 };
+        return items.Count;
+    }
+
+    /// <summary>The rows a listing reads and where each stands: from the token, or (on the first page) at each row's newest entry.</summary>
+    private static List<RowStream> StreamsOf(string productId, IReadOnlyList<string> warehouses, string? token)
+    {
+        var start = PageToken.Decode(token, [(Attr.ProductId, productId), .. warehouses.Select(w => (TokenKey(w), (string?)null))]);
+        var streams = new List<RowStream>(warehouses.Count);
+        foreach (var warehouse in warehouses)
+        {
+            var value = start?[TokenKey(warehouse)].S ?? NotStarted;
+            var position = value is NotStarted or Exhausted ? null : value;
+            if (position is not null && !(position.StartsWith(warehouse + "#", StringComparison.Ordinal)
+                && position.Length == warehouse.Length + 21 && position[(warehouse.Length + 1)..].All(char.IsAsciiDigit)))
+            {
+                throw PageToken.InvalidToken();
+            }
+
+            streams.Add(new RowStream(warehouse) { ReadFrom = position, Done = value == Exhausted });
+        }
+
+        return streams;
+    }
+
+    /// <summary>
+    /// Where each row stands after this page: just before its first entry read but not taken (the key one above it,
+    /// which need not exist: the next read starts below it), else where its reading stopped.
+    /// </summary>
+    private static string? Token(string productId, List<RowStream> streams)
+    {
+        var key = new Dictionary<string, AttributeValue>(StringComparer.Ordinal) { [Attr.ProductId] = Items.S(productId) };
+        foreach (var stream in streams)
+        {
+            var position = stream.Pending.Count > 0 ? MoveKeyOf(stream.Warehouse, stream.Pending.Peek().Sequence + 1)
+                : stream.Done ? Exhausted
+                : stream.ReadFrom ?? NotStarted;
+            key[TokenKey(stream.Warehouse)] = Items.S(position);
+        }
+
+        return PageToken.Encode(key);
+    }
+
+    private static string TokenKey(string warehouse) => "w:" + warehouse;
+
+    private static string MoveKeyOf(string warehouseId, long sequence) =>
+        $"{warehouseId}#{sequence.ToString("D20", CultureInfo.InvariantCulture)}";
+
+    private Dictionary<string, AttributeValue> ToItem(StockMovement m)
+    {
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [Attr.ProductId] = Items.S(m.ProductId),
+            [Attr.MoveKey] = Items.S(MoveKeyOf(m.WarehouseId, m.Sequence)),
+            [Attr.WarehouseId] = Items.S(m.WarehouseId),
+            [Attr.MoveSequence] = Items.N(m.Sequence),
+            [Attr.EntryKind] = Items.S(m.Kind.ToString()),
+            [Attr.Quantity] = Items.N(m.Quantity),
+            [Attr.EntryBy] = Items.S(m.By),
+            [Attr.StockBefore] = Items.N(m.Before.Stock),
+            [Attr.ReservedBefore] = Items.N(m.Before.Reserved),
+            [Attr.AvailableBefore] = Items.N(m.Before.Available),
+            [Attr.ThresholdBefore] = Items.N(m.Before.Threshold),
+            [Attr.StockAfter] = Items.N(m.After.Stock),
+            [Attr.ReservedAfter] = Items.N(m.After.Reserved),
+            [Attr.AvailableAfter] = Items.N(m.After.Available),
+            [Attr.ThresholdAfter] = Items.N(m.After.Threshold),
+            [Attr.EntryAt] = Items.Time(m.At),
+            // From the change's own time, not the writer's clock now: the same record always makes the same item.
+            [Attr.Ttl] = Items.N(m.At.AddDays(retentionDays).ToUnixTimeSeconds()),
+        };
+        if (m.Reason is not null)
+        {
+            item[Attr.EntryReason] = Items.S(m.Reason);
+        }
+
+        if (m.Reference is not null)
+        {
+            item[Attr.EntryReference] = Items.S(m.Reference);
+        }
+
+        return item;
+    }
+
+    private static StockMovement ToMovement(Dictionary<string, AttributeValue> item) => new(
+        Items.Str(item, Attr.ProductId)!,
+        Items.Str(item, Attr.WarehouseId)!,
+        Items.Long(item, Attr.MoveSequence),
+        Enum.Parse<MoveKind>(Items.Str(item, Attr.EntryKind)!),
+        Items.Long(item, Attr.Quantity),
+        new StockCounts(Items.Long(item, Attr.StockBefore), Items.Long(item, Attr.ReservedBefore), Items.Long(item, Attr.AvailableBefore), Items.Long(item, Attr.ThresholdBefore)),
+        new StockCounts(Items.Long(item, Attr.StockAfter), Items.Long(item, Attr.ReservedAfter), Items.Long(item, Attr.AvailableAfter), Items.Long(item, Attr.ThresholdAfter)),
+        Items.Str(item, Attr.EntryBy) ?? string.Empty,
+        Items.Str(item, Attr.EntryReason),
+        Items.Str(item, Attr.EntryReference),
+        Items.Timestamp(item, Attr.EntryAt));
+
+    private static StockCounts Counts(Dictionary<string, AttributeValue> row) => new(
+        Items.Long(row, Attr.StockCount), Items.Long(row, Attr.ReservedCount), Items.Long(row, Attr.AvailableCount), Items.Long(row, Attr.ThresholdLevel));
+
+    /// <summary>One row's entries in a listing: where its reading stands and the entries read but not yet taken.</summary>
+    private sealed class RowStream(string warehouse)
+    {
+        public string Warehouse { get; } = warehouse;
+
+        /// <summary>The key below which reading goes on (newest first); null to start at the newest entry.</summary>
+        public string? ReadFrom { get; set; }
+
+        /// <summary>Nothing more to read for this listing.</summary>
+        public bool Done { get; set; }
+
+        /// <summary>Entries read that the filter keeps, newest first, not yet on a page.</summary>
+        public Queue<StockMovement> Pending { get; } = new();
+    }
+}
