@@ -85,7 +85,7 @@ public sealed class ProductStore(
         if (!(await writes.CommitAsync(entry, ct)).IsCommitted)
         {
             // Someone created the entry in between: the same answer as a second post.
-            return await CreateAsync(product, warehouseId, thresholdLevel, ct);
+            return await CreateAsync(product, warehouseId, thresholdLevel, by, ct);
         }
 
         return (product, (await inventory.GetRowsAsync(product.Sku, ct))[0], true);
