@@ -47,6 +47,8 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
         await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/cart-1/extend", new { ttl_seconds = 600 });
         Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/cart-1")).StatusCode);
         await admin.GetAsync($"/inventory/{sku}/reservations?limit=10");
+        await admin.GetAsync($"/inventory/{sku}/history?limit=5");
+        await admin.GetAsync("/products?q=contract+tee");
 
         Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync("/reservations", new { reservation_id = "order-1", items = new[] { new { product_id = sku, quantity = 1 } } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await platform.PostAsJsonAsync("/orders/order-1/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = "order-1" } } })).StatusCode);
