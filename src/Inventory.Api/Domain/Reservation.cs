@@ -18,9 +18,17 @@ public sealed record Reservation(
     DateTimeOffset CreatedAt,
     DateTimeOffset ExpiresAt,
     string RequestFingerprint,
-    DateTimeOffset? FinishedAt = null)
+    DateTimeOffset? FinishedAt = null,
+    string? HeldBy = null)
 {
     public bool IsActive => Status == ReservationStatus.ACTIVE;
+
+    /// <summary>
+    /// A hold belongs to the key that made it (<see cref="HeldBy"/>, its public id): another reserve key may not see,
+    /// extend, release or sell it, so one leaked or buggy integration cannot empty another's carts. Admins and jobs
+    /// act on any hold; a hold made from the order queue (no key) belongs to no key.
+    /// </summary>
+    public bool BelongsTo(Actor actor) => HeldBy is null || actor.ActsForAnyone || HeldBy == actor.KeyId;
 
     public bool HasExpired(DateTimeOffset now) => now >= ExpiresAt;
 

@@ -30,9 +30,11 @@ public enum MoveKind
 
 /// <summary>
 /// Who caused a change: the name of the API key whose request made it, or a job (<c>job:expiry</c>). Names, never
-/// keys: this is kept in the stock history for as long as the history is.
+/// keys: this is kept in the stock history for as long as the history is. <paramref name="KeyId"/> (the key's
+/// public id) is whose a hold is; <paramref name="ActsForAnyone"/> lets admins, jobs and the order queue act on any
+/// hold.
 /// </summary>
-public sealed record Actor(string Name)
+public sealed record Actor(string Name, string? KeyId = null, bool ActsForAnyone = true)
 {
     /// <summary>The expiry of holds whose time is up, by the sweep or by a reservation's reclaim: time ended them, not a caller.</summary>
     public static readonly Actor Expiry = new("job:expiry");

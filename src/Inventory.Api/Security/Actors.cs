@@ -11,6 +11,9 @@ public static class Actors
     /// </summary>
     public static Actor ActorOf(this ClaimsPrincipal user) =>
         user.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name }
-            ? new Actor(name)
+            ? new Actor(
+                name,
+                user.FindFirst(ApiKeyAuthentication.KeyIdClaim)?.Value,
+                ActsForAnyone: Scopes.TryParse(user.FindFirst(ApiKeyAuthentication.ScopeClaim)?.Value, out var scope) && scope == Scope.Admin)
             : throw new InvalidOperationException("A stock write reached its endpoint without an authenticated API key.");
 }

@@ -36,6 +36,11 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
         item[Attr.ActiveShard] = Items.S(ActiveShardOf());
         item[Attr.ReservationExpiry] = Items.N(reservation.ExpiresAt.AddHours(storage.ReservationRetentionHours).ToUnixTimeSeconds());
         item[Attr.Fingerprint] = Items.S(reservation.RequestFingerprint);
+        if (reservation.HeldBy is not null)
+        {
+            item[Attr.HeldBy] = Items.S(reservation.HeldBy);
+        }
+
         return new TransactWriteItem
         {
             Put = new Put

@@ -23,7 +23,9 @@ public sealed class ReservationStore(
     /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
     private const int ResolveAttempts = 3;
 
-    public Task<Reservation?> GetAsync(string productId, string reservationId, CancellationToken ct) => records.GetAsync(productId, reservationId, ct);
+    /// <summary>The hold, if there is one that <paramref name="by"/> may see (<see cref="Reservation.BelongsTo"/>).</summary>
+    public async Task<Reservation?> GetAsync(string productId, string reservationId, Actor by, CancellationToken ct) =>
+        await records.GetAsync(productId, reservationId, ct) is { } hold && hold.BelongsTo(by) ? hold : null;
 
     /// <summary>
     /// A product's reservations in reservation id order, for the admin panel. With a status only those are
@@ -90,7 +92,7 @@ public sealed class ReservationStore(
                 // A replay after the stock ran out must still find its reservation, not be refused.
                 if (await records.GetAsync(items[0].ProductId, reservationId, ct) is { } existing)
                 {
-                    return await ReplayAsync(existing, reservationId, items, fingerprint, ct);
+                    return await ReplayAsync(existing, reservationId, items, fingerprint, by, ct);
                 }
 
                 if (!reclaimed && await expiry.ReclaimAsync(items.Select(i => i.ProductId), ct))
@@ -105,7 +107,7 @@ public sealed class ReservationStore(
             var now = clock.UtcNowMillis();
             var holds = resolved
                 .Select(i => new Reservation(i.ProductId, reservationId, i.WarehouseId!, i.Quantity, ReservationStatus.ACTIVE,
-                    now, now.AddSeconds(ttlSeconds), fingerprint))
+                    now, now.AddSeconds(ttlSeconds), fingerprint, HeldBy: by.KeyId))
                 .ToList();
 
             var transaction = new Transaction();
@@ -129,7 +131,7 @@ public sealed class ReservationStore(
             // A reservation record that already exists means this is a replay (or a reused id).
             if (steps.FirstOrDefault(s => outcome.Failed(s.Record)) is { Hold: not null } repeat)
             {
-                return await ReplayAsync(Items.ToReservation(outcome.OldItem(repeat.Record)!), reservationId, items, fingerprint, ct);
+                return await ReplayAsync(Items.ToReservation(outcome.OldItem(repeat.Record)!), reservationId, items, fingerprint, by, ct);
             }
 
             var shortages = new List<ItemShortage>();
@@ -165,11 +167,11 @@ public sealed class ReservationStore(
     /// Keeps a hold alive until at least <paramref name="ttlSeconds"/> from now (a shopper still in checkout).
     /// It never shortens a hold, so repeating it changes nothing more.
     /// </summary>
-    public async Task<Reservation> ExtendAsync(string productId, string reservationId, int ttlSeconds, CancellationToken ct)
+    public async Task<Reservation> ExtendAsync(string productId, string reservationId, int ttlSeconds, Actor by, CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var hold = await records.GetAsync(productId, reservationId, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
+            var hold = await GetAsync(productId, reservationId, by, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
             var now = clock.UtcNowMillis();
             hold.EnsureExtendable(now);
             var expiresAt = now.AddSeconds(ttlSeconds);
@@ -197,7 +199,7 @@ public sealed class ReservationStore(
     {
         for (var attempt = 1; ; attempt++)
         {
-            var hold = await records.GetAsync(productId, reservationId, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
+            var hold = await GetAsync(productId, reservationId, by, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
             if (!hold.NeedsRelease())
             {
                 return;
@@ -225,9 +227,10 @@ public sealed class ReservationStore(
     }
 
     private async Task<ReservationResult> ReplayAsync(
-        Reservation existing, string reservationId, IReadOnlyList<ReserveItem> items, string fingerprint, CancellationToken ct)
+        Reservation existing, string reservationId, IReadOnlyList<ReserveItem> items, string fingerprint, Actor by, CancellationToken ct)
     {
-        if (existing.RequestFingerprint != fingerprint)
+        // Another key's reservation id is not a replay of this request, even with the same items.
+        if (existing.RequestFingerprint != fingerprint || !existing.BelongsTo(by))
         {
             throw Problems.IdempotencyConflict(reservationId);
         }

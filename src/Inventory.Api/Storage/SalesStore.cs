@@ -60,7 +60,7 @@ public sealed class SalesStore(
     private async Task<FulfilmentResult?> TrySellOnceAsync(
         string key, string fingerprint, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, Actor by, CancellationToken ct)
     {
-        var resolved = await ResolveLinesAsync(lines, ct);
+        var resolved = await ResolveLinesAsync(lines, by, ct);
 
         var byRow = resolved
             .GroupBy(r => (r.Line.ProductId, r.Line.WarehouseId))
@@ -135,7 +135,7 @@ public sealed class SalesStore(
     /// Each line's hold, or the warehouse of a direct sale, in the order of the lines. The direct lines are resolved
     /// together, so a refusal names every line that cannot be supplied, not only the first.
     /// </summary>
-    private async Task<List<(FulfilledLine Line, Reservation? Hold)>> ResolveLinesAsync(IReadOnlyList<FulfilLine> lines, CancellationToken ct)
+    private async Task<List<(FulfilledLine Line, Reservation? Hold)>> ResolveLinesAsync(IReadOnlyList<FulfilLine> lines, Actor by, CancellationToken ct)
     {
         var direct = lines.Where(l => l.ReservationId is null).Select(l => new ReserveItem(l.ProductId, l.WarehouseId, l.Quantity!.Value)).ToList();
         var supplied = new Queue<ReserveItem>(direct.Count == 0 ? [] : await inventory.ResolveWarehousesAsync(direct, ct));
@@ -144,7 +144,9 @@ public sealed class SalesStore(
         {
             if (line.ReservationId is { } reservationId)
             {
-                var hold = await records.GetAsync(line.ProductId, reservationId, ct) ?? throw Problems.ReservationNotFound(line.ProductId, reservationId);
+                var hold = await records.GetAsync(line.ProductId, reservationId, ct) is { } found && found.BelongsTo(by)
+                    ? found
+                    : throw Problems.ReservationNotFound(line.ProductId, reservationId);
                 hold.EnsureSellable(line.Quantity);
                 resolved.Add((new FulfilledLine(line.ProductId, hold.WarehouseId, hold.Quantity, reservationId), hold));
             }

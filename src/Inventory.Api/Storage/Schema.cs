@@ -75,6 +75,9 @@ internal static class Attr
     public const string ReservationExpiry = "reservation_expiry";
     public const string Fingerprint = "request_fingerprint";
 
+    /// <summary>The public id of the API key that made a hold (absent for holds made from the order queue).</summary>
+    public const string HeldBy = "held_by";
+
     /// <summary>Set only while a reservation is ACTIVE, so the expiry index holds active holds and nothing else.</summary>
     public const string ActiveShard = "active_shard";
     public const string ExpiresAtEpoch = "expires_at_epoch";
@@ -184,7 +187,8 @@ internal static class Items
         CreatedAt: Timestamp(item, Attr.CreatedAt),
         ExpiresAt: Timestamp(item, Attr.ExpiresAt),
         RequestFingerprint: Str(item, Attr.Fingerprint) ?? string.Empty,
-        FinishedAt: item.ContainsKey(Attr.FinishedAt) ? Timestamp(item, Attr.FinishedAt) : null);
+        FinishedAt: item.ContainsKey(Attr.FinishedAt) ? Timestamp(item, Attr.FinishedAt) : null,
+        HeldBy: Str(item, Attr.HeldBy));
 
     public static Product ToProduct(Dictionary<string, AttributeValue> item) => new(
         Sku: Str(item, Attr.Sku)!,

@@ -92,15 +92,15 @@ public static class ReservationsApi
     }
 
     public static async Task<Ok<ReservationView>> GetReservation(
-        string productId, string reservationId, ReservationStore store, CancellationToken ct)
+        string productId, string reservationId, ReservationStore store, HttpContext http, CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("reservation_id", reservationId).ThrowIfInvalid();
-        var reservation = await store.GetAsync(productId, reservationId, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
+        var reservation = await store.GetAsync(productId, reservationId, http.User.ActorOf(), ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
         return TypedResults.Ok(ReservationView.From(reservation));
     }
 
     public static async Task<Ok<ReservationView>> Extend(
-        string productId, string reservationId, ExtendRequest body, ReservationStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+        string productId, string reservationId, ExtendRequest body, ReservationStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var settings = options.Value;
         new Validator()
@@ -108,7 +108,7 @@ public static class ReservationsApi
             .Id("reservation_id", reservationId)
             .Range("ttl_seconds", body.TtlSeconds, settings.MinReservationTtlSeconds, settings.MaxReservationTtlSeconds)
             .ThrowIfInvalid();
-        return TypedResults.Ok(ReservationView.From(await store.ExtendAsync(productId, reservationId, body.TtlSeconds!.Value, ct)));
+        return TypedResults.Ok(ReservationView.From(await store.ExtendAsync(productId, reservationId, body.TtlSeconds!.Value, http.User.ActorOf(), ct)));
     }
 
     public static async Task<NoContent> Release(string productId, string reservationId, ReservationStore store, HttpContext http, CancellationToken ct)
