@@ -26,6 +26,9 @@ public sealed record HistoryPage(IReadOnlyList<StockMovement> Entries, string? N
 public sealed class StockHistory(
     IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> storage, IOptions<HistoryOptions> options, ILogger<StockHistory> logger)
 {
+    /// <summary>How many BatchWriteItem requests one batch of change records sends at once.</summary>
+    private const int WriteParallelism = 8;
+
     /// <summary>At most this many entries are read to answer one page (filters may skip most of what is read); the page then ends early, with a token.</summary>
     private const int ReadBudget = 1000;
 
@@ -108,21 +111,27 @@ public sealed class StockHistory(
             }
         }
 
-        foreach (var batch in entries.Chunk(Writes.MaxBatchWriteItems))
+        // Entries are independent items, so the batches go side by side: one after another, a reader that takes a
+        // thousand records a round would fall behind a busy table (and the status, handled with them, with it).
+        var batches = entries.Chunk(Writes.MaxBatchWriteItems).ToList();
+        var failures = new Exception?[batches.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, batches.Count), new ParallelOptions { MaxDegreeOfParallelism = WriteParallelism, CancellationToken = ct }, async (i, token) =>
         {
             try
             {
                 // A batch may not name one key twice; the same record handed over twice writes the same item anyway.
-                var items = batch.GroupBy(e => (Items.Str(e.Item, Attr.ProductId), Items.Str(e.Item, Attr.MoveKey))).Select(g => g.Last().Item).ToList();
-                await writes.PutBatchAsync(table, items, ct);
+                var items = batches[i].GroupBy(e => (Items.Str(e.Item, Attr.ProductId), Items.Str(e.Item, Attr.MoveKey))).Select(g => g.Last().Item).ToList();
+                await writes.PutBatchAsync(table, items, token);
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (!token.IsCancellationRequested)
             {
-                return (batch[0].Record, e);
+                failures[i] = e;
             }
-        }
+        });
 
-        return (records.Count, null);
+        // Done: every record before the first batch that failed (later batches that went through are written again).
+        var failed = Array.FindIndex(failures, f => f is not null);
+        return failed < 0 ? (records.Count, null) : (batches[failed][0].Record, failures[failed]);
     }
 
     /// <summary>
