@@ -63,6 +63,10 @@ public static class Problems
             $"No reservation '{reservationId}' exists for product '{productId}'.",
             new Dictionary<string, object?> { ["product_id"] = productId, ["reservation_id"] = reservationId });
 
+    public static InventoryException AlertNotFound(string alertId) =>
+        new("alert_not_found", RefusalKind.NotFound, "Alert not found.", $"No alert '{alertId}' exists (alerts are kept 30 days).",
+            new Dictionary<string, object?> { ["alert_id"] = alertId });
+
     public static InventoryException InsufficientStock(string productId, string? warehouseId, long requested, long available) =>
         Shortage([new ItemShortage(productId, warehouseId, requested, available, "insufficient_stock")]);
 

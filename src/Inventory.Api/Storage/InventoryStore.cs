@@ -15,7 +15,11 @@ public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow? Row, 
 
 public sealed record StockAlert(
     string AlertId, string ProductId, string WarehouseId, long StockCount, long AvailableCount, long ThresholdLevel,
-    StockStatus OldStatus, StockStatus NewStatus, DateTimeOffset CreatedAt, string Message);
+    StockStatus OldStatus, StockStatus NewStatus, DateTimeOffset CreatedAt, string Message,
+    string? AcknowledgedBy = null, DateTimeOffset? AcknowledgedAt = null);
+
+/// <summary>Which alerts a listing shows; a null field does not filter.</summary>
+public sealed record AlertFilter(bool? Acknowledged = null, StockStatus? Status = null, string? ProductId = null);
 
 public sealed record ThresholdCheckResult(int RowsScanned, int StatusesRepaired);
 

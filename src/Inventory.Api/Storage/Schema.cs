@@ -103,6 +103,10 @@ internal static class Attr
     public const string NewStatus = "new_status";
     public const string Message = "message";
 
+    /// <summary>On an alert: the name of the admin key that acknowledged it, and when (the first acknowledgement stands).</summary>
+    public const string AcknowledgedBy = "acknowledged_by";
+    public const string AcknowledgedAt = "acknowledged_at";
+
     public const string OrderId = "order_id";
     public const string CustomerId = "customer_id";
     public const string Outcome = "outcome";

@@ -123,15 +123,43 @@ public sealed class StatusTransitions(
         return (await SettleAsync(row, sequenceNumber: null, repairSeen: null, ct)).Wrote;
     }
 
-    /// <summary>Recent status transitions, newest first.</summary>
-    public async Task<AlertPage> ListAlertsAsync(int limit, string? nextToken, CancellationToken ct)
+    /// <summary>
+    /// Recent status transitions, newest first. All alerts share one partition sorted by time, so the filters are
+    /// applied to each page after it is read: a filtered page may hold fewer than <paramref name="limit"/> alerts, even
+    /// none, and still have a next page.
+    /// </summary>
+    public async Task<AlertPage> ListAlertsAsync(int limit, string? nextToken, AlertFilter filter, CancellationToken ct)
     {
+        var names = new Dictionary<string, string> { ["#s"] = Attr.AlertStream };
+        var values = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName) };
+        var conditions = new List<string>();
+        if (filter.Acknowledged is { } acknowledged)
+        {
+            names["#ackAt"] = Attr.AcknowledgedAt;
+            conditions.Add(acknowledged ? "attribute_exists(#ackAt)" : "attribute_not_exists(#ackAt)");
+        }
+
+        if (filter.Status is { } status)
+        {
+            names["#ns"] = Attr.NewStatus;
+            values[":ns"] = Items.S(status.ToString());
+            conditions.Add("#ns = :ns");
+        }
+
+        if (filter.ProductId is { } productId)
+        {
+            names["#p"] = Attr.ProductId;
+            values[":p"] = Items.S(productId);
+            conditions.Add("#p = :p");
+        }
+
         var response = await dynamo.QueryAsync(new QueryRequest
         {
             TableName = alertsTable,
             KeyConditionExpression = "#s = :s",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName) },
+            FilterExpression = conditions.Count > 0 ? string.Join(" AND ", conditions) : null,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
             ScanIndexForward = false,
             Limit = limit,
             ConsistentRead = true,
@@ -139,6 +167,63 @@ public sealed class StatusTransitions(
         }, ct);
         var alerts = (response.Items ?? []).Select(ToAlert).ToList();
         return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
+    }
+
+    /// <summary>
+    /// Records that <paramref name="by"/> has seen the alert. Idempotent: an alert acknowledged before keeps its first
+    /// acknowledgement and is answered as it is. Null when there is no such alert.
+    /// </summary>
+    public async Task<StockAlert?> AcknowledgeAsync(string alertId, string by, DateTimeOffset at, CancellationToken ct)
+    {
+        if (await FindAlertAsync(alertId, ct) is not { } item)
+        {
+            return null;
+        }
+
+        var key = new Dictionary<string, AttributeValue> { [Attr.AlertStream] = item[Attr.AlertStream], [Attr.AlertSortKey] = item[Attr.AlertSortKey] };
+        try
+        {
+            var updated = await dynamo.UpdateItemAsync(new UpdateItemRequest
+            {
+                TableName = alertsTable,
+                Key = key,
+                UpdateExpression = "SET #by = :by, #at = :at",
+                ConditionExpression = "attribute_exists(#id) AND attribute_not_exists(#at)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#by"] = Attr.AcknowledgedBy, ["#at"] = Attr.AcknowledgedAt, ["#id"] = Attr.AlertId },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":by"] = Items.S(by), [":at"] = Items.Time(at) },
+                ReturnValues = ReturnValue.ALL_NEW,
+            }, ct);
+            return ToAlert(updated.Attributes);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            // Acknowledged already (or expired away just now): answer what is stored.
+            var current = await dynamo.GetItemAsync(new GetItemRequest { TableName = alertsTable, Key = key, ConsistentRead = true }, ct);
+            return current.Item is { Count: > 0 } stored ? ToAlert(stored) : null;
+        }
+    }
+
+    /// <summary>
+    /// The alert's item, looked for newest first: the key holds the alert's time, not its id, and the alerts someone
+    /// acknowledges are recent, so this is usually the first page. An unknown id reads the whole partition (30 days).
+    /// </summary>
+    private async Task<Dictionary<string, AttributeValue>?> FindAlertAsync(string alertId, CancellationToken ct)
+    {
+        await foreach (var item in Reads.QueryAllAsync(dynamo, new QueryRequest
+        {
+            TableName = alertsTable,
+            KeyConditionExpression = "#s = :s",
+            FilterExpression = "#id = :id",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#id"] = Attr.AlertId },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName), [":id"] = Items.S(alertId) },
+            ScanIndexForward = false,
+            ConsistentRead = true,
+        }, ct))
+        {
+            return item;
+        }
+
+        return null;
     }
 
     /// <summary>
@@ -173,7 +258,11 @@ public sealed class StatusTransitions(
         Enum.Parse<StockStatus>(Items.Str(item, Attr.OldStatus)!),
         Enum.Parse<StockStatus>(Items.Str(item, Attr.NewStatus)!),
         DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture),
-        Items.Str(item, Attr.Message)!);
+        Items.Str(item, Attr.Message)!,
+        Items.Str(item, Attr.AcknowledgedBy),
+        Items.Str(item, Attr.AcknowledgedAt) is { } acknowledgedAt
+            ? DateTimeOffset.Parse(acknowledgedAt, System.Globalization.CultureInfo.InvariantCulture)
+            : null);
 
     /// <summary>Whether the stored status of this item is not the one its counts imply (or there is none).</summary>
     public static bool NeedsStatus(Dictionary<string, AttributeValue> item)

@@ -56,6 +56,11 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
         await admin.GetAsync($"/admin/invariants?product_id={sku}");
         await admin.PostAsync("/admin/threshold-check", null);
         await admin.GetAsync("/admin/alerts?limit=5");
+        var stocked = await service.CreateProductAsync(stock: 10);
+        var alertId = (await service.AlertsForAsync(stocked))[^1].GetProperty("alert_id").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/admin/alerts/{alertId}/acknowledge", null)).StatusCode);
+        await TestService.AssertProblemAsync(await admin.PostAsync("/admin/alerts/no-such-alert/acknowledge", null), 404, "alert_not_found");
+        await admin.GetAsync($"/admin/alerts?acknowledged=true&status=IN_STOCK&product_id={stocked}");
         using (var stream = await admin.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/admin/alerts/stream"), HttpCompletionOption.ResponseHeadersRead))
         {
             Assert.Equal(HttpStatusCode.OK, stream.StatusCode);

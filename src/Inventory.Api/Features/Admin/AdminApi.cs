@@ -18,8 +18,12 @@ public static class AdminApi
         app.MapPost("/admin/threshold-check", CheckThresholds).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Run the threshold check now: repair any stale status and emit the alerts it missed.");
         app.MapGet("/admin/alerts", ListAlerts).WithTags("Admin").RequireAuthorization(Policies.Admin)
-            .WithSummary("Recent stock status transitions (low-stock alerts), newest first, a page at a time.")
+            .WithSummary("Recent stock status transitions (low-stock alerts), newest first, a page at a time; filtered by acknowledged, status and product_id.")
             .ProducesProblem(400);
+        app.MapPost("/admin/alerts/{alertId}/acknowledge", AcknowledgeAlert).WithTags("Admin").RequireAuthorization(Policies.Admin)
+            .WithSummary("Record that this key's owner has seen the alert (its name and the time). Idempotent: the first acknowledgement stands.")
+            .ProducesProblem(400)
+            .ProducesProblem(404);
         return app;
     }
 
@@ -27,14 +31,28 @@ public static class AdminApi
         TypedResults.Ok(await store.CheckThresholdsAsync(ct));
 
     public static async Task<Ok<PageView<StockAlert>>> ListAlerts(
-        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, StatusTransitions alerts,
+        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, [FromQuery] string? acknowledged,
+        [FromQuery] string? status, [FromQuery(Name = "product_id")] string? productId, StatusTransitions alerts,
         IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
+            .Check(acknowledged is null or "true" or "false", "acknowledged", "must be true or false.")
+            .OneOf<StockStatus>("status", status, out var parsedStatus)
+            .Id("product_id", productId, required: false)
             .ThrowIfInvalid();
-        var page = await alerts.ListAlertsAsync(pageSize ?? 50, nextToken, ct);
+        var filter = new AlertFilter(acknowledged is null ? null : acknowledged == "true", parsedStatus, productId);
+        var page = await alerts.ListAlertsAsync(pageSize ?? 50, nextToken, filter, ct);
         return TypedResults.Ok(new PageView<StockAlert>(page.Alerts, page.NextToken));
+    }
+
+    public static async Task<Ok<StockAlert>> AcknowledgeAlert(
+        string alertId, StatusTransitions alerts, HttpContext http, TimeProvider clock, CancellationToken ct)
+    {
+        new Validator().Id("alertId", alertId).ThrowIfInvalid();
+        var alert = await alerts.AcknowledgeAsync(alertId, http.User.ActorOf().Name, clock.GetUtcNow(), ct)
+            ?? throw Problems.AlertNotFound(alertId);
+        return TypedResults.Ok(alert);
     }
 
     public static async Task<Ok<InvariantReport>> CheckInvariants(
