@@ -1,7 +1,9 @@
-// The admin panel: inventory search and paging, per-warehouse edits guarded by ETag, adjustments with a
-// reason, a product's reservations and stock history, and low-stock alerts as they arrive. Data only ever goes in via
+// The admin panel: product search by name or SKU, inventory filters and paging, per-warehouse edits guarded by ETag, adjustments with a
+// reason, a product's holds (released or extended from here), its stock history with a chart of available units, and
+// low-stock alerts as they arrive. Data only ever goes in via
 // textContent, never as HTML.
 import { chooseApi, keyEntry, savedKeyFor } from './admin-api.js';
+import { age, describeError, when } from './admin-messages.js';
 import { createClient } from './api-client.js';
 
 const KEY_STORAGE = 'inventory-admin-key';
@@ -15,6 +17,11 @@ let client = null;
 let alertStream = null;
 const list = { filters: {}, tokens: [null], index: 0 };
 const detail = { productId: null, reservationsToken: null, historyToken: null };
+/** Product names by sku: stock rows carry only the sku, and a name is read once per product. */
+const names = new Map();
+/** How much longer one click on Extend keeps a hold (from the later of now and its current end). */
+const EXTEND_SECONDS = 15 * 60;
+const MAX_HOLD_SECONDS = 86_400;
 
 function show(element, text, kind) {
   element.hidden = !text;
@@ -39,20 +46,33 @@ function badge(status) {
   return span;
 }
 
-const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
-
 /** Messages for what can go wrong with any call; a lost key sends the admin back to the sign-in form. */
 function explain(error) {
   if (error?.isUnauthorized || error?.isForbidden) {
     signOut(error.isUnauthorized ? 'The key was refused. Sign in again.' : 'This key cannot administer inventory (it needs the admin scope).');
     return null;
   }
-  if (error?.isNetwork) return 'The inventory service cannot be reached. Check that it is running, then try again.';
-  if (error?.status === 429) return 'Too many requests for this key right now. Wait a moment and try again.';
-  if (error?.code === 'validation_failed' && error.problem?.errors) {
-    return Object.entries(error.problem.errors).map(([field, messages]) => `${field} ${messages.join(' ')}`).join(' ');
-  }
-  return error?.message ?? 'Something went wrong.';
+  return describeError(error);
+}
+
+/** Shows a result or an error in `element` and moves the keyboard focus there, so it is read out and seen. */
+function report(element, text, kind) {
+  show(element, text, kind);
+  if (text) element.focus();
+}
+
+/** Fills every `[data-name-of]` element under `root` with its product's name, reading the names not known yet. */
+async function fillNames(root) {
+  const elements = [...root.querySelectorAll('[data-name-of]')];
+  const missing = [...new Set(elements.map((e) => e.dataset.nameOf))].filter((sku) => !names.has(sku));
+  await Promise.all(missing.map(async (sku) => {
+    try {
+      names.set(sku, (await client.getProduct(sku)).name);
+    } catch {
+      names.set(sku, ''); // a stock row without a product record: the sku says it all
+    }
+  }));
+  for (const e of elements) e.textContent = names.get(e.dataset.nameOf) ?? '';
 }
 
 // ---- sign in -------------------------------------------------------------------------------------------
@@ -136,6 +156,7 @@ async function loadPage() {
     tr.tabIndex = 0;
     tr.dataset.product = r.product_id;
     tr.setAttribute('aria-selected', String(r.product_id === detail.productId));
+    cell(tr, names.get(r.product_id) ?? '').dataset.nameOf = r.product_id;
     cell(tr, r.product_id);
     cell(tr, r.warehouse_id);
     cell(tr, r.stock_count, 'num');
@@ -149,6 +170,54 @@ async function loadPage() {
   list.tokens[list.index + 1] = nextToken;
   $('#prev').disabled = list.index === 0;
   $('#next').disabled = !nextToken;
+  await fillNames(body);
+}
+
+// ---- product search (GET /products?q=) ---------------------------------------------------------------
+
+let findSequence = 0;
+
+async function find(q) {
+  const sequence = ++findSequence;
+  const body = $('#found tbody');
+  const state = $('#find-state');
+  show($('#find-error'), null);
+  if (!q) {
+    body.replaceChildren();
+    $('#found').hidden = true;
+    state.textContent = '';
+    return;
+  }
+  // The service needs one word of two letters or digits; say so instead of sending a search it refuses.
+  if (!q.split(/[^\p{L}\p{N}]+/u).some((word) => word.length >= 2)) {
+    state.textContent = 'Type at least two letters or digits of a name or SKU.';
+    return;
+  }
+  state.textContent = 'Searching…';
+  let page;
+  try {
+    page = await client.listProducts({ q, limit: PAGE_SIZE });
+  } catch (error) {
+    if (sequence !== findSequence) return;
+    state.textContent = '';
+    const message = explain(error);
+    if (message) report($('#find-error'), message, 'error');
+    return;
+  }
+  if (sequence !== findSequence) return; // a later search is on its way
+  body.replaceChildren();
+  for (const p of page.items) {
+    names.set(p.sku, p.name);
+    const tr = body.insertRow();
+    tr.className = 'pick';
+    tr.tabIndex = 0;
+    tr.dataset.product = p.sku;
+    cell(tr, p.name, 'name');
+    cell(tr, p.sku);
+    cell(tr, p.category ?? '');
+  }
+  $('#found').hidden = page.items.length === 0;
+  state.textContent = page.items.length ? `${page.items.length}${page.next_token ? '+' : ''} found.` : `No product matches “${q}”.`;
 }
 
 // ---- one product -------------------------------------------------------------------------------------
@@ -158,6 +227,9 @@ async function openDetail(productId) {
   for (const tr of document.querySelectorAll('#rows tbody tr')) tr.setAttribute('aria-selected', String(tr.dataset.product === productId));
   $('#detail').hidden = false;
   $('#detail-title').textContent = productId;
+  $('#detail-name').textContent = names.get(productId) ?? '';
+  $('#detail-name').dataset.nameOf = productId;
+  fillNames($('#detail-heading'));
   await Promise.all([loadWarehouses(), loadReservations(true), loadHistory(true)]);
 }
 
@@ -179,6 +251,73 @@ async function loadWarehouses() {
   state.textContent = '';
   const cards = inventory.warehouses.map((row) => warehouseCard(productId, row));
   $('#warehouses').replaceChildren(...cards);
+  await loadCharts(productId);
+}
+
+// ---- chart of available units -----------------------------------------------------------------------
+
+const SVG = 'http://www.w3.org/2000/svg';
+const CHART_POINTS = 100;
+
+function svg(name, attributes, parent) {
+  const element = document.createElementNS(SVG, name);
+  for (const [key, value] of Object.entries(attributes)) element.setAttribute(key, String(value));
+  parent?.append(element);
+  return element;
+}
+
+/**
+ * A step line of available units over time for one row, from its history (oldest first), with its threshold dashed.
+ * Hand-drawn SVG: a handful of points needs no chart library.
+ */
+function availabilityChart(entries, threshold) {
+  const width = 480;
+  const height = 120;
+  const pad = { left: 34, right: 8, top: 8, bottom: 18 };
+  const times = entries.map((e) => Date.parse(e.at));
+  const values = entries.map((e) => e.after.available_count);
+  const t0 = times[0];
+  const t1 = Math.max(times[times.length - 1], Date.now());
+  const top = Math.max(1, threshold, ...values);
+  const x = (t) => pad.left + ((t - t0) / Math.max(1, t1 - t0)) * (width - pad.left - pad.right);
+  const y = (v) => pad.top + (1 - v / top) * (height - pad.top - pad.bottom);
+
+  const root = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img' });
+  svg('line', { class: 'axis', x1: pad.left, x2: width - pad.right, y1: y(0), y2: y(0) }, root);
+  svg('line', { class: 'threshold', x1: pad.left, x2: width - pad.right, y1: y(threshold), y2: y(threshold) }, root);
+  // A step line: the count holds its value until the next change.
+  let d = `M${x(times[0]).toFixed(1)},${y(values[0]).toFixed(1)}`;
+  for (let i = 1; i < values.length; i++) d += ` H${x(times[i]).toFixed(1)} V${y(values[i]).toFixed(1)}`;
+  d += ` H${x(t1).toFixed(1)}`;
+  svg('path', { class: 'line', d }, root);
+  svg('text', { x: pad.left - 4, y: y(top) + 8, 'text-anchor': 'end' }, root).textContent = String(top);
+  svg('text', { x: pad.left - 4, y: y(0), 'text-anchor': 'end' }, root).textContent = '0';
+  svg('text', { x: pad.left, y: height - 4 }, root).textContent = new Date(t0).toLocaleDateString();
+  svg('text', { x: width - pad.right, y: height - 4, 'text-anchor': 'end' }, root).textContent = 'now';
+  const title = svg('title', {}, root);
+  title.textContent = `Available units over time: from ${values[0]} to ${values[values.length - 1]} now, threshold ${threshold}.`;
+  root.setAttribute('aria-label', title.textContent);
+  return root;
+}
+
+async function loadCharts(productId) {
+  let page;
+  try {
+    page = await client.listHistory(productId, { limit: CHART_POINTS });
+  } catch {
+    return; // the history table below says what went wrong
+  }
+  if (productId !== detail.productId) return;
+  for (const card of document.querySelectorAll('#warehouses .row-card')) {
+    const entries = page.items.filter((e) => e.warehouse_id === card.dataset.warehouse).reverse();
+    const figure = $('.chart', card);
+    figure.hidden = entries.length === 0;
+    if (!entries.length) continue;
+    const threshold = entries[entries.length - 1].after.threshold_level;
+    figure.replaceChildren(availabilityChart(entries, threshold), figure.querySelector('figcaption'));
+    figure.querySelector('figcaption').textContent =
+      `Available units, last ${entries.length} changes (dashed: threshold ${threshold}).`;
+  }
 }
 
 function fillCard(card, row) {
@@ -224,11 +363,9 @@ function warehouseCard(productId, row) {
           `Someone else changed this row while you were editing. It now has stock ${current.stock_count} and threshold ` +
           `${current.threshold_level} (version ${current.version}). Your values are still in the form: save again to replace them, or reload.`,
           'conflict');
-      } else if (error.code === 'stock_below_reserved') {
-        show(message, `Stock cannot go below the ${error.problem?.reserved_count} units held in carts.`, 'error');
       } else {
         const text = explain(error);
-        if (text) show(message, text, 'error');
+        if (text) report(message, text, 'error');
       }
     } finally {
       button.disabled = false;
@@ -257,7 +394,7 @@ function warehouseCard(productId, row) {
       const text = error.isOutOfStock
         ? `Only ${error.problem?.available_count} units are free to remove (the rest are held in carts).`
         : explain(error);
-      if (text) show(message, text, 'error');
+      if (text) report(message, text, 'error');
     } finally {
       button.disabled = false;
     }
@@ -285,15 +422,69 @@ async function loadReservations(reset) {
   if (productId !== detail.productId) return;
   for (const r of page.items) {
     const tr = body.insertRow();
+    tr.dataset.reservation = r.reservation_id;
     cell(tr, r.reservation_id);
     cell(tr, r.warehouse_id);
     cell(tr, r.quantity, 'num');
-    cell(tr, r.status);
+    cell(tr, r.status.toLowerCase());
+    cell(tr, r.status === 'ACTIVE' ? age(r.created_at) : '', 'num age');
     cell(tr, when(r.expires_at));
+    const actions = cell(tr, '', 'actions');
+    if (r.status === 'ACTIVE') actions.append(holdButton('Release', 'release', r), holdButton('Extend 15 min', 'extend secondary', r));
   }
   detail.reservationsToken = page.next_token;
   $('#res-more').hidden = !page.next_token;
   state.textContent = body.rows.length ? '' : 'No reservations to show.';
+}
+
+function holdButton(text, className, reservation) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = className;
+  button.textContent = text;
+  button.addEventListener('click', () => (className === 'release' ? releaseHold(reservation, button) : extendHold(reservation, button)));
+  return button;
+}
+
+/** Asks in the dialog; true only when the admin confirms (Escape and Cancel answer no). */
+function confirmAction(text, action) {
+  const dialog = $('#confirm');
+  $('#confirm-text').textContent = text;
+  $('#confirm-ok').textContent = action;
+  dialog.returnValue = '';
+  dialog.showModal();
+  $('#confirm-ok').focus();
+  return new Promise((resolve) => dialog.addEventListener('close', () => resolve(dialog.returnValue === 'ok'), { once: true }));
+}
+
+async function releaseHold(r, button) {
+  const confirmed = await confirmAction(
+    `Release hold “${r.reservation_id}”? Its ${r.quantity} ${r.quantity === 1 ? 'unit goes' : 'units go'} back on sale in warehouse ${r.warehouse_id}, and the cart that held them loses them.`,
+    'Release');
+  if (!confirmed) { button.focus(); return; }
+  button.disabled = true;
+  try {
+    await client.releaseReservation(detail.productId, r.reservation_id);
+    report($('#res-message'), `Released “${r.reservation_id}”: ${r.quantity} ${r.quantity === 1 ? 'unit is' : 'units are'} back on sale.`, 'ok');
+  } catch (error) {
+    button.disabled = false;
+    const text = explain(error);
+    if (text) report($('#res-message'), text, 'error');
+  }
+  await Promise.all([loadWarehouses(), loadReservations(true), loadHistory(true), loadPage()]);
+}
+
+async function extendHold(r, button) {
+  button.disabled = true;
+  const remaining = Math.max(0, Math.round((Date.parse(r.expires_at) - Date.now()) / 1000));
+  try {
+    const extended = await client.extendReservation(detail.productId, r.reservation_id, Math.min(MAX_HOLD_SECONDS, remaining + EXTEND_SECONDS));
+    report($('#res-message'), `“${r.reservation_id}” is now held until ${when(extended.expires_at)}.`, 'ok');
+  } catch (error) {
+    const text = explain(error);
+    if (text) report($('#res-message'), text, 'error');
+  }
+  await loadReservations(true);
 }
 
 /** "before → after", or the one value when it did not move. */
@@ -338,9 +529,56 @@ async function loadHistory(reset) {
 
 // ---- alerts --------------------------------------------------------------------------------------------
 
+/** The alert filters as the form sets them (by default, what nobody has acknowledged yet). */
+function alertFilters() {
+  const acknowledged = $('#alert-ack').value;
+  return {
+    acknowledged: acknowledged === '' ? undefined : acknowledged === 'true',
+    status: $('#alert-status').value || undefined,
+    productId: $('#alert-product').value.trim() || undefined,
+  };
+}
+
+/** Whether a live alert belongs in the list as filtered (a new alert is never acknowledged yet). */
+function matches(alert, filters) {
+  return (filters.acknowledged === undefined || filters.acknowledged === Boolean(alert.acknowledged_at))
+    && (!filters.status || alert.new_status === filters.status)
+    && (!filters.productId || alert.product_id === filters.productId);
+}
+
+function fillAcknowledgement(li, alert) {
+  const ack = $('.ack', li);
+  if (alert.acknowledged_at) {
+    ack.replaceChildren(`✓ Acknowledged by ${alert.acknowledged_by} at ${when(alert.acknowledged_at)}`);
+    ack.className = 'ack muted acknowledged';
+    return;
+  }
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'secondary';
+  button.textContent = 'Acknowledge';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const acknowledged = await client.acknowledgeAlert(alert.alert_id);
+      fillAcknowledgement(li, acknowledged);
+      show($('#alerts-message'), null);
+      li.tabIndex = -1;
+      li.focus();
+    } catch (error) {
+      button.disabled = false;
+      const text = explain(error);
+      if (text) report($('#alerts-message'), text, 'error');
+    }
+  });
+  ack.replaceChildren(button);
+  ack.className = 'ack';
+}
+
 function addAlert(alert, fresh) {
   const listElement = $('#alerts ol');
   if (listElement.querySelector(`[data-id="${CSS.escape(alert.alert_id)}"]`)) return;
+  if (fresh && !matches(alert, alertFilters())) return;
   const li = document.createElement('li');
   li.dataset.id = alert.alert_id;
   if (fresh) li.className = 'fresh';
@@ -351,21 +589,46 @@ function addAlert(alert, fresh) {
   const time = document.createElement('div');
   time.className = 'muted';
   time.textContent = when(alert.created_at);
-  li.append(title, text, time);
-  listElement.prepend(li);
+  const ack = document.createElement('div');
+  ack.className = 'ack';
+  li.append(title, text, time, ack);
+  fillAcknowledgement(li, alert);
+  if (fresh) listElement.prepend(li); else listElement.append(li);
   $('#alerts-state').textContent = '';
 }
 
-async function startAlerts() {
+/** Filtered pages may be short (the service filters after reading), so a few are read to fill the list. */
+const ALERT_PAGES_PER_LOAD = 5;
+let alertsToken = null;
+
+async function loadAlerts(reset) {
   const state = $('#alerts-state');
+  if (reset) {
+    $('#alerts ol').replaceChildren();
+    alertsToken = null;
+  }
   state.textContent = 'Loading…';
+  $('#alerts-more').hidden = true;
+  const filters = alertFilters();
+  let shown = 0;
   try {
-    const recent = await client.listAlerts({ limit: PAGE_SIZE });
-    for (const alert of recent.items.slice().reverse()) addAlert(alert, false);
-    state.textContent = recent.items.length ? '' : 'No alerts yet. New ones appear here as they happen.';
+    for (let n = 0; n < ALERT_PAGES_PER_LOAD && shown < PAGE_SIZE; n++) {
+      const page = await client.listAlerts({ ...filters, limit: PAGE_SIZE, nextToken: alertsToken });
+      for (const alert of page.items) addAlert(alert, false);
+      shown += page.items.length;
+      alertsToken = page.next_token;
+      if (!alertsToken) break;
+    }
   } catch (error) {
     state.textContent = explain(error) ?? '';
+    return;
   }
+  $('#alerts-more').hidden = !alertsToken;
+  state.textContent = $('#alerts ol').children.length ? '' : 'No alerts to show. New ones appear here as they happen.';
+}
+
+async function startAlerts() {
+  await loadAlerts(true);
   const labels = { connecting: 'connecting…', live: '● live', reconnecting: 'reconnecting…', failed: 'live feed unavailable', closed: '' };
   alertStream = client.streamAlerts({
     onAlert: (alert) => addAlert(alert, true),
@@ -386,21 +649,30 @@ $('#search').addEventListener('submit', (event) => {
   search(productId ? { productId } : { category: $('#q-category').value.trim() || undefined, status: $('#q-status').value || undefined });
 });
 $('#clear').addEventListener('click', () => { $('#search').reset(); search({}); });
+$('#find').addEventListener('submit', (event) => { event.preventDefault(); find($('#q-find').value.trim()); });
+// Results follow the typing, a moment after it pauses.
+let findTimer;
+$('#q-find').addEventListener('input', () => { clearTimeout(findTimer); findTimer = setTimeout(() => find($('#q-find').value.trim()), 250); });
+for (const table of ['#found', '#rows']) {
+  $(`${table} tbody`).addEventListener('click', (event) => {
+    const tr = event.target.closest('tr[data-product]');
+    if (tr) openDetail(tr.dataset.product);
+  });
+  $(`${table} tbody`).addEventListener('keydown', (event) => {
+    const tr = event.target.closest('tr[data-product]');
+    if (tr && (event.key === 'Enter' || event.key === ' ')) { event.preventDefault(); openDetail(tr.dataset.product); }
+  });
+}
 $('#prev').addEventListener('click', () => { list.index--; loadPage(); });
 $('#next').addEventListener('click', () => { list.index++; loadPage(); });
-$('#rows tbody').addEventListener('click', (event) => {
-  const tr = event.target.closest('tr[data-product]');
-  if (tr) openDetail(tr.dataset.product);
-});
-$('#rows tbody').addEventListener('keydown', (event) => {
-  const tr = event.target.closest('tr[data-product]');
-  if (tr && (event.key === 'Enter' || event.key === ' ')) { event.preventDefault(); openDetail(tr.dataset.product); }
-});
 $('#res-status').addEventListener('change', () => loadReservations(true));
 $('#res-more').addEventListener('click', () => loadReservations(false));
 $('#history-kind').addEventListener('change', () => loadHistory(true));
 $('#history-refresh').addEventListener('click', () => loadHistory(true));
 $('#history-more').addEventListener('click', () => loadHistory(false));
+$('#alert-filter').addEventListener('submit', (event) => { event.preventDefault(); loadAlerts(true); });
+for (const select of ['#alert-ack', '#alert-status']) $(select).addEventListener('change', () => loadAlerts(true));
+$('#alerts-more').addEventListener('click', () => loadAlerts(false));
 
 if (API.error) {
   show($('#login-error'), API.error, 'error');

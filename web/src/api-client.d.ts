@@ -74,6 +74,8 @@ export interface HistoryEntry {
 export interface StockAlert {
   alert_id: string; product_id: string; warehouse_id: string; stock_count: number; available_count: number;
   threshold_level: number; old_status: StockStatus; new_status: StockStatus; created_at: string; message: string;
+  /** The name of the admin key that acknowledged it and when; null until someone does. */
+  acknowledged_by: string | null; acknowledged_at: string | null;
 }
 
 export interface Product {
@@ -114,10 +116,13 @@ export interface InventoryClient {
 
   createProduct(product: Product, o?: RequestOptions): Promise<Product & { quantity: number }>;
   getProduct(sku: string, o?: RequestOptions): Promise<Product & { quantity: number; inventory: Inventory }>;
-  listProducts(o?: RequestOptions & { limit?: number; nextToken?: string | null }): Promise<Page<Product>>;
+  /** Every product, or with `q` a search: each word of `q` starts a word of the name or sku (accents and case ignored). */
+  listProducts(o?: RequestOptions & { q?: string; limit?: number; nextToken?: string | null }): Promise<Page<Product>>;
 
   runThresholdCheck(o?: RequestOptions): Promise<{ rows_scanned: number; statuses_repaired: number }>;
-  listAlerts(o?: RequestOptions & { limit?: number; nextToken?: string | null }): Promise<Page<StockAlert>>;
+  /** Newest first; the filters apply after each page is read, so a page may be short (even empty) with a next_token. */
+  listAlerts(o?: RequestOptions & { limit?: number; nextToken?: string | null; acknowledged?: boolean; status?: StockStatus; productId?: string }): Promise<Page<StockAlert>>;
+  acknowledgeAlert(alertId: string, o?: RequestOptions): Promise<StockAlert>;
   checkInvariants(o?: RequestOptions & { productId?: string }): Promise<{ rows_checked: number; active_reservations: number; violations: unknown[]; holds: boolean }>;
 
   streamAlerts(o: { onAlert: (alert: StockAlert) => void; onStatus?: (status: StreamStatus, error?: ApiError) => void; lastEventId?: string | null; signal?: AbortSignal }): AlertStream;

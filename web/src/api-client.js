@@ -250,11 +250,15 @@ export function createClient(options = {}) {
     // Products (creating the same product again is answered 200, so it is safe to retry)
     createProduct: (product, o = {}) => value(send('POST', '/products', { ...o, body: product, idempotent: true })),
     getProduct: (sku, o = {}) => value(send('GET', `/products/${seg(sku)}`, o)),
-    listProducts: ({ limit, nextToken, ...o } = {}) => value(send('GET', `/products${query({ limit, next_token: nextToken })}`, o)),
+    /** Every product, or with `q` those whose name or sku has words starting with each word of `q`. */
+    listProducts: ({ q, limit, nextToken, ...o } = {}) => value(send('GET', `/products${query({ q, limit, next_token: nextToken })}`, o)),
 
     // Operations
     runThresholdCheck: (o = {}) => value(send('POST', '/admin/threshold-check', { ...o, idempotent: true })),
-    listAlerts: ({ limit, nextToken, ...o } = {}) => value(send('GET', `/admin/alerts${query({ limit, next_token: nextToken })}`, o)),
+    listAlerts: ({ limit, nextToken, acknowledged, status, productId, ...o } = {}) =>
+      value(send('GET', `/admin/alerts${query({ limit, next_token: nextToken, acknowledged, status, product_id: productId })}`, o)),
+    /** Idempotent (the first acknowledgement stands), so it is safe to retry. */
+    acknowledgeAlert: (alertId, o = {}) => value(send('POST', `/admin/alerts/${seg(alertId)}/acknowledge`, { ...o, idempotent: true })),
     checkInvariants: ({ productId, ...o } = {}) => value(send('GET', `/admin/invariants${query({ product_id: productId })}`, o)),
 
     /**

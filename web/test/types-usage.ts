@@ -25,6 +25,11 @@ export async function admin(): Promise<void> {
   await stream.close();
   // @ts-expect-error a status that does not exist is refused
   await client.listInventory({ status: 'SOLD_OUT' });
+  const open = await client.listAlerts({ acknowledged: false, status: 'LOW_STOCK', limit: 20 });
+  const seen = await client.acknowledgeAlert(open.items[0].alert_id);
+  console.log(seen.acknowledged_by ?? 'nobody', seen.acknowledged_at);
+  const found = await client.listProducts({ q: 'crème mug', limit: 10 });
+  console.log(found.items[0]?.name, found.next_token);
   const history = await client.listHistory(row.product_id, { kind: 'ADJUSTMENT', from: '2026-11-29T00:00:00Z', limit: 50 });
   const moved: number = history.items[0].after.stock_count - history.items[0].before.stock_count;
   console.log(moved, history.items[0].reason ?? 'no reason', history.next_token);

@@ -194,6 +194,134 @@ public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserServ
     }
 
     [Fact]
+    public async Task Search_finds_a_product_by_an_accented_word_prefix_and_opens_it_by_keyboard()
+    {
+        var word = "crème" + Guid.NewGuid().ToString("N")[..8];
+        var sku = "mug-" + Guid.NewGuid().ToString("N")[..8];
+        using (var admin = service.Client())
+        {
+            (await admin.PostAsJsonAsync("/products", new { sku, name = $"Café {word} Mug", price = 12.5m, category = "kitchen" })).EnsureSuccessStatusCode();
+            (await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "main", stock_count = 7, expected_version = 1 })).EnsureSuccessStatusCode();
+        }
+
+        var page = await SignedInAsync(service);
+        // Upper case, the accent typed and only the start of the word: the service folds both sides.
+        await page.FillAsync("#q-find", "CAF " + word[..9].ToUpperInvariant());
+        await page.PressAsync("#q-find", "Enter");
+        var found = page.Locator("#found tbody tr");
+        await Expect(found).ToHaveCountAsync(1);
+        await Expect(found.Locator(".name")).ToHaveTextAsync($"Café {word} Mug");
+        await Expect(found).ToContainTextAsync(sku);
+        await Expect(found).ToContainTextAsync("kitchen");
+
+        await found.FocusAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#detail-title")).ToHaveTextAsync(sku);
+        await Expect(page.Locator("#detail-name")).ToHaveTextAsync($"Café {word} Mug");
+        await Expect(page.Locator("#warehouses .chart svg")).ToHaveCountAsync(1);
+        await BrowserService.ScreenshotAsync(page, "admin-panel-search.png");
+
+        await page.FillAsync("#q-find", "zz" + Guid.NewGuid().ToString("N")[..10]);
+        await page.PressAsync("#q-find", "Enter");
+        await Expect(page.Locator("#find-state")).ToContainTextAsync("No product matches");
+    }
+
+    [Fact]
+    public async Task A_stuck_hold_is_released_after_confirming_and_available_goes_up()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 2);
+        using var platform = service.Api(TestService.ReserveKey);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await platform.HoldAsync(sku, 3, "stuck-cart")).Status);
+
+        var page = await SignedInAsync(service);
+        await OpenProductAsync(page, sku);
+        await Expect(Card(page).Locator(".counts")).ToContainTextAsync("10 in stock · 3 held · 7 available");
+        var hold = page.Locator("#reservations tbody tr[data-reservation=stuck-cart]");
+        await Expect(hold.Locator(".age")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex(@"^\d+ s$"));
+
+        // Escape closes the question and nothing happens.
+        await hold.Locator("button.release").ClickAsync();
+        await Expect(page.Locator("#confirm")).ToBeVisibleAsync();
+        await Expect(page.Locator("#confirm-text")).ToContainTextAsync("Its 3 units go back on sale");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.Locator("#confirm")).ToBeHiddenAsync();
+        await Expect(Card(page).Locator(".counts")).ToContainTextAsync("3 held · 7 available");
+
+        await hold.Locator("button.release").ClickAsync();
+        await page.ClickAsync("#confirm-ok");
+        await Expect(page.Locator("#res-message")).ToHaveTextAsync("Released “stuck-cart”: 3 units are back on sale.");
+        await Expect(page.Locator("#res-message")).ToBeFocusedAsync();
+        await Expect(Card(page).Locator(".counts")).ToContainTextAsync("10 in stock · 0 held · 10 available");
+        await Expect(page.Locator("#rows tbody tr[data-product='" + sku + "'] td").Nth(5)).ToHaveTextAsync("10");
+        await Expect(page.Locator("#reservations tbody tr")).ToHaveCountAsync(0);
+        Assert.Equal(10, (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
+    }
+
+    [Fact]
+    public async Task A_hold_is_extended_from_the_panel_and_a_refused_extension_says_why_in_words()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 2);
+        using var platform = service.Api(TestService.ReserveKey);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await platform.HoldAsync(sku, 1, "slow-cart")).Status);
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await platform.HoldAsync(sku, 1, "gone-cart")).Status);
+        using var reader = service.Client(TestService.ReserveKey);
+        var before = DateTimeOffset.Parse((await TestService.ReadJsonAsync(await reader.GetAsync($"/inventory/{sku}/reserve/slow-cart"))).GetProperty("expires_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+
+        var page = await SignedInAsync(service);
+        await OpenProductAsync(page, sku);
+        await page.Locator("#reservations tbody tr[data-reservation=slow-cart] button.extend").ClickAsync();
+        await Expect(page.Locator("#res-message")).ToContainTextAsync("“slow-cart” is now held until");
+        var after = DateTimeOffset.Parse((await TestService.ReadJsonAsync(await reader.GetAsync($"/inventory/{sku}/reserve/slow-cart"))).GetProperty("expires_at").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(after >= before.AddMinutes(14), $"extended from {before} to {after}");
+
+        // The shop sells the other hold while the panel still shows it: extending it is refused, in words.
+        (await reader.PostAsJsonAsync($"/orders/order-{sku}/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = "gone-cart" } } })).EnsureSuccessStatusCode();
+        await page.Locator("#reservations tbody tr[data-reservation=gone-cart] button.extend").ClickAsync();
+        await Expect(page.Locator("#res-message")).ToHaveTextAsync("This hold is already fulfilled, so it cannot be changed any more.");
+        await Expect(page.Locator("#res-message")).ToHaveClassAsync(new System.Text.RegularExpressions.Regex(@"\berror\b"));
+        await Expect(page.Locator("#res-message")).ToBeFocusedAsync();
+        await BrowserService.ScreenshotAsync(page, "admin-panel-holds.png");
+    }
+
+    [Fact]
+    public async Task The_panel_fits_a_tablet()
+    {
+        var sku = await service.CreateProductAsync(stock: 5, threshold: 2);
+        var page = await SignedInAsync(service);
+        await page.SetViewportSizeAsync(768, 1024);
+        await OpenProductAsync(page, sku);
+        // Nothing pushes the page sideways: wide tables scroll inside their own box.
+        Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"));
+        await BrowserService.ScreenshotAsync(page, "admin-panel-tablet.png");
+    }
+
+    [Fact]
+    public async Task An_alert_is_acknowledged_from_the_panel_which_shows_who_and_when_and_filters_it_out()
+    {
+        var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
+        var page = await SignedInAsync(service);
+        await page.FillAsync("#alert-product", sku);
+        await page.PressAsync("#alert-product", "Enter");
+        var alert = page.Locator("#alerts li", new() { HasText = sku });
+        await Expect(alert).ToHaveCountAsync(1);
+        await Expect(alert).ToContainTextAsync("low stock");
+
+        await alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
+        await Expect(alert.Locator(".ack")).ToContainTextAsync("Acknowledged by admin at ");
+        await Expect(alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" })).ToHaveCountAsync(0);
+        await BrowserService.ScreenshotAsync(page, "admin-panel-alerts.png");
+        var stored = (await service.AlertsForAsync(sku))[^1];
+        Assert.Equal("admin", stored.GetProperty("acknowledged_by").GetString());
+
+        // Not acknowledged (the default) no longer lists it; acknowledged does, with who and when.
+        await page.ClickAsync("#alert-filter button[type=submit]");
+        await Expect(page.Locator("#alerts-state")).ToHaveTextAsync("No alerts to show. New ones appear here as they happen.");
+        await page.SelectOptionAsync("#alert-ack", "true");
+        await Expect(alert.Locator(".ack")).ToContainTextAsync("Acknowledged by admin");
+    }
+
+    [Fact]
     public async Task Low_stock_alerts_arrive_live()
     {
         var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
