@@ -156,7 +156,7 @@ async function loadPage() {
     tr.tabIndex = 0;
     tr.dataset.product = r.product_id;
     tr.setAttribute('aria-selected', String(r.product_id === detail.productId));
-    cell(tr, names.get(r.product_id) ?? '').dataset.nameOf = r.product_id;
+    cell(tr, names.get(r.product_id) ?? '', 'name').dataset.nameOf = r.product_id;
     cell(tr, r.product_id);
     cell(tr, r.warehouse_id);
     cell(tr, r.stock_count, 'num');
@@ -430,19 +430,21 @@ async function loadReservations(reset) {
     cell(tr, r.status === 'ACTIVE' ? age(r.created_at) : '', 'num age');
     cell(tr, when(r.expires_at));
     const actions = cell(tr, '', 'actions');
-    if (r.status === 'ACTIVE') actions.append(holdButton('Release', 'release', r), holdButton('Extend 15 min', 'extend secondary', r));
+    if (r.status === 'ACTIVE') {
+      actions.append(holdButton('Release', 'release danger', (b) => releaseHold(r, b)), holdButton('Extend 15 min', 'extend secondary', (b) => extendHold(r, b)));
+    }
   }
   detail.reservationsToken = page.next_token;
   $('#res-more').hidden = !page.next_token;
   state.textContent = body.rows.length ? '' : 'No reservations to show.';
 }
 
-function holdButton(text, className, reservation) {
+function holdButton(text, className, action) {
   const button = document.createElement('button');
   button.type = 'button';
   button.className = className;
   button.textContent = text;
-  button.addEventListener('click', () => (className === 'release' ? releaseHold(reservation, button) : extendHold(reservation, button)));
+  button.addEventListener('click', () => action(button));
   return button;
 }
 
@@ -600,8 +602,11 @@ function addAlert(alert, fresh) {
 /** Filtered pages may be short (the service filters after reading), so a few are read to fill the list. */
 const ALERT_PAGES_PER_LOAD = 5;
 let alertsToken = null;
+let alertsSequence = 0;
 
 async function loadAlerts(reset) {
+  // A load started later (other filters) wins: an earlier one still on its way adds nothing.
+  const sequence = ++alertsSequence;
   const state = $('#alerts-state');
   if (reset) {
     $('#alerts ol').replaceChildren();
@@ -614,13 +619,14 @@ async function loadAlerts(reset) {
   try {
     for (let n = 0; n < ALERT_PAGES_PER_LOAD && shown < PAGE_SIZE; n++) {
       const page = await client.listAlerts({ ...filters, limit: PAGE_SIZE, nextToken: alertsToken });
+      if (sequence !== alertsSequence) return;
       for (const alert of page.items) addAlert(alert, false);
       shown += page.items.length;
       alertsToken = page.next_token;
       if (!alertsToken) break;
     }
   } catch (error) {
-    state.textContent = explain(error) ?? '';
+    if (sequence === alertsSequence) state.textContent = explain(error) ?? '';
     return;
   }
   $('#alerts-more').hidden = !alertsToken;

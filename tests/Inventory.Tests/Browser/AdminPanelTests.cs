@@ -306,6 +306,8 @@ public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserServ
         var alert = page.Locator("#alerts li", new() { HasText = sku });
         await Expect(alert).ToHaveCountAsync(1);
         await Expect(alert).ToContainTextAsync("low stock");
+        // Only that product's alerts, even with the unfiltered list of the sign-in still on its way.
+        await Expect(page.Locator("#alerts li")).ToHaveCountAsync(1);
 
         await alert.GetByRole(AriaRole.Button, new() { Name = "Acknowledge" }).ClickAsync();
         await Expect(alert.Locator(".ack")).ToContainTextAsync("Acknowledged by admin at ");
