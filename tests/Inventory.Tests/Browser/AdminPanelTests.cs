@@ -161,6 +161,27 @@ public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserServ
         await page.SelectOptionAsync("#history-kind", "ADJUSTMENT");
         await Expect(rows).ToHaveCountAsync(1);
         await Expect(rows.Nth(0).Locator(".reason")).ToHaveTextAsync("water damage in aisle 4");
+
+        // Every other kind of movement, each read back in the panel: a release, a sale, an expiry by the sweep and a
+        // threshold change.
+        Assert.Equal(System.Net.HttpStatusCode.NoContent, await platform.ReleaseAsync(sku, "cart-7"));
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await platform.HoldAsync(sku, 1, "cart-8")).Status);
+        (await platform.Http.PostAsJsonAsync("/orders/order-8/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = "cart-8" } } })).EnsureSuccessStatusCode();
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await platform.HoldAsync(sku, 1, "cart-9", ttlSeconds: 1)).Status);
+        using (var admin = service.Client())
+        {
+            var row = await service.GetInventoryAsync(sku);
+            (await admin.PutAsJsonAsync($"/inventory/{sku}", new { threshold_level = 8, expected_version = row.GetProperty("warehouses")[0].GetProperty("version").GetInt64() })).EnsureSuccessStatusCode();
+        }
+
+        await Eventually.TrueAsync(async () => (await staff.HistoryAsync(sku)).Any(e => e.Kind.ToString() == "EXPIRY"), "the sweep expired cart-9");
+        foreach (var (kind, reference, text) in new[] { ("RELEASE", "cart-7", "release"), ("SALE", "order-8", "sale"), ("EXPIRY", "cart-9", "expiry"), ("THRESHOLD", "", "threshold") })
+        {
+            await page.SelectOptionAsync("#history-kind", kind);
+            await Expect(rows).ToHaveCountAsync(1);
+            await Expect(rows.Nth(0)).ToContainTextAsync(text);
+            await Expect(rows.Nth(0)).ToContainTextAsync(reference);
+        }
     }
 
     [Fact]
