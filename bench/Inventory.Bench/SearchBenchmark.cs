@@ -33,21 +33,10 @@ public static class SearchBenchmark
         var productCount = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 100_000;
         var perShape = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 200;
 
-        using var dynamoLocal = await DynamoDbLocal.StartAsync(dataDirectory: null);
         const string ReadKey = "bench-read";
-        var app = await InventoryApp.BuildAsync(
-        [
-            "--environment=Benchmark", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
-            $"--Storage:ServiceUrl={dynamoLocal.ServiceUrl}", "--Storage:CreateTables=true",
-            "--Jobs:RunInProcess=false", "--Jobs:ReadStreamInProcess=false",
-            "--RateLimiting:PermitsPerSecond=1000000", "--RateLimiting:Burst=1000000",
-            "--ApiKeys:Keys:0:Name=bench", $"--ApiKeys:Keys:0:Key={ReadKey}", "--ApiKeys:Keys:0:Scope=Read",
-        ]);
-        await InventoryApp.PrepareAsync(app);
-        await app.StartAsync();
-        var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = baseAddress };
-        http.DefaultRequestHeaders.Add("x-api-key", ReadKey);
+        await using var service = await BenchService.StartAsync((ReadKey, "Read"), "--Jobs:RunInProcess=false", "--Jobs:ReadStreamInProcess=false");
+        var app = service.App;
+        using var http = service.Client(ReadKey, connections: 64);
         var dynamo = app.Services.GetRequiredService<IAmazonDynamoDB>();
         var storage = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
 
@@ -128,8 +117,6 @@ public static class SearchBenchmark
             $"paging 'sh' to the end, 100 a page: {seen:N0} products on {pages:N0} pages in {paging.Elapsed.TotalSeconds:F1} s, " +
             $"{(seen == distinct ? "no duplicates" : "DUPLICATES")}, {(seen == expected ? "none missing" : $"EXPECTED {expected:N0}")}");
 
-        await app.StopAsync();
-        await app.DisposeAsync();
         return ok && seen == distinct && seen == expected && P(all, 0.99) < 100 ? 0 : 1;
     }
 

@@ -23,20 +23,10 @@ public static class StatusLagBenchmark
         var transitions = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 400;
         var busyClients = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 16;
 
-        using var dynamoLocal = await DynamoDbLocal.StartAsync(dataDirectory: null);
         const string AdminKey = "bench-admin";
-        var app = await InventoryApp.BuildAsync(
-        [
-            "--environment=Benchmark", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
-            $"--Storage:ServiceUrl={dynamoLocal.ServiceUrl}", "--Storage:CreateTables=true",
-            "--RateLimiting:PermitsPerSecond=1000000", "--RateLimiting:Burst=1000000",
-            "--ApiKeys:Keys:0:Name=bench", $"--ApiKeys:Keys:0:Key={AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",
-        ]);
-        await InventoryApp.PrepareAsync(app);
-        await app.StartAsync();
-        var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
-        using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = baseAddress };
-        http.DefaultRequestHeaders.Add("x-api-key", AdminKey);
+        await using var service = await BenchService.StartAsync((AdminKey, "Admin"));
+        var app = service.App;
+        using var http = service.Client(AdminKey, connections: 256);
         var dynamo = app.Services.GetRequiredService<IAmazonDynamoDB>();
         var table = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.InventoryTable;
 
@@ -117,7 +107,6 @@ public static class StatusLagBenchmark
 
         await stop.CancelAsync();
         await load;
-        await app.StopAsync();
 
         lags.Sort();
         double P(double q) => lags[Math.Min(lags.Count - 1, (int)Math.Ceiling(q * lags.Count) - 1)];
