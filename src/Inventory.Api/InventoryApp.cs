@@ -27,10 +27,15 @@ namespace Inventory.Api;
 public static class InventoryApp
 {
     /// <param name="overrideServices">Lets tests swap a service (for example a fault-injecting DynamoDB client).</param>
+    public const long MaxRequestBodyBytes = 1024 * 1024;
+
     public static async Task<WebApplication> BuildAsync(string[] args, Action<IServiceCollection>? overrideServices = null)
     {
         var builder = WebApplication.CreateBuilder(args);
         LogFormat.Apply(builder);
+        // The largest API body (a check of 100 items, an order of 49 lines) is a few kilobytes: a megabyte is ample,
+        // and anything larger is refused (413) before it is read. /events raises it for Lambda's payloads.
+        builder.WebHost.ConfigureKestrel(o => o.Limits.MaxRequestBodySize = MaxRequestBodyBytes);
         var localDynamo = await StartLocalDynamoDbIfAskedAsync(builder);
 
         var services = builder.Services;

@@ -22,7 +22,12 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
         var problem = exception switch
         {
             InventoryException e => FromRefusal(e),
-            BadHttpRequestException e => Problem(e.StatusCode, "invalid_request", "The request could not be read.", Describe(e)),
+            BadHttpRequestException e => Problem(e.StatusCode, e.StatusCode switch
+            {
+                StatusCodes.Status413PayloadTooLarge => "request_too_large",
+                StatusCodes.Status415UnsupportedMediaType => "unsupported_media_type",
+                _ => "invalid_request",
+            }, "The request could not be read.", Describe(e)),
             AmazonServiceException { StatusCode: >= System.Net.HttpStatusCode.InternalServerError } or HttpRequestException
                 or AmazonClientException or TimeoutException =>
                 Problem(503, "storage_unavailable", "The inventory database is not answering.", "Nothing was changed. Retry shortly."),

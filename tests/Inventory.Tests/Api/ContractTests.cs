@@ -80,6 +80,21 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
     }
 
     [Fact]
+    public async Task A_body_over_a_megabyte_is_refused_with_413_before_it_is_read_and_events_take_more()
+    {
+        using var reader = service.Client(TestService.ReadKey);
+        var padding = new string(' ', (int)Inventory.Api.InventoryApp.MaxRequestBodyBytes);
+        var refused = await reader.PostAsync("/inventory/check", TestService.RawJson("{\"items\":[{\"sku\":\"a\",\"quantity\":1}]" + padding + "}"));
+        var problem = await TestService.AssertProblemAsync(refused, 413, "request_too_large");
+        Assert.Equal("The request is too large.", problem.GetProperty("title").GetString());
+
+        // Lambda hands /events whole batches of messages, several megabytes: the API's limit does not apply there.
+        using var admin = service.Client();
+        var batch = await admin.PostAsync("/events", TestService.RawJson("{\"Records\":[]" + padding + padding + "}"));
+        Assert.NotEqual(System.Net.HttpStatusCode.RequestEntityTooLarge, batch.StatusCode);
+    }
+
+    [Fact]
     public async Task An_order_with_one_short_item_lists_it_in_items()
     {
         var plenty = await service.CreateProductAsync(stock: 20);

@@ -57,7 +57,9 @@ public static class EventsApi
 
     public static IEndpointRouteBuilder MapEventsApi(this IEndpointRouteBuilder app)
     {
-        app.MapPost(Path, HandleAsync).AllowAnonymous().DisableRateLimiting().ExcludeFromDescription();
+        // An event is as large as Lambda allows an invocation's payload to be (6 MB), far above the API's limit.
+        app.MapPost(Path, HandleAsync).AllowAnonymous().DisableRateLimiting().ExcludeFromDescription()
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(6 * 1024 * 1024));
         return app;
     }
 
