@@ -379,6 +379,7 @@ test("CORS preflights are answered by API Gateway (MOCK) from the allowed origin
   assert.match(moduleLocal("cors_origins"), /var\.cors_allowed_origins/);
   assert.match(moduleLocal("cors_origins"), /aws_cloudfront_distribution\.site\.domain_name/, "the admin panel's own site is allowed from the first deploy");
   assert.match(moduleLocal("common_environment"), /local\.cors_origins/, "the service allows the same origins");
+  assert.match(moduleLocal("common_environment"), /Http__PublicPathBase = "\/\$\{var\.environment\}"/, "Location headers carry the stage, which is named after the environment");
 });
 
 test("API Gateway's account setting (one per account and region) is in the bootstrap, not in an environment", () => {

@@ -127,6 +127,7 @@ public static class InventoryApp
         }
 
         app.UseRequestLog();
+        app.UsePublicPathBase();
         app.UseExceptionHandler();
         app.UseJsonCharsetGuard();
         app.UseStatusCodePages();

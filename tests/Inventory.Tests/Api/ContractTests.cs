@@ -175,3 +175,27 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
         Assert.Equal(2, item.GetProperty("requested").GetInt64());
     }
 }
+
+/// <summary>The service as it runs behind API Gateway's own address, where the stage begins every public path.</summary>
+public sealed class StagedService : TestService
+{
+    protected override IEnumerable<string> ExtraArgs => ["--Http:PublicPathBase=/prod"];
+}
+
+public class PublicPathBaseTests(StagedService service) : IClassFixture<StagedService>
+{
+    [Fact]
+    public async Task Location_headers_carry_the_stage_so_a_client_can_follow_them()
+    {
+        using var admin = service.Client();
+        var sku = "staged-" + Guid.NewGuid().ToString("N")[..8];
+        var created = await admin.PostAsJsonAsync("/products", new { sku, name = "Staged", price = 1m });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal($"/prod/products/{sku}", created.Headers.Location?.OriginalString);
+
+        using var platform = service.Client(TestService.ReserveKey);
+        await admin.PutAsJsonAsync($"/inventory/{sku}", new { stock_count = 5, expected_version = 1 });
+        var held = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "staged-cart" });
+        Assert.Equal($"/prod/inventory/{sku}/reserve/staged-cart", held.Headers.Location?.OriginalString);
+    }
+}

@@ -25,6 +25,8 @@ locals {
     { for key, table in local.manifest.tables : table.setting => local.table_names[key] },
     { for i, origin in local.cors_origins : "Cors__AllowedOrigins__${i}" => origin },
     { History__RetentionDays = tostring(var.history_retention_days) },
+    # API Gateway's address carries the stage, the function's paths do not: Location headers get it back.
+    { Http__PublicPathBase = "/${var.environment}" },
   )
 
   # The adapter's layer of the functions' architecture, in their region.
