@@ -24,6 +24,7 @@ public static class CostBenchmark
         public int RoundTrips => Billed.Count();
         public double Rru => Billed.Sum(c => c.ReadUnits);
         public double Wru => Billed.Sum(c => c.WriteUnits);
+        public string Reported => Billed.Any(c => c.ReportedUnits is not null) ? Billed.Sum(c => c.ReportedUnits ?? 0).ToString("0.#", CultureInfo.InvariantCulture) : "-";
     }
 
     public static async Task<int> RunAsync(string[] args)
@@ -155,14 +156,15 @@ public static class CostBenchmark
         }
 
         Console.WriteLine("DynamoDB cost per operation (warm service, DynamoDB Local in memory, every request recorded by a proxy)");
-        Console.WriteLine($"{"operation",-42} {"trips",5} {"RRU",6} {"WRU",6}  requests (operation table: billed size)");
+        Console.WriteLine($"{"operation",-42} {"trips",5} {"RRU",6} {"WRU",6} {"local",6}  requests (operation table: billed size)");
         foreach (var m in results.Concat(streamWork.OrderBy(w => w.Key).Select(w => w.Value)))
         {
-            Console.WriteLine($"{m.Name,-42} {m.RoundTrips,5} {m.Rru,6:0.#} {m.Wru,6:0.#}  " +
-                string.Join("; ", m.Billed.Select(c => $"{c.Operation} {c.Table}{(c.Note.Length > 0 ? ": " + c.Note : "")}")));
+            Console.WriteLine($"{m.Name,-42} {m.RoundTrips,5} {m.Rru,6:0.#} {m.Wru,6:0.#} {m.Reported,6}  " +
+                string.Join("; ", m.Billed.Select(c => $"{c.Operation} {c.Table}{(c.Note.Length > 0 ? ": " + c.Note : "")}{(c.ReportedUnits is { } r ? $" [local {r:0.#}]" : "")}")));
             Console.WriteLine($"{"",-42} lower bound: {m.LowerBound}");
         }
 
+        Console.WriteLine("(local: the capacity units DynamoDB Local itself reports with ReturnConsumedCapacity=TOTAL, added by the proxy as a cross-check; - if none)");
         var polls = streamWork[1].Calls.Count(c => c.IsStreamsApi);
         var checkpoints = streamWork[1].Calls.Count(c => c.IsCheckpoint);
         Console.WriteLine($"stream reader in the window after the hold: {polls} DynamoDB Streams calls (GetRecords/GetShardIterator/DescribeStream; " +

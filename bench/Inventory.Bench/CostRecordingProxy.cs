@@ -13,7 +13,7 @@ namespace Inventory.Bench;
 /// <summary>One DynamoDB request the service sent, with what AWS would bill for it (see <see cref="CostRecordingProxy"/>).</summary>
 public sealed record RecordedCall(
     int Seq, string Service, string Operation, string Table, string RequestBody, string ResponseBody,
-    double ReadUnits, double WriteUnits, string Note)
+    double ReadUnits, double WriteUnits, string Note, double? ReportedUnits)
 {
     public bool IsStreamsApi => Service.StartsWith("DynamoDBStreams", StringComparison.Ordinal);
 
@@ -100,9 +100,18 @@ public sealed class CostRecordingProxy : IAsyncDisposable
                 }
             }
 
+            // As a cross-check only, DynamoDB Local is asked for the capacity it would report (the service's answer
+            // then carries it too; nothing in the service reads it).
+            var forwarded = body;
+            if (!service.StartsWith("DynamoDBStreams", StringComparison.Ordinal) && operation is not "DescribeTable" and not "CreateTable"
+                && body.Length > 1 && body[0] == (byte)'{' && !Encoding.UTF8.GetString(body).Contains("ReturnConsumedCapacity", StringComparison.Ordinal))
+            {
+                forwarded = Encoding.UTF8.GetBytes("{\"ReturnConsumedCapacity\":\"TOTAL\"," + Encoding.UTF8.GetString(body)[1..]);
+            }
+
             using var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), new Uri(upstream, http.Request.Path + http.Request.QueryString))
             {
-                Content = new ByteArrayContent(body),
+                Content = new ByteArrayContent(forwarded),
             };
             foreach (var (name, values) in http.Request.Headers)
             {
@@ -160,9 +169,24 @@ public sealed class CostRecordingProxy : IAsyncDisposable
                 note = "unparsed";
             }
 
+            double? reported = null;
+            try
+            {
+                using var answer = JsonDocument.Parse(responseBytes.Length == 0 ? "{}"u8.ToArray() : responseBytes);
+                if (answer.RootElement.ValueKind == JsonValueKind.Object && answer.RootElement.TryGetProperty("ConsumedCapacity", out var consumed))
+                {
+                    reported = consumed.ValueKind == JsonValueKind.Array
+                        ? consumed.EnumerateArray().Sum(c => c.TryGetProperty("CapacityUnits", out var u) ? u.GetDouble() : 0)
+                        : consumed.TryGetProperty("CapacityUnits", out var units) ? units.GetDouble() : 0;
+                }
+            }
+            catch (JsonException)
+            {
+            }
+
             lock (calls)
             {
-                calls.Add(new RecordedCall(seq++, service, operation, table, requestText, responseText, rru, wru, note.Trim()));
+                calls.Add(new RecordedCall(seq++, service, operation, table, requestText, responseText, rru, wru, note.Trim(), reported));
             }
 
             http.Response.StatusCode = (int)response.StatusCode;
