@@ -1,10 +1,10 @@
 # The two commands: `make start` (run locally) and `make test` (every test). `make package` builds the Lambda zip;
-# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs`, `make bench-status-lag`, `make bench-search` and `make bench-coldstart` measure.
+# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs`, `make bench-status-lag`, `make bench-search`, `make bench-coldstart` and `make bench-cost` measure.
 SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-search bench-coldstart package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-search bench-coldstart bench-cost package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -106,6 +106,10 @@ bench-status-lag: deps
 # Product search over 100,000 products: seeding time, then p50/p95/p99 of searches of each shape through HTTP
 bench-search: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- search
+
+# DynamoDB round trips and request units of each operation, and a monthly cost estimate for one shop profile
+bench-cost: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- cost
 
 # The tests build the Lambda package for this machine's architecture as Native AOT, which needs clang.
 clang:

@@ -4,7 +4,7 @@
 // The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs); cold starts: make bench-coldstart (ColdStartBenchmark.cs);
 // what each kind of DynamoDB Local request costs: make bench-requests (RequestCostBenchmark.cs); how far the stored
 // status trails the writes: make bench-status-lag (StatusLagBenchmark.cs); product search over 100,000 products: make
-// bench-search (SearchBenchmark.cs).
+// bench-search (SearchBenchmark.cs); DynamoDB round trips and request units per operation: make bench-cost (CostBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -34,6 +34,11 @@ if (args is ["status-lag", .. var lagArgs])
 if (args is ["search", .. var searchArgs])
 {
     return await SearchBenchmark.RunAsync(searchArgs);
+}
+
+if (args is ["cost", .. var costArgs])
+{
+    return await CostBenchmark.RunAsync(costArgs);
 }
 
 if (args is ["coldstart", .. var coldStartArgs])
