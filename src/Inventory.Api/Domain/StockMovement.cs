@@ -34,16 +34,16 @@ public enum MoveKind
 /// public id) is whose a hold is; <paramref name="ActsForAnyone"/> lets admins, jobs and the order queue act on any
 /// hold.
 /// </summary>
-public sealed record Actor(string Name, string? KeyId = null, bool ActsForAnyone = true)
+public sealed record Actor(string Name, string? KeyId = null, bool ActsForAnyone = false)
 {
     /// <summary>The expiry of holds whose time is up, by the sweep or by a reservation's reclaim: time ended them, not a caller.</summary>
-    public static readonly Actor Expiry = new("job:expiry");
+    public static readonly Actor Expiry = new("job:expiry", ActsForAnyone: true);
 
     /// <summary>The order service's ReserveInventory messages, which arrive on a queue without an API key.</summary>
-    public static readonly Actor OrderQueue = new("queue:reserve-inventory");
+    public static readonly Actor OrderQueue = new("queue:reserve-inventory", ActsForAnyone: true);
 
     /// <summary>The demo products a local service adds at start.</summary>
-    public static readonly Actor DemoData = new("job:demo-data");
+    public static readonly Actor DemoData = new("job:demo-data", ActsForAnyone: true);
 }
 
 /// <summary>Why a row's counts change, as its write records it on the row for the change stream to read.</summary>
