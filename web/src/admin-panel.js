@@ -333,6 +333,7 @@ function fillCard(card, row) {
 
 function warehouseCard(productId, row) {
   const card = $('#warehouse-card').content.firstElementChild.cloneNode(true);
+  card.dataset.product = productId;
   card.dataset.warehouse = row.warehouse_id;
   fillCard(card, row);
   const edit = $('form.edit', card);

@@ -23,6 +23,9 @@ public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserServ
         await page.ClickAsync("#search button[type=submit]");
         await page.ClickAsync($"#rows tbody tr[data-product='{sku}']");
         await Expect(page.Locator("#detail-title")).ToHaveTextAsync(sku);
+        // The title changes at once, the cards when the product's rows arrive: a card read or edited before then
+        // would be the previous product's, or carry a version fetched after the test moved on.
+        await Expect(page.Locator($"#warehouses .row-card[data-product='{sku}']").First).ToBeVisibleAsync();
     }
 
     private static ILocator Card(IPage page) => page.Locator("#warehouses .row-card[data-warehouse=main]");
