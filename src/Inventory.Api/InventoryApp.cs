@@ -8,6 +8,7 @@ using Inventory.Api.Features.Events;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.History;
+using Inventory.Api.Features.HotProducts;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Jobs;
 using Inventory.Api.Features.Keys;
@@ -49,6 +50,7 @@ public static class InventoryApp
         services.AddSingleton<Writes>();
         services.AddSingleton<IdempotencyRecords>();
         services.AddSingleton<StockRows>();
+        services.AddSingleton<HotRows>();
         services.AddSingleton<StatusTransitions>();
         services.AddSingleton<StockHistory>();
         services.AddSingleton<StockChangeHandler>();
@@ -148,6 +150,7 @@ public static class InventoryApp
         app.MapHealthApi();
         app.MapInventoryApi();
         app.MapHistoryApi();
+        app.MapHotProductsApi();
         app.MapReservationsApi();
         app.MapFulfilmentApi();
         app.MapProductsApi();

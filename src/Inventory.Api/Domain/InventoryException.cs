@@ -58,6 +58,18 @@ public static class Problems
             $"Product '{productId}' has no stock row in warehouse '{warehouseId}'.",
             new Dictionary<string, object?> { ["product_id"] = productId, ["warehouse_id"] = warehouseId });
 
+    public static InventoryException AlreadySpread(string productId, string warehouseId, int subRows, bool folding) =>
+        new("row_already_hot", RefusalKind.Conflict, "The row is already spread over sub-rows.",
+            folding
+                ? $"Row {productId}/{warehouseId} is still folding back from {subRows} sub-rows; mark it hot again once that has finished."
+                : $"Row {productId}/{warehouseId} is already hot over {subRows} sub-rows; turn it off first to change the number.",
+            new Dictionary<string, object?> { ["product_id"] = productId, ["warehouse_id"] = warehouseId, ["sub_rows"] = subRows, ["folding"] = folding });
+
+    public static InventoryException NotSpread(string productId, string warehouseId) =>
+        new("row_not_hot", RefusalKind.Conflict, "The row is not hot.",
+            $"Row {productId}/{warehouseId} is not spread over sub-rows (or is already folding back).",
+            new Dictionary<string, object?> { ["product_id"] = productId, ["warehouse_id"] = warehouseId });
+
     public static InventoryException ReservationNotFound(string productId, string reservationId) =>
         new("reservation_not_found", RefusalKind.NotFound, "Reservation not found.",
             $"No reservation '{reservationId}' exists for product '{productId}'.",

@@ -11,6 +11,12 @@ namespace Inventory.Api.Domain;
 /// How many times its counts have changed (holds included): the number of its latest stock history entry; 0 for a row
 /// from before the history.
 /// </param>
+/// <param name="SubRowCount">
+/// Over how many sub-rows the row's units are spread (<see cref="SubRows"/>): 1 for a row that is not hot. Read from the
+/// row itself (sub-row 0); a row read for an answer has the sub-rows' counts added in.
+/// </param>
+/// <param name="Folding">The row is being folded back into one: new holds take from sub-row 0 only.</param>
+/// <param name="SubRowsEver">The most sub-rows the row has ever been spread over: where its history may be.</param>
 public sealed record InventoryRow(
     string ProductId,
     string WarehouseId,
@@ -22,8 +28,17 @@ public sealed record InventoryRow(
     string? Category,
     DateTimeOffset LastUpdated,
     long Version,
-    long MoveSequence = 0)
+    long MoveSequence = 0,
+    int SubRowCount = 1,
+    bool Folding = false,
+    int SubRowsEver = 1)
 {
+    /// <summary>Whether the row's units are spread over sub-rows (hot, or still folding back).</summary>
+    public bool IsSpread => SubRowCount > 1;
+
+    /// <summary>The stored keys whose history is this row's: the row itself and every sub-row it has ever had.</summary>
+    public IEnumerable<string> HistoryKeys => Enumerable.Range(0, SubRowsEver).Select(i => SubRows.KeyOf(ProductId, i));
+
     public StockStatus Status => StockRules.StatusFor(AvailableCount, ThresholdLevel);
 
     public StockCounts Counts => new(StockCount, ReservedCount, AvailableCount, ThresholdLevel);

@@ -19,8 +19,15 @@ public sealed record Reservation(
     DateTimeOffset ExpiresAt,
     string RequestFingerprint,
     DateTimeOffset? FinishedAt = null,
-    string? HeldBy = null)
+    string? HeldBy = null,
+    string? HeldOn = null)
 {
+    /// <summary>
+    /// The stored product key of the row whose units the hold took, and under which its record is kept: the product
+    /// itself, or one of its sub-rows when the row is hot (<see cref="SubRows"/>).
+    /// </summary>
+    public string RowKey => HeldOn ?? ProductId;
+
     public bool IsActive => Status == ReservationStatus.ACTIVE;
 
     /// <summary>

@@ -26,6 +26,9 @@ public enum MoveKind
 
     /// <summary>An absolute write of the low-stock threshold alone.</summary>
     THRESHOLD,
+
+    /// <summary>Available units moved between the sub-rows of a hot row (spreading, gathering, folding back): the row's totals do not change.</summary>
+    REBALANCE,
 }
 
 /// <summary>
@@ -41,6 +44,9 @@ public sealed record Actor(string Name, string? KeyId = null, bool ActsForAnyone
 
     /// <summary>The order service's ReserveInventory messages, which arrive on a queue without an API key.</summary>
     public static readonly Actor OrderQueue = new("queue:reserve-inventory", ActsForAnyone: true);
+
+    /// <summary>The moves of units between a hot row's sub-rows.</summary>
+    public static readonly Actor Rebalancer = new("job:rebalance", ActsForAnyone: true);
 
     /// <summary>The demo products a local service adds at start.</summary>
     public static readonly Actor DemoData = new("job:demo-data", ActsForAnyone: true);
@@ -105,6 +111,7 @@ public sealed record StockMovement(
             MoveKind.ADJUSTMENT => Quantity != 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
             MoveKind.SET => a.Reserved == b.Reserved,
             MoveKind.THRESHOLD => a.Stock == b.Stock && a.Reserved == b.Reserved,
+            MoveKind.REBALANCE => Quantity != 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
             _ => false,
         };
     }

@@ -4,6 +4,7 @@ using Inventory.Api.Features.Events;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.History;
+using Inventory.Api.Features.HotProducts;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
@@ -49,6 +50,8 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(PageView<ReservationView>))]
 [JsonSerializable(typeof(PageView<StockAlert>))]
 [JsonSerializable(typeof(PageView<HistoryEntryView>))]
+[JsonSerializable(typeof(HotRowView))]
+[JsonSerializable(typeof(MarkHotRequest))]
 [JsonSerializable(typeof(StockAlert))]
 [JsonSerializable(typeof(ThresholdCheckResult))]
 [JsonSerializable(typeof(InvariantReport))]

@@ -73,7 +73,7 @@ public sealed class HoldExpiry(
             return false;
         }
 
-        var due = (await DueHoldKeysAsync(ct)).Where(k => wanted.Contains(k.ProductId)).ToList();
+        var due = (await DueHoldKeysAsync(ct)).Where(k => wanted.Contains(SubRows.ProductOf(k.ProductId))).ToList();
         if (due.Count == 0)
         {
             return false;
@@ -106,7 +106,7 @@ public sealed class HoldExpiry(
 
         var transaction = new Transaction();
         transaction.Add(records.Expire(hold, now));
-        transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now, Expired(hold.ReservationId)));
+        transaction.Add(rows.ReturnHold(hold.RowKey, hold.WarehouseId, hold.Quantity, now, Expired(hold.ReservationId)));
         // False: sold, released, extended or expired by someone else first.
         return (await writes.CommitAsync(transaction, ct)).IsCommitted;
     }
@@ -123,9 +123,9 @@ public sealed class HoldExpiry(
         var due = stored.Select(Items.ToReservation).Where(h => h.IsActive && h.HasExpired(now)).ToList();
 
         var done = new List<RowExpiry>();
-        foreach (var row in due.GroupBy(h => (h.ProductId, h.WarehouseId)))
+        foreach (var row in due.GroupBy(h => (h.RowKey, h.WarehouseId)))
         {
-            done.Add(await ExpireRowAsync(row.Key.ProductId, row.Key.WarehouseId, [.. row], now, ct));
+            done.Add(await ExpireRowAsync(row.Key.RowKey, row.Key.WarehouseId, [.. row], now, ct));
         }
 
         return done;
@@ -138,7 +138,7 @@ public sealed class HoldExpiry(
     /// and each hold once: one that fails is skipped, never retried here, so the row's other holds still come back,
     /// the work stays bounded however busy the row is, and the next run tries the skipped ones again.
     /// </summary>
-    private async Task<RowExpiry> ExpireRowAsync(string productId, string warehouseId, Reservation[] holds, DateTimeOffset now, CancellationToken ct)
+    private async Task<RowExpiry> ExpireRowAsync(string rowKey, string warehouseId, Reservation[] holds, DateTimeOffset now, CancellationToken ct)
     {
         var expired = 0;
         Exception? failure = null;
@@ -150,7 +150,7 @@ public sealed class HoldExpiry(
                 transaction.Add(records.Expire(hold, now));
             }
 
-            transaction.Add(rows.ReturnHold(productId, warehouseId, batch.Sum(h => h.Quantity), now, Expired(batch.Select(h => h.ReservationId))));
+            transaction.Add(rows.ReturnHold(rowKey, warehouseId, batch.Sum(h => h.Quantity), now, Expired(batch.Select(h => h.ReservationId))));
             try
             {
                 if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
@@ -177,7 +177,7 @@ public sealed class HoldExpiry(
             }
         }
 
-        return new RowExpiry(productId, warehouseId, expired, failure);
+        return new RowExpiry(rowKey, warehouseId, expired, failure);
     }
 
     /// <summary>

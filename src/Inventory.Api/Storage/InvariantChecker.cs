@@ -22,7 +22,7 @@ public sealed record InvariantReport(int RowsChecked, int ActiveReservations, IR
 /// Used by the tests after every concurrent scenario and by the admin drift report.
 /// </summary>
 public sealed class InvariantChecker(
-    IAmazonDynamoDB dynamo, InventoryStore inventory, StockHistory history, IOptions<StorageOptions> options, TimeProvider clock)
+    IAmazonDynamoDB dynamo, InventoryStore inventory, HotRows hot, StockHistory history, IOptions<StorageOptions> options, TimeProvider clock)
 {
     /// <summary>How far behind the counts the stored status may be before the report calls it drift: well past the stream's lag.</summary>
     public static readonly TimeSpan StatusLagTolerance = TimeSpan.FromSeconds(10);
@@ -46,13 +46,35 @@ public sealed class InvariantChecker(
             activeCount += held.Values.Sum(h => h.Count);
             foreach (var row in rows)
             {
-                var holds = held.GetValueOrDefault(row.WarehouseId);
-                var settled = row.LastUpdated <= settledBefore;
-                violations.AddRange(Check(row, holds.Units, statusSettled: settled));
-                if (includeHistory)
+                // A hot row is checked as the row clients see and sub-row by sub-row: each holds exactly its own holds'
+                // units, and has a history of its own that must add up to its counts.
+                var parts = row.IsSpread ? await hot.SnapshotAsync(productId, row.WarehouseId, ct) ?? [row] : [row];
+                var partHolds = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var part in parts)
                 {
-                    var entries = await history.RowEntriesAsync(row.ProductId, row.WarehouseId, ct);
-                    violations.AddRange(HistoryChain.Faults(entries, row, settled).Select(f => new InvariantViolation(row.ProductId, row.WarehouseId, f.Rule, f.Detail)));
+                    var holdsThere = part.ProductId == productId ? held : await ActiveHoldsByWarehouseAsync(part.ProductId, ct);
+                    partHolds[part.ProductId] = holdsThere.GetValueOrDefault(row.WarehouseId).Units;
+                    if (part.ProductId != productId)
+                    {
+                        activeCount += holdsThere.GetValueOrDefault(row.WarehouseId).Count;
+                    }
+                }
+
+                var settled = row.LastUpdated <= settledBefore;
+                violations.AddRange(Check(row, partHolds.Values.Sum(), statusSettled: settled));
+                foreach (var part in parts)
+                {
+                    var which = row.IsSpread ? $"sub-row {SubRows.IndexOf(part.ProductId)}: " : "";
+                    if (row.IsSpread)
+                    {
+                        violations.AddRange(CheckCounts(part, partHolds[part.ProductId]).Select(v => v with { ProductId = productId, Detail = which + v.Detail }));
+                    }
+
+                    if (includeHistory)
+                    {
+                        var entries = await history.RowEntriesAsync(part.ProductId, row.WarehouseId, ct);
+                        violations.AddRange(HistoryChain.Faults(entries, part, settled).Select(f => new InvariantViolation(productId, row.WarehouseId, f.Rule, which + f.Detail)));
+                    }
                 }
             }
 
@@ -94,6 +116,26 @@ public sealed class InvariantChecker(
     {
         InvariantViolation V(string rule, string detail) => new(row.ProductId, row.WarehouseId, rule, detail);
 
+        foreach (var violation in CheckCounts(row, heldUnits))
+        {
+            yield return violation;
+        }
+
+        if (row.StoredStatus is null)
+        {
+            yield return V("stored_status_present", $"no status is stored (the counts say {row.Status}), so the row is in no status listing");
+        }
+        else if (row.StoredStatus != row.Status && statusSettled)
+        {
+            yield return V("stored_status_exact", $"stored status {row.StoredStatus} but the counts say {row.Status}");
+        }
+    }
+
+    /// <summary>The rules of the counts alone: what every row, and every sub-row of a hot row, must keep.</summary>
+    private static IEnumerable<InvariantViolation> CheckCounts(InventoryRow row, long heldUnits)
+    {
+        InvariantViolation V(string rule, string detail) => new(row.ProductId, row.WarehouseId, rule, detail);
+
         if (row.StockCount < 0)
         {
             yield return V("stock_non_negative", $"stock_count is {row.StockCount}");
@@ -118,15 +160,6 @@ public sealed class InvariantChecker(
         if (row.ReservedCount != heldUnits)
         {
             yield return V("reserved_matches_active_holds", $"reserved_count {row.ReservedCount} != {heldUnits} units in ACTIVE reservations");
-        }
-
-        if (row.StoredStatus is null)
-        {
-            yield return V("stored_status_present", $"no status is stored (the counts say {row.Status}), so the row is in no status listing");
-        }
-        else if (row.StoredStatus != row.Status && statusSettled)
-        {
-            yield return V("stored_status_exact", $"stored status {row.StoredStatus} but the counts say {row.Status}");
         }
     }
 

@@ -29,7 +29,7 @@ public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken
 
 /// <summary>Stock rows: reads, admin writes, listings and the threshold check.</summary>
 public sealed class InventoryStore(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, StatusTransitions statuses, IdempotencyRecords idempotency,
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, HotRows hot, StatusTransitions statuses, IdempotencyRecords idempotency,
     IOptions<StorageOptions> options, TimeProvider clock, ILogger<InventoryStore> logger)
 {
     /// <summary>How many stale rows the threshold check repairs at once; bounded so it does not crowd out live traffic.</summary>
@@ -39,16 +39,19 @@ public sealed class InventoryStore(
     private readonly TimeSpan repairQuietFor = TimeSpan.FromSeconds(options.Value.StatusRepairQuietSeconds);
     private readonly string productsTable = options.Value.ProductsTable;
 
-    /// <summary>All warehouse rows of a product, strongly consistent (what a shopper's decision rests on).</summary>
+    /// <summary>
+    /// All warehouse rows of a product, strongly consistent (what a shopper's decision rests on); a hot row with its
+    /// sub-rows added in.
+    /// </summary>
     public async Task<IReadOnlyList<InventoryRow>> GetRowsAsync(string productId, CancellationToken ct) =>
-        await Reads.QueryAllAsync(dynamo, new QueryRequest
+        await hot.AddUpAsync(await Reads.QueryAllAsync(dynamo, new QueryRequest
         {
             TableName = table,
             KeyConditionExpression = "#p = :p",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId) },
             ConsistentRead = true,
-        }, ct).Select(Items.ToRow).ToListAsync(ct);
+        }, ct).Select(Items.ToRow).ToListAsync(ct), ct);
 
     public async Task<InventoryRow?> GetRowAsync(string productId, string warehouseId, CancellationToken ct)
     {
@@ -58,7 +61,7 @@ public sealed class InventoryStore(
             Key = Items.InventoryKey(productId, warehouseId),
             ConsistentRead = true,
         }, ct);
-        return response.Item is { Count: > 0 } item ? Items.ToRow(item) : null;
+        return response.Item is { Count: > 0 } item ? (await hot.AddUpAsync([Items.ToRow(item)], ct))[0] : null;
     }
 
     /// <summary>Fills in the warehouse of items that name none, by <see cref="WarehouseChoice"/>; refuses those none can supply.</summary>
@@ -182,6 +185,11 @@ public sealed class InventoryStore(
             throw Problems.StockBelowReserved(stock, current.ReservedCount);
         }
 
+        if (current.IsSpread)
+        {
+            return await UpdateSpreadRowAsync(current, change, versionFromIfMatch, by, ct);
+        }
+
         var transaction = new Transaction();
         var write = transaction.Add(rows.SetCounts(current, change, clock.UtcNowMillis(), by));
         var outcome = await writes.CommitAsync(transaction, ct);
@@ -206,6 +214,34 @@ public sealed class InventoryStore(
     }
 
     /// <summary>
+    /// The admin's absolute write on a hot row: its stock is spread over sub-rows, so the new stock is written as the
+    /// difference from the total read, on sub-row 0 (gathering units there first for a write-down), still guarded by
+    /// the version. A sale on a sub-row does not move the row's version, so a sale between the read and the write
+    /// lowers the result by what it sold instead of refusing the write.
+    /// </summary>
+    private async Task<InventoryRow> UpdateSpreadRowAsync(InventoryRow current, StockChange change, bool versionFromIfMatch, Actor by, CancellationToken ct)
+    {
+        var delta = (change.StockCount ?? current.StockCount) - current.StockCount;
+        if (delta < 0)
+        {
+            await hot.GatherAsync(current.ProductId, current.WarehouseId, -delta, ct);
+        }
+
+        var transaction = new Transaction();
+        var write = transaction.Add(rows.SetSpreadCounts(current, delta, change, clock.UtcNowMillis(), by));
+        var outcome = await writes.CommitAsync(transaction, ct);
+        if (outcome.IsCommitted)
+        {
+            return await RowAfterCommitAsync(current.ProductId, current.WarehouseId) ?? current;
+        }
+
+        var now = await GetRowAsync(current.ProductId, current.WarehouseId, ct) ?? throw await MissingRowProblemAsync(current.ProductId, current.WarehouseId, ct);
+        throw now.Version != current.Version
+            ? Problems.VersionConflict(versionFromIfMatch, now)
+            : Problems.StockBelowReserved(change.StockCount ?? now.StockCount, now.ReservedCount);
+    }
+
+    /// <summary>
     /// A relative change (+50 received, -3 damaged), atomic with its idempotency record: replaying the
     /// same key returns the first outcome and never counts twice.
     /// </summary>
@@ -216,33 +252,44 @@ public sealed class InventoryStore(
         var fingerprint = Domain.Fingerprint.Of("adjust", productId, warehouseId, delta, reason);
         var adjustment = new Adjustment(warehouseId, delta, reason, clock.UtcNowMillis());
 
-        var transaction = new Transaction();
-        var change = transaction.Add(rows.Adjust(productId, warehouseId, delta, adjustment.AppliedAt, new MoveCause(MoveKind.ADJUSTMENT, by, reason, idempotencyKey)));
-        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment, Infrastructure.AppJsonContext.Default.Adjustment)));
-        var outcome = await writes.CommitAsync(transaction, ct);
-
-        if (!outcome.IsCommitted)
+        for (var gathered = false; ; gathered = true)
         {
-            if (outcome.Failed(record))
+            var transaction = new Transaction();
+            var change = transaction.Add(rows.Adjust(productId, warehouseId, delta, adjustment.AppliedAt, new MoveCause(MoveKind.ADJUSTMENT, by, reason, idempotencyKey)));
+            var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment, Infrastructure.AppJsonContext.Default.Adjustment)));
+            var outcome = await writes.CommitAsync(transaction, ct);
+
+            if (!outcome.IsCommitted)
             {
-                var first = IdempotencyRecords.ToRecord(outcome.OldItem(record)!);
-                if (first.Fingerprint != fingerprint)
+                if (outcome.Failed(record))
                 {
-                    throw Problems.IdempotencyConflict(idempotencyKey);
+                    var first = IdempotencyRecords.ToRecord(outcome.OldItem(record)!);
+                    if (first.Fingerprint != fingerprint)
+                    {
+                        throw Problems.IdempotencyConflict(idempotencyKey);
+                    }
+
+                    // The adjustment happened: the replay answers it, with the row as it is now.
+                    var applied = JsonSerializer.Deserialize(first.ResultJson, Infrastructure.AppJsonContext.Default.Adjustment)!;
+                    return new AdjustmentResult(applied, await RowAfterCommitAsync(productId, warehouseId), Replayed: true);
                 }
 
-                // The adjustment happened: the replay answers it, with the row as it is now.
-                var applied = JsonSerializer.Deserialize(first.ResultJson, Infrastructure.AppJsonContext.Default.Adjustment)!;
-                return new AdjustmentResult(applied, await RowAfterCommitAsync(productId, warehouseId), Replayed: true);
+                var current = Items.ToRow(outcome.OldItem(change) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct));
+                if (delta < 0 && current.IsSpread && !gathered)
+                {
+                    // A hot row's write-off takes from sub-row 0: bring the units there from the other sub-rows first.
+                    await hot.GatherAsync(productId, warehouseId, -delta, ct);
+                    continue;
+                }
+
+                var total = current.IsSpread ? await GetRowAsync(productId, warehouseId, ct) ?? current : current;
+                throw delta > 0
+                    ? Problems.StockLimit(total.StockCount, delta)
+                    : Problems.InsufficientStock(productId, warehouseId, -delta, total.AvailableCount);
             }
 
-            var current = Items.ToRow(outcome.OldItem(change) ?? throw await MissingRowProblemAsync(productId, warehouseId, ct));
-            throw delta > 0
-                ? Problems.StockLimit(current.StockCount, delta)
-                : Problems.InsufficientStock(productId, warehouseId, -delta, current.AvailableCount);
+            return new AdjustmentResult(adjustment, await RowAfterCommitAsync(productId, warehouseId), Replayed: false);
         }
-
-        return new AdjustmentResult(adjustment, await RowAfterCommitAsync(productId, warehouseId), Replayed: false);
     }
 
     /// <summary>
@@ -283,7 +330,7 @@ public sealed class InventoryStore(
             // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one;
             // one row that cannot be repaired now is logged and left for the next run, never stopping the others.
             var now = clock.UtcNowMillis();
-            await Parallel.ForEachAsync(items.Where(NeedsStatus), parallel, async (item, token) =>
+            await Parallel.ForEachAsync(items.Where(i => NeedsStatus(i) || Items.ToRow(i).IsSpread), parallel, async (item, token) =>
             {
                 try
                 {
@@ -338,7 +385,9 @@ public sealed class InventoryStore(
                 ConsistentRead = true,
                 ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.ProductId, null), (Attr.WarehouseId, null)),
             }, ct);
-            return new RowPage((scan.Items ?? []).Select(Items.ToRow).ToList(), PageToken.Encode(scan.LastEvaluatedKey));
+            // A hot row's sub-rows are part of its row, not rows of their own: skipped, and added into the row.
+            var listed = (scan.Items ?? []).Where(i => !i.ContainsKey(Attr.SubRowOf)).Select(Items.ToRow).ToList();
+            return new RowPage(await hot.AddUpAsync(listed, ct), PageToken.Encode(scan.LastEvaluatedKey));
         }
 
         var (index, attribute, value) = category is not null
@@ -359,7 +408,7 @@ public sealed class InventoryStore(
         // themselves are fetched strongly consistent. A row is listed under a status only while its counts say so:
         // the index follows the stream, so a row that just moved is in the next status's listing a moment later.
         var keys = (query.Items ?? []).Select(k => Items.InventoryKey(k[Attr.ProductId].S, k[Attr.WarehouseId].S)).ToList();
-        var rows = await BatchGetRowsAsync(keys, ct);
+        var rows = await hot.AddUpAsync(await BatchGetRowsAsync(keys, ct), ct);
         if (status is { } wanted)
         {
             rows = rows.Where(r => r.Status == wanted).ToList();

@@ -12,21 +12,58 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
 
     public string Table => storage.ReservationsTable;
 
+    /// <summary>A hold by its product and id, wherever it is kept: under the product, or under a hot row's sub-row (through its claim).</summary>
     public async Task<Reservation?> GetAsync(string productId, string reservationId, CancellationToken ct)
     {
-        var response = await dynamo.GetItemAsync(new GetItemRequest
+        if (await GetItemAsync(Items.ReservationKey(productId, reservationId), ct) is { } item)
         {
-            TableName = storage.ReservationsTable,
-            Key = Items.ReservationKey(productId, reservationId),
-            ConsistentRead = true,
-        }, ct);
-        return response.Item is { Count: > 0 } item ? Items.ToReservation(item) : null;
+            return Items.ToReservation(item);
+        }
+
+        // Only a miss pays for the claim: holds on rows that are not hot are found by the first read.
+        return await HeldOnAsync(productId, reservationId, ct) is { } heldOn
+            && await GetItemAsync(Items.ReservationKey(heldOn, reservationId), ct) is { } onSubRow
+            ? Items.ToReservation(onSubRow)
+            : null;
+    }
+
+    /// <summary>Where a hot row's hold is kept, from its claim; null if the id has no claim.</summary>
+    public async Task<string?> HeldOnAsync(string productId, string reservationId, CancellationToken ct) =>
+        await GetItemAsync(Items.HoldClaimKey(productId, reservationId), ct) is { } claim ? Items.Str(claim, Attr.HeldOn) : null;
+
+    private async Task<Dictionary<string, AttributeValue>?> GetItemAsync(Dictionary<string, AttributeValue> key, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest { TableName = storage.ReservationsTable, Key = key, ConsistentRead = true }, ct);
+        return response.Item is { Count: > 0 } item ? item : null;
+    }
+
+    /// <summary>
+    /// The claim of a hold on a hot row: one item per (product, reservation id), written with the hold, so the same id
+    /// is held once whichever sub-row it lands on, and found again by its id. It lives as long as the record would.
+    /// Answers the existing claim when the id is taken.
+    /// </summary>
+    public TransactWriteItem Claim(Reservation reservation)
+    {
+        var item = Items.HoldClaimKey(reservation.ProductId, reservation.ReservationId);
+        item[Attr.HeldOn] = Items.S(reservation.RowKey);
+        item[Attr.ReservationExpiry] = Items.N(reservation.ExpiresAt.AddHours(storage.ReservationRetentionHours).AddDays(1).ToUnixTimeSeconds());
+        return new TransactWriteItem
+        {
+            Put = new Put
+            {
+                TableName = storage.ReservationsTable,
+                Item = item,
+                ConditionExpression = "attribute_not_exists(#p)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+            },
+        };
     }
 
     /// <summary>A new ACTIVE hold, only if its (product, reservation id) is unused; the existing one comes back otherwise.</summary>
     public TransactWriteItem Create(Reservation reservation)
     {
-        var item = Items.ReservationKey(reservation.ProductId, reservation.ReservationId);
+        var item = Items.ReservationKey(reservation.RowKey, reservation.ReservationId);
         item[Attr.WarehouseId] = Items.S(reservation.WarehouseId);
         item[Attr.Quantity] = Items.N(reservation.Quantity);
         item[Attr.Status] = Items.S(nameof(ReservationStatus.ACTIVE));
@@ -60,7 +97,7 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
         Update = new Update
         {
             TableName = storage.ReservationsTable,
-            Key = Items.ReservationKey(reservation.ProductId, reservation.ReservationId),
+            Key = Items.ReservationKey(reservation.RowKey, reservation.ReservationId),
             UpdateExpression = "SET #st = :final, #fa = :now REMOVE #shard",
             ConditionExpression = "#st = :active",
             ExpressionAttributeNames = new Dictionary<string, string>
@@ -92,15 +129,16 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
     /// <summary>
     /// Moves an ACTIVE hold's end to <paramref name="expiresAt"/>, only while it has not expired at
     /// <paramref name="now"/>, only later (never shorter), and only for a caller the hold belongs to
-    /// (<see cref="Reservation.BelongsTo"/>). Answers the record as it is now; on a failed condition, as it was.
+    /// (<see cref="Reservation.BelongsTo"/>). <paramref name="recordKey"/> is where the record is kept
+    /// (<see cref="Reservation.RowKey"/>). Answers the record as it is now; on a failed condition, as it was.
     /// Times compare as their fixed-width UTC text.
     /// </summary>
-    public UpdateItemRequest Extend(string productId, string reservationId, DateTimeOffset now, DateTimeOffset expiresAt, Actor by)
+    public UpdateItemRequest Extend(string recordKey, string reservationId, DateTimeOffset now, DateTimeOffset expiresAt, Actor by)
     {
         var request = new UpdateItemRequest
         {
             TableName = storage.ReservationsTable,
-            Key = Items.ReservationKey(productId, reservationId),
+            Key = Items.ReservationKey(recordKey, reservationId),
             UpdateExpression = "SET #ea = :ea, #exp = :exp, #ttl = :ttl",
             ConditionExpression = "#st = :active AND #ea > :now AND #ea < :ea",
             ExpressionAttributeNames = new Dictionary<string, string>

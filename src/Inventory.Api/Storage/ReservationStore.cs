@@ -17,7 +17,7 @@ public sealed record ReservationPage(IReadOnlyList<Reservation> Reservations, st
 /// <see cref="SalesStore"/>, expiry in <see cref="HoldExpiry"/>.
 /// </summary>
 public sealed class ReservationStore(
-    IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, StockRows rows, ReservationRecords records, HoldExpiry expiry,
+    IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, HoldExpiry expiry,
     TimeProvider clock)
 {
     /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
@@ -80,6 +80,7 @@ public sealed class ReservationStore(
             string.Join(';', items.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(i => $"{i.ProductId}@{i.WarehouseId}x{i.Quantity}")));
 
         var reclaimed = false;
+        var routes = items.Select(_ => new HoldRoute()).ToArray();
         for (var attempt = 1; ; attempt++)
         {
             List<ReserveItem> resolved;
@@ -104,18 +105,28 @@ public sealed class ReservationStore(
                 throw;
             }
 
+            for (var i = 0; i < resolved.Count; i++)
+            {
+                await routes[i].ChooseAsync(hot, resolved[i], ct);
+            }
+
             var now = clock.UtcNowMillis();
             var holds = resolved
-                .Select(i => new Reservation(i.ProductId, reservationId, i.WarehouseId!, i.Quantity, ReservationStatus.ACTIVE,
-                    now, now.AddSeconds(ttlSeconds), fingerprint, HeldBy: by.KeyId))
+                .Select((i, n) => new Reservation(i.ProductId, reservationId, i.WarehouseId!, i.Quantity, ReservationStatus.ACTIVE,
+                    now, now.AddSeconds(ttlSeconds), fingerprint, HeldBy: by.KeyId, HeldOn: routes[n].HeldOn(i.ProductId)))
                 .ToList();
 
             var transaction = new Transaction();
-            var steps = holds.Select(h => (
+            var steps = holds.Select((h, n) => (
                 Hold: h,
-                Row: transaction.Add(rows.TakeHold(h.ProductId, h.WarehouseId, h.Quantity, now, new MoveCause(MoveKind.HOLD, by, Reference: reservationId))),
-                Record: transaction.Add(records.Create(h)))).ToList();
+                Row: transaction.Add(rows.TakeHold(h.RowKey, h.WarehouseId, h.Quantity, now, new MoveCause(MoveKind.HOLD, by, Reference: reservationId))),
+                Record: transaction.Add(records.Create(h)),
+                Claim: routes[n].IsSpread ? transaction.Add(records.Claim(h)) : (ActionHandle?)null)).ToList();
             var outcomeStep = outcomeRecord is null ? (ActionHandle?)null : transaction.Add(outcomeRecord(holds));
+            if (transaction.Count > Transaction.MaxActions)
+            {
+                throw Problems.TooManyItems(transaction.Count, Transaction.MaxActions);
+            }
 
             var outcome = await writes.CommitAsync(transaction, ct);
             if (outcome.IsCommitted)
@@ -128,24 +139,48 @@ public sealed class ReservationStore(
                 return new ReservationResult([], Replayed: true);
             }
 
-            // A reservation record that already exists means this is a replay (or a reused id).
+            // A reservation record (or, on a hot row, its claim) that already exists means this is a replay (or a reused id).
             if (steps.FirstOrDefault(s => outcome.Failed(s.Record)) is { Hold: not null } repeat)
             {
                 return await ReplayAsync(Items.ToReservation(outcome.OldItem(repeat.Record)!), reservationId, items, fingerprint, by, ct);
             }
 
+            if (steps.FirstOrDefault(s => s.Claim is { } claim && outcome.Failed(claim)) is { Hold: not null } claimed)
+            {
+                var existing = await records.GetAsync(claimed.Hold.ProductId, reservationId, ct) ?? throw Problems.IdempotencyConflict(reservationId);
+                return await ReplayAsync(existing, reservationId, items, fingerprint, by, ct);
+            }
+
             var shortages = new List<ItemShortage>();
             var choseWarehouse = false;
-            foreach (var (step, item) in steps.Zip(items))
+            var rerouted = false;
+            for (var n = 0; n < steps.Count; n++)
             {
+                var (step, item) = (steps[n], items[n]);
                 if (!outcome.Failed(step.Row))
                 {
                     continue;
                 }
 
-                var old = outcome.OldItem(step.Row) ?? throw await inventory.MissingRowProblemAsync(item.ProductId, step.Hold.WarehouseId, ct);
+                var old = outcome.OldItem(step.Row) is { } found ? Items.ToRow(found) : null;
+                if (await routes[n].RerouteAsync(hot, step.Hold, old, ct))
+                {
+                    rerouted = true;
+                    continue;
+                }
+
+                old ??= routes[n].IsSpread ? null : throw await inventory.MissingRowProblemAsync(item.ProductId, step.Hold.WarehouseId, ct);
+                var available = routes[n].IsSpread || old!.IsSpread
+                    ? (await inventory.GetRowAsync(item.ProductId, step.Hold.WarehouseId, ct))?.AvailableCount ?? 0
+                    : old.AvailableCount;
                 choseWarehouse |= item.WarehouseId is null;
-                shortages.Add(new ItemShortage(item.ProductId, step.Hold.WarehouseId, item.Quantity, Items.ToRow(old).AvailableCount, "insufficient_stock"));
+                shortages.Add(new ItemShortage(item.ProductId, step.Hold.WarehouseId, item.Quantity, available, "insufficient_stock"));
+            }
+
+            if (rerouted && shortages.Count == 0)
+            {
+                attempt--; // another sub-row to try is not another attempt at the warehouse choice
+                continue;
             }
 
             if (choseWarehouse && attempt < ResolveAttempts)
@@ -164,6 +199,79 @@ public sealed class ReservationStore(
     }
 
     /// <summary>
+    /// Where one item of a hold takes its units. On a row that is not hot, the row itself. On a hot row, a sub-row
+    /// picked at random, so the holds of a flash sale spread over the sub-rows' partitions; one that is short sends the
+    /// hold to another it has not tried, and once every sub-row has been tried the units are gathered on sub-row 0 (a
+    /// hold larger than any one sub-row's share, or units a rebalance moved in between), so a hold is refused only when
+    /// the row as a whole is short.
+    /// </summary>
+    private sealed class HoldRoute
+    {
+        private readonly HashSet<int> tried = [];
+        private string? warehouseId;
+        private int subRows;
+        private int chosen;
+        private bool gathered;
+
+        public bool IsSpread => subRows > 1;
+
+        public string? HeldOn(string productId) => chosen == 0 ? null : SubRows.KeyOf(productId, chosen);
+
+        public async Task ChooseAsync(HotRows hot, ReserveItem item, CancellationToken ct)
+        {
+            if (warehouseId != item.WarehouseId)
+            {
+                // First choice, or the warehouse choice moved to another row: start over on that row.
+                (warehouseId, subRows, gathered) = (item.WarehouseId, 0, false);
+                tried.Clear();
+            }
+
+            if (subRows == 0)
+            {
+                subRows = await hot.HoldSpreadAsync(item.ProductId, item.WarehouseId!, ct);
+                chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
+            }
+        }
+
+        /// <summary>After a refusal of this item: whether there is somewhere else to try (false: the row as a whole is short).</summary>
+        public async Task<bool> RerouteAsync(HotRows hot, Reservation hold, InventoryRow? refusedBy, CancellationToken ct)
+        {
+            if (!IsSpread && refusedBy is { IsSpread: true } row && !gathered)
+            {
+                // Hot (or folding back) since the list of hot rows was read: go on as a hold on a hot row.
+                subRows = row.Folding ? 1 : row.SubRowCount;
+                if (!IsSpread)
+                {
+                    gathered = true;
+                    return await hot.GatherAsync(hold.ProductId, hold.WarehouseId, hold.Quantity, ct) >= hold.Quantity;
+                }
+            }
+
+            if (!IsSpread)
+            {
+                return false;
+            }
+
+            tried.Add(chosen);
+            var untried = Enumerable.Range(0, subRows).Where(i => !tried.Contains(i)).ToList();
+            if (untried.Count > 0)
+            {
+                chosen = untried[Random.Shared.Next(untried.Count)];
+                return true;
+            }
+
+            if (gathered)
+            {
+                return false;
+            }
+
+            gathered = true;
+            chosen = 0;
+            return await hot.GatherAsync(hold.ProductId, hold.WarehouseId, hold.Quantity, ct) >= hold.Quantity;
+        }
+    }
+
+    /// <summary>
     /// Keeps a hold alive until at least <paramref name="ttlSeconds"/> from now (a shopper still in checkout).
     /// It never shortens a hold, so repeating it changes nothing more. One conditional update carries every rule
     /// (active, not yet expired, the caller's own, later than now): when it does not apply, the record as it was
@@ -175,6 +283,13 @@ public sealed class ReservationStore(
         Dictionary<string, AttributeValue>? seen = null;
         var extended = await writes.UpdateAsync(
             records.Extend(productId, reservationId, now, now.AddSeconds(ttlSeconds), by), failed => seen = failed.Item, ct);
+        if (extended is null && seen is not { Count: > 0 } && await records.HeldOnAsync(productId, reservationId, ct) is { } heldOn)
+        {
+            // Not kept under the product: a hold on a hot row's sub-row, found through its claim.
+            extended = await writes.UpdateAsync(
+                records.Extend(heldOn, reservationId, now, now.AddSeconds(ttlSeconds), by), failed => seen = failed.Item, ct);
+        }
+
         if (extended is not null)
         {
             return Items.ToReservation(extended.Attributes);
@@ -204,7 +319,7 @@ public sealed class ReservationStore(
             var now = clock.UtcNowMillis();
             var transaction = new Transaction();
             var finish = transaction.Add(records.Finish(hold, ReservationStatus.RELEASED, now));
-            transaction.Add(rows.ReturnHold(hold.ProductId, hold.WarehouseId, hold.Quantity, now, new MoveCause(MoveKind.RELEASE, by, Reference: reservationId)));
+            transaction.Add(rows.ReturnHold(hold.RowKey, hold.WarehouseId, hold.Quantity, now, new MoveCause(MoveKind.RELEASE, by, Reference: reservationId)));
             var outcome = await writes.CommitAsync(transaction, ct);
             if (outcome.IsCommitted)
             {

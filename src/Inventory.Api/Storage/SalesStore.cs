@@ -15,7 +15,7 @@ public sealed record FulfilmentResult(string OrderId, IReadOnlyList<FulfilledLin
 /// in the same transaction, so a repeat of the order, during or after the first call, answers that sale.
 /// </summary>
 public sealed class SalesStore(
-    Writes writes, InventoryStore inventory, StockRows rows, ReservationRecords records, IdempotencyRecords idempotency,
+    Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, IdempotencyRecords idempotency,
     TimeProvider clock)
 {
     /// <summary>Holds and warehouse choices can race with other writers; resolve the lines again this many times.</summary>
@@ -62,8 +62,9 @@ public sealed class SalesStore(
     {
         var resolved = await ResolveLinesAsync(lines, by, ct);
 
+        // A hold on a hot row sells from the sub-row it took its units from; a direct sale from the row itself.
         var byRow = resolved
-            .GroupBy(r => (r.Line.ProductId, r.Line.WarehouseId))
+            .GroupBy(r => (ProductId: r.Hold?.RowKey ?? r.Line.ProductId, r.Line.WarehouseId))
             .Select(g => (g.Key.ProductId, g.Key.WarehouseId,
                 Held: g.Where(r => r.Hold is not null).Sum(r => r.Line.Quantity),
                 Direct: g.Where(r => r.Hold is null).Sum(r => r.Line.Quantity)))
@@ -103,8 +104,15 @@ public sealed class SalesStore(
         foreach (var (row, handle) in rowSteps.Where(s => outcome.Failed(s.Handle)))
         {
             var old = outcome.OldItem(handle) ?? throw await inventory.MissingRowProblemAsync(row.ProductId, row.WarehouseId, ct);
+            if (Items.ToRow(old).IsSpread && row.Direct > 0 && attempt < ResolveAttempts
+                && await hot.GatherAsync(row.ProductId, row.WarehouseId, row.Direct, ct) >= row.Direct)
+            {
+                return null; // a hot row sells directly from sub-row 0, where the units now are
+            }
+
             choseWarehouse |= lines.Any(l => l.ProductId == row.ProductId && l.WarehouseId is null && l.ReservationId is null);
-            shortages.Add(new ItemShortage(row.ProductId, row.WarehouseId, row.Direct, Items.ToRow(old).AvailableCount, "insufficient_stock"));
+            var available = Items.ToRow(old).IsSpread ? (await inventory.GetRowAsync(row.ProductId, row.WarehouseId, ct))?.AvailableCount ?? 0 : Items.ToRow(old).AvailableCount;
+            shortages.Add(new ItemShortage(row.ProductId, row.WarehouseId, row.Direct, available, "insufficient_stock"));
         }
 
         if (shortages.Count == 0 || (choseWarehouse && attempt < ResolveAttempts))

@@ -40,6 +40,30 @@ internal static class Attr
     /// </summary>
     public const string MoveSequence = "move_seq";
 
+    /// <summary>On a hot row (sub-row 0): over how many sub-rows its units are spread (absent: 1).</summary>
+    public const string SubRowCount = "sub_rows";
+
+    /// <summary>
+    /// On a row ever spread: every number of sub-rows it has been spread over (a number set, never removed), so its
+    /// history is read from every sub-row that ever had one, after a fold as well.
+    /// </summary>
+    public const string SubRowsEver = "sub_rows_ever";
+
+    /// <summary>On a hot row: being folded back into one row (new holds take from sub-row 0 only).</summary>
+    public const string Folding = "folding";
+
+    /// <summary>On a hot row (and only there): the constant key of the sparse index that lists the hot rows.</summary>
+    public const string HotListing = "hot";
+
+    /// <summary>On a sub-row: the product whose row it is part of (scans of the table skip such items).</summary>
+    public const string SubRowOf = "sub_row_of";
+
+    /// <summary>
+    /// On the records of a hot row's holds: the stored product key of the sub-row whose units the hold took. A claim item
+    /// (keyed by product and reservation id) carries it, so a hold on a sub-row is found, and held once, by its id alone.
+    /// </summary>
+    public const string HeldOn = "held_on";
+
     /// <summary>Why the row's counts last changed (a map of kind, by, reason, ref), for the change stream to carry into the history.</summary>
     public const string LastMove = "last_move";
     public const string MoveKind = "kind";
@@ -128,6 +152,12 @@ internal static class Indexes
     public const string Status = "status-index";
     public const string ActiveExpiry = "active-expiry-index";
 
+    /// <summary>The hot rows (sparse: only they carry <see cref="Attr.HotListing"/>), with their spread, for the hold path's directory.</summary>
+    public const string HotRows = "hot-index";
+
+    /// <summary>The one value of <see cref="Attr.HotListing"/>.</summary>
+    public const string HotListingValue = "HOT";
+
     /// <summary>Active holds are spread over this many index partitions so no single one runs hot.</summary>
     public const int ActiveShards = 16;
 }
@@ -158,6 +188,16 @@ internal static class Items
         [Attr.ReservationId] = S(reservationId),
     };
 
+    /// <summary>
+    /// The key of a hot row's hold claim: one item per (product, reservation id), in its own partition so claims spread
+    /// like the sub-rows. '!' never occurs in a product id, so it cannot meet a reservation record's key.
+    /// </summary>
+    public static Dictionary<string, AttributeValue> HoldClaimKey(string productId, string reservationId) => new()
+    {
+        [Attr.ProductId] = S($"{productId}!{reservationId}"),
+        [Attr.ReservationId] = S(reservationId),
+    };
+
     public static Dictionary<string, AttributeValue> ProductKey(string sku) => new() { [Attr.Sku] = S(sku) };
 
     public static Dictionary<string, AttributeValue> IdempotencyKey(string key) => new() { [Attr.IdempotencyKey] = S(key) };
@@ -173,7 +213,12 @@ internal static class Items
         Category: Str(item, Attr.Category),
         LastUpdated: Timestamp(item, Attr.LastUpdated),
         Version: Long(item, Attr.Version),
-        MoveSequence: Long(item, Attr.MoveSequence));
+        MoveSequence: Long(item, Attr.MoveSequence),
+        SubRowCount: (int)Math.Max(1, Long(item, Attr.SubRowCount)),
+        SubRowsEver: item.TryGetValue(Attr.SubRowsEver, out var ever) && ever.NS is { Count: > 0 } counts
+            ? counts.Max(c => int.Parse(c, CultureInfo.InvariantCulture))
+            : 1,
+        Folding: item.TryGetValue(Attr.Folding, out var folding) && folding.BOOL == true);
 
     /// <summary>
     /// The stored status only if it is exactly one of the names the listings query by: Enum.TryParse would also take
@@ -182,8 +227,9 @@ internal static class Items
     private static StockStatus? StoredStatus(string? text) =>
         text is not null && Enum.TryParse<StockStatus>(text, out var status) && status.ToString() == text ? status : null;
 
+    /// <summary>A hold's record; one kept under a hot row's sub-row names its product, and the sub-row in <see cref="Reservation.HeldOn"/>.</summary>
     public static Reservation ToReservation(Dictionary<string, AttributeValue> item) => new(
-        ProductId: Str(item, Attr.ProductId)!,
+        ProductId: SubRows.ProductOf(Str(item, Attr.ProductId)!),
         ReservationId: Str(item, Attr.ReservationId)!,
         WarehouseId: Str(item, Attr.WarehouseId)!,
         Quantity: Long(item, Attr.Quantity),
@@ -192,7 +238,8 @@ internal static class Items
         ExpiresAt: Timestamp(item, Attr.ExpiresAt),
         RequestFingerprint: Str(item, Attr.Fingerprint) ?? string.Empty,
         FinishedAt: item.ContainsKey(Attr.FinishedAt) ? Timestamp(item, Attr.FinishedAt) : null,
-        HeldBy: Str(item, Attr.HeldBy));
+        HeldBy: Str(item, Attr.HeldBy),
+        HeldOn: SubRows.IsSubRow(Str(item, Attr.ProductId)!) ? Str(item, Attr.ProductId) : null);
 
     public static Product ToProduct(Dictionary<string, AttributeValue> item) => new(
         Sku: Str(item, Attr.Sku)!,

@@ -24,7 +24,7 @@ public sealed record ChangeRecord(string SequenceNumber, Dictionary<string, Attr
 /// so a redelivered batch writes nothing twice.
 /// </summary>
 public sealed class StatusTransitions(
-    IAmazonDynamoDB dynamo, Writes writes, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusTransitions> logger)
+    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusTransitions> logger)
 {
     /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
     public const string AlertStreamName = "alerts";
@@ -79,6 +79,11 @@ public sealed class StatusTransitions(
                 continue;
             }
 
+            if (SubRows.IsSubRow(after.ProductId) || after.IsSpread)
+            {
+                continue; // a hot row's status is its sub-rows' together: settled below, once per row
+            }
+
             // The image shows the status stored when the change was written, unless this batch has written it since.
             var key = (after.ProductId, after.WarehouseId);
             var stored = settled.TryGetValue(key, out var known) ? known : after.StoredStatus;
@@ -97,7 +102,63 @@ public sealed class StatusTransitions(
             }
         }
 
+        foreach (var (productId, warehouseId, first) in HotRows.SpreadRowsIn(records))
+        {
+            try
+            {
+                await SettleSpreadAsync(productId, warehouseId, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                return (first, e);
+            }
+        }
+
         return (records.Count, null);
+    }
+
+    /// <summary>
+    /// Stores the status of a hot row from all its sub-rows as of one instant (a transactional read), with its alert,
+    /// conditioned on the status and transition time it replaces. Sub-rows' changes reach the stream in no order
+    /// between them, so no sequence number can say which is newest: instead every change settles from the row as it is
+    /// after it, and the condition lets only one writer move each step. The last change's settle reads the last
+    /// state, so the stored status ends where the counts are, and every alert is one step of one chain.
+    /// </summary>
+    private async Task SettleSpreadAsync(string productId, string warehouseId, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            if (await hot.SnapshotItemsAsync(productId, warehouseId, ct) is not { } items)
+            {
+                return; // the row is gone
+            }
+
+            var home = Items.ToRow(items[0]);
+            var row = HotRows.Combine(home, items.Skip(1).Select(Items.ToRow));
+            if (home.StoredStatus == row.Status)
+            {
+                return;
+            }
+
+            var previous = items[0].ContainsKey(Attr.StatusChangedAt) ? Items.Timestamp(items[0], Attr.StatusChangedAt) : (DateTimeOffset?)null;
+            var at = StatusChanges.TransitionTime(clock.UtcNowMillis(), previous);
+            var transaction = new Transaction();
+            transaction.Add(StatusWrite(home, items[0].GetValueOrDefault(Attr.Status), row.Status, at, sequence: null, sequenceGuard: false, previous, pinUnchanged: false));
+            if (home.StoredStatus is { } from)
+            {
+                transaction.Add(Alert(row, from, at));
+            }
+
+            if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
+            {
+                return;
+            }
+
+            if (attempt >= SettleAttempts)
+            {
+                throw new InvalidOperationException($"The stored status of hot row {productId}/{warehouseId} kept moving under its write ({attempt} attempts)");
+            }
+        }
     }
 
     /// <summary>
@@ -115,6 +176,19 @@ public sealed class StatusTransitions(
     public async Task<bool> RepairAsync(Dictionary<string, AttributeValue> item, DateTimeOffset now, TimeSpan quietFor, CancellationToken ct)
     {
         var row = Items.ToRow(item);
+        if (SubRows.IsSubRow(row.ProductId))
+        {
+            return false; // a hot row's sub-row stores no status of its own
+        }
+
+        if (row.IsSpread)
+        {
+            // Its counts are only sub-row 0's share: settle it from all its sub-rows (which needs no quiet period).
+            var before = row.StoredStatus;
+            await SettleSpreadAsync(row.ProductId, row.WarehouseId, ct);
+            return (await hot.SnapshotAsync(row.ProductId, row.WarehouseId, ct))?[0].StoredStatus != before;
+        }
+
         if (row.Status == row.StoredStatus || now - row.LastUpdated < quietFor)
         {
             return false;
@@ -341,8 +415,13 @@ public sealed class StatusTransitions(
     /// <summary>Sequence numbers are decimal strings of up to 40 digits: padded, text order is number order.</summary>
     public static string SequenceKey(string sequenceNumber) => sequenceNumber.PadLeft(40, '0');
 
+    /// <param name="pinUnchanged">
+    /// Without a sequence number, also require the row unchanged since it was read (the repair); a hot row's settle,
+    /// whose row changes with every hold on sub-row 0, pins only the status and its time.
+    /// </param>
     private TransactWriteItem StatusWrite(
-        InventoryRow current, AttributeValue? stored, StockStatus to, DateTimeOffset at, string? sequence, bool sequenceGuard, DateTimeOffset? previous)
+        InventoryRow current, AttributeValue? stored, StockStatus to, DateTimeOffset at, string? sequence, bool sequenceGuard, DateTimeOffset? previous,
+        bool pinUnchanged = true)
     {
         var names = new Dictionary<string, string>
         {
@@ -390,9 +469,13 @@ public sealed class StatusTransitions(
         {
             // The repair's mark turns away every record from before it, so the sequence number it leaves behind (which
             // may be of an older numbering) must not turn away the records after it.
-            names["#lu"] = Attr.LastUpdated;
-            values[":lu"] = Items.Time(current.LastUpdated);
-            condition += " AND #lu = :lu";
+            if (pinUnchanged)
+            {
+                names["#lu"] = Attr.LastUpdated;
+                values[":lu"] = Items.Time(current.LastUpdated);
+                condition += " AND #lu = :lu";
+            }
+
             names["#rep"] = Attr.StatusRepair;
             values[":rep"] = Items.S(Guid.NewGuid().ToString("N"));
             update += ", #rep = :rep REMOVE #seq";

@@ -7,7 +7,7 @@ namespace Inventory.Api.Storage;
 /// so a record handed over again writes nothing new, which is what lets a reader resume from the first record not
 /// handled by both.
 /// </summary>
-public sealed class StockChangeHandler(StockHistory history, StatusTransitions statuses)
+public sealed class StockChangeHandler(StockHistory history, StatusTransitions statuses, HotRows hot, ILogger<StockChangeHandler> logger)
 {
     /// <summary>
     /// Handles records of the stock table in stream order; returns how many it handled before a failure (all of them if
@@ -21,7 +21,28 @@ public sealed class StockChangeHandler(StockHistory history, StatusTransitions s
         await Task.WhenAll(recording, settling);
         var (recorded, historyFailure) = await recording;
         var (settled, statusFailure) = await settling;
+        await KeepSpreadAsync(records, ct);
         return recorded <= settled ? (recorded, historyFailure) : (settled, statusFailure);
+    }
+
+    /// <summary>
+    /// After changes of hot rows: their units evened out again, or (folding back) gathered and their empty sub-rows
+    /// removed. Best effort: it moves units only as conditional transactions, and a row that stays too busy now is
+    /// taken up again at its next change (or by turning it off again), so a failure here never holds the stream up.
+    /// </summary>
+    private async Task KeepSpreadAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
+    {
+        foreach (var (productId, warehouseId, _) in HotRows.SpreadRowsIn(records))
+        {
+            try
+            {
+                await hot.ProgressAsync(productId, warehouseId, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                logger.LogInformation(e, "Sub-rows of {ProductId}/{WarehouseId} not rebalanced now; the next change tries again", productId, warehouseId);
+            }
+        }
     }
 
     /// <inheritdoc cref="StatusTransitions.IsStockTableStream"/>

@@ -135,14 +135,15 @@ public sealed class StockHistory(
     }
 
     /// <summary>
-    /// One page of a product's history, newest first, from the rows of <paramref name="warehouses"/>. Each row's entries
+    /// One page of a product's history, newest first, from <paramref name="rows"/> (a stored product key, which is a hot
+    /// row's sub-row for some, and a warehouse). Each row's entries
     /// come in the exact reverse order of its changes; the rows' entries are merged by time. A page may hold fewer than
     /// <paramref name="limit"/> entries (the filter skipped what was read) while its token says there is more.
     /// </summary>
     public async Task<HistoryPage> ListAsync(
-        string productId, IReadOnlyList<string> warehouses, HistoryFilter filter, int limit, string? nextToken, CancellationToken ct)
+        string productId, IReadOnlyList<(string Key, string Warehouse)> rows, HistoryFilter filter, int limit, string? nextToken, CancellationToken ct)
     {
-        var streams = StreamsOf(productId, warehouses, nextToken);
+        var streams = StreamsOf(productId, rows, nextToken);
         var page = new List<StockMovement>(limit);
         var read = 0;
         while (page.Count < limit)
@@ -158,7 +159,7 @@ public sealed class StockHistory(
                     break;
                 }
 
-                read += await FillAsync(productId, stream, filter, Math.Max(limit, 25), ct);
+                read += await FillAsync(stream, filter, Math.Max(limit, 25), ct);
             }
 
             if (outOfBudget)
@@ -167,7 +168,7 @@ public sealed class StockHistory(
             }
 
             var newest = streams.Where(s => s.Pending.Count > 0)
-                .OrderByDescending(s => s.Pending.Peek().At).ThenBy(s => s.Warehouse, StringComparer.Ordinal).FirstOrDefault();
+                .OrderByDescending(s => s.Pending.Peek().At).ThenBy(s => s.Warehouse, StringComparer.Ordinal).ThenBy(s => s.Key, StringComparer.Ordinal).FirstOrDefault();
             if (newest is null)
             {
                 if (streams.All(s => s.Done))
@@ -197,8 +198,9 @@ public sealed class StockHistory(
         }, ct).Select(ToMovement).ToListAsync(ct);
 
     /// <summary>Reads a row's next entries, newest first, keeping those the filter keeps. Returns how many were read.</summary>
-    private async Task<int> FillAsync(string productId, RowStream stream, HistoryFilter filter, int chunk, CancellationToken ct)
+    private async Task<int> FillAsync(RowStream stream, HistoryFilter filter, int chunk, CancellationToken ct)
     {
+        var productId = stream.Key;
         var response = await dynamo.QueryAsync(new QueryRequest
         {
             TableName = table,
@@ -237,13 +239,13 @@ public sealed class StockHistory(
     }
 
     /// <summary>The rows a listing reads and where each stands: from the token, or (on the first page) at each row's newest entry.</summary>
-    private static List<RowStream> StreamsOf(string productId, IReadOnlyList<string> warehouses, string? token)
+    private static List<RowStream> StreamsOf(string productId, IReadOnlyList<(string Key, string Warehouse)> rows, string? token)
     {
-        var start = PageToken.Decode(token, [(Attr.ProductId, productId), .. warehouses.Select(w => (TokenKey(w), (string?)null))]);
-        var streams = new List<RowStream>(warehouses.Count);
-        foreach (var warehouse in warehouses)
+        var start = PageToken.Decode(token, [(Attr.ProductId, productId), .. rows.Select(r => (TokenKey(r.Key, r.Warehouse), (string?)null))]);
+        var streams = new List<RowStream>(rows.Count);
+        foreach (var (key, warehouse) in rows)
         {
-            var value = start?[TokenKey(warehouse)].S ?? NotStarted;
+            var value = start?[TokenKey(key, warehouse)].S ?? NotStarted;
             var position = value is NotStarted or Exhausted ? null : value;
             if (position is not null && !(position.StartsWith(warehouse + "#", StringComparison.Ordinal)
                 && position.Length == warehouse.Length + 21 && position[(warehouse.Length + 1)..].All(char.IsAsciiDigit)))
@@ -251,7 +253,7 @@ public sealed class StockHistory(
                 throw PageToken.InvalidToken();
             }
 
-            streams.Add(new RowStream(warehouse) { ReadFrom = position, Done = value == Exhausted });
+            streams.Add(new RowStream(key, warehouse) { ReadFrom = position, Done = value == Exhausted });
         }
 
         return streams;
@@ -269,13 +271,15 @@ public sealed class StockHistory(
             var position = stream.Pending.Count > 0 ? MoveKeyOf(stream.Warehouse, stream.Pending.Peek().Sequence + 1)
                 : stream.Done ? Exhausted
                 : stream.ReadFrom ?? NotStarted;
-            key[TokenKey(stream.Warehouse)] = Items.S(position);
+            key[TokenKey(stream.Key, stream.Warehouse)] = Items.S(position);
         }
 
         return PageToken.Encode(key);
     }
 
-    private static string TokenKey(string warehouse) => "w:" + warehouse;
+    /// <summary>A row's place in a page token: its warehouse, and for a hot row's sub-row also which one.</summary>
+    private static string TokenKey(string key, string warehouse) =>
+        SubRows.IsSubRow(key) ? $"w:{warehouse}{SubRows.Separator}{SubRows.IndexOf(key).ToString(CultureInfo.InvariantCulture)}" : "w:" + warehouse;
 
     private static string MoveKeyOf(string warehouseId, long sequence) =>
         $"{warehouseId}#{sequence.ToString("D20", CultureInfo.InvariantCulture)}";
@@ -333,8 +337,11 @@ public sealed class StockHistory(
         Items.Long(row, Attr.StockCount), Items.Long(row, Attr.ReservedCount), Items.Long(row, Attr.AvailableCount), Items.Long(row, Attr.ThresholdLevel));
 
     /// <summary>One row's entries in a listing: where its reading stands and the entries read but not yet taken.</summary>
-    private sealed class RowStream(string warehouse)
+    private sealed class RowStream(string key, string warehouse)
     {
+        /// <summary>The stored product key: the product, or one of its hot row's sub-rows.</summary>
+        public string Key { get; } = key;
+
         public string Warehouse { get; } = warehouse;
 
         /// <summary>The key below which reading goes on (newest first); null to start at the newest entry.</summary>

@@ -88,9 +88,119 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         }
 
         var kind = change.StockCount is not null ? MoveKind.SET : change.ThresholdLevel is not null ? MoveKind.THRESHOLD : (MoveKind?)null;
-        return Update(current.ProductId, current.WarehouseId, sets, "attribute_exists(#p) AND #v = :v AND #r <= :s", values,
+        // Not on a hot row: its stock is spread over sub-rows, and an absolute count written on sub-row 0 would be wrong
+        // (InventoryStore writes those as the difference instead).
+        return Update(current.ProductId, current.WarehouseId, sets, "attribute_exists(#p) AND #v = :v AND #r <= :s AND attribute_not_exists(#sr)", values,
             kind is { } moved ? new MoveCause(moved, by) : null);
     }
+
+    /// <summary>
+    /// The admin's absolute write on a hot row (<paramref name="current"/> is the row with its sub-rows added in): the
+    /// stock moves by <paramref name="delta"/> on sub-row 0, which must have that many available for a write-down, and
+    /// the threshold and category are written as they are, all guarded by the version read.
+    /// </summary>
+    public TransactWriteItem SetSpreadCounts(InventoryRow current, long delta, StockChange change, DateTimeOffset now, Actor by)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":d"] = Items.N(delta),
+            [":t"] = Items.N(change.ThresholdLevel ?? current.ThresholdLevel),
+            [":v"] = Items.N(current.Version),
+            [":one"] = Items.N(1),
+            [":now"] = Items.Time(now),
+        };
+        var sets = "SET #s = #s + :d, #a = #a + :d, #t = :t, #v = #v + :one, #lu = :now";
+        if (change.Category is { } category)
+        {
+            values[":c"] = Items.S(category);
+            sets += ", #c = :c";
+        }
+
+        var condition = "attribute_exists(#p) AND #v = :v AND attribute_exists(#sr)";
+        if (delta < 0)
+        {
+            values[":need"] = Items.N(-delta);
+            condition += " AND #a >= :need";
+        }
+
+        var kind = change.StockCount is not null ? MoveKind.SET : change.ThresholdLevel is not null ? MoveKind.THRESHOLD : (MoveKind?)null;
+        return Update(current.ProductId, current.WarehouseId, sets, condition, values, kind is { } moved ? new MoveCause(moved, by) : null);
+    }
+
+    /// <summary>
+    /// Moves available units into (positive) or out of (negative) one sub-row of a hot row, as one side of a rebalance
+    /// whose moves add up to zero in the same transaction: the row's totals do not change, so neither does its version.
+    /// </summary>
+    public TransactWriteItem Shift(string subRowKey, string warehouseId, long delta, DateTimeOffset now, Guid rebalance)
+    {
+        var values = new Dictionary<string, AttributeValue> { [":d"] = Items.N(delta), [":now"] = Items.Time(now) };
+        var condition = "attribute_exists(#p)";
+        if (delta < 0)
+        {
+            values[":need"] = Items.N(-delta);
+            condition += " AND #a >= :need";
+        }
+
+        return Update(subRowKey, warehouseId, "SET #s = #s + :d, #a = #a + :d, #lu = :now", condition, values,
+            new MoveCause(MoveKind.REBALANCE, Actor.Rebalancer, Reference: rebalance.ToString("N")));
+    }
+
+    /// <summary>A new, empty sub-row <paramref name="index"/> of a row (only if there is none); its first move.</summary>
+    public TransactWriteItem CreateSubRow(string productId, int index, string warehouseId, DateTimeOffset now)
+    {
+        var item = Items.InventoryKey(SubRows.KeyOf(productId, index), warehouseId);
+        item[Attr.SubRowOf] = Items.S(productId);
+        item[Attr.StockCount] = Items.N(0);
+        item[Attr.ReservedCount] = Items.N(0);
+        item[Attr.AvailableCount] = Items.N(0);
+        item[Attr.ThresholdLevel] = Items.N(0);
+        item[Attr.LastUpdated] = Items.Time(now);
+        item[Attr.Version] = Items.N(1);
+        item[Attr.MoveSequence] = Items.N(1);
+        item[Attr.LastMove] = LastMove(new MoveCause(MoveKind.CREATE, Actor.Rebalancer));
+        return new TransactWriteItem
+        {
+            Put = new Put
+            {
+                TableName = table,
+                Item = item,
+                ConditionExpression = "attribute_not_exists(#p)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+            },
+        };
+    }
+
+    /// <summary>Marks a row hot over <paramref name="count"/> sub-rows, only if it is not spread already (hot or still folding).</summary>
+    public TransactWriteItem MarkSpread(string productId, string warehouseId, int count) =>
+        Update(productId, warehouseId, "SET #sr = :n, #hot = :hot ADD #sre :ever", "attribute_exists(#p) AND attribute_not_exists(#sr)",
+            new()
+            {
+                [":n"] = Items.N(count),
+                [":hot"] = Items.S(Indexes.HotListingValue),
+                [":ever"] = new AttributeValue { NS = [count.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
+            },
+            cause: null);
+
+    /// <summary>Starts folding a hot row back: from now on holds take from sub-row 0 only.</summary>
+    public TransactWriteItem MarkFolding(string productId, string warehouseId) =>
+        Update(productId, warehouseId, "SET #fo = :yes", "attribute_exists(#sr)", new() { [":yes"] = new AttributeValue { BOOL = true } }, cause: null);
+
+    /// <summary>The row is one row again: its last sub-row is gone.</summary>
+    public TransactWriteItem FinishFolding(string productId, string warehouseId) =>
+        Update(productId, warehouseId, "REMOVE #sr, #fo, #hot", "#fo = :yes", new() { [":yes"] = new AttributeValue { BOOL = true } }, cause: null);
+
+    /// <summary>Deletes a sub-row of a folding row once it holds nothing: no stock, so no held units either.</summary>
+    public TransactWriteItem DeleteEmptySubRow(string subRowKey, string warehouseId) => new()
+    {
+        Delete = new Delete
+        {
+            TableName = table,
+            Key = Items.InventoryKey(subRowKey, warehouseId),
+            ConditionExpression = "#s = :zero AND #r = :zero",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.StockCount, ["#r"] = Attr.ReservedCount },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":zero"] = Items.N(0) },
+        },
+    };
 
     /// <summary>
     /// A new row (only if there is none): its counts, version 1, and the status they imply. No write races a put of a
@@ -194,6 +304,10 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         ["#lu"] = Attr.LastUpdated,
         ["#ms"] = Attr.MoveSequence,
         ["#lm"] = Attr.LastMove,
+        ["#sr"] = Attr.SubRowCount,
+        ["#fo"] = Attr.Folding,
+        ["#hot"] = Attr.HotListing,
+        ["#sre"] = Attr.SubRowsEver,
     };
 
     /// <summary>The names each expression text uses; the texts are a handful of fixed strings, so each is scanned once.</summary>

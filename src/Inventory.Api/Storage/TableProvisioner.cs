@@ -21,16 +21,18 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             AttributeDefinitions =
             [
                 Def(Attr.ProductId, ScalarAttributeType.S), Def(Attr.WarehouseId, ScalarAttributeType.S),
-                Def(Attr.Category, ScalarAttributeType.S), Def(Attr.Status, ScalarAttributeType.S),
+                Def(Attr.Category, ScalarAttributeType.S), Def(Attr.Status, ScalarAttributeType.S), Def(Attr.HotListing, ScalarAttributeType.S),
             ],
             GlobalSecondaryIndexes =
             [
                 KeysOnlyIndex(Indexes.Category, Attr.Category, Attr.ProductId),
                 KeysOnlyIndex(Indexes.Status, Attr.Status, Attr.ProductId),
+                HotRowsIndex,
             ],
             StreamSpecification = ChangeStream,
         }, ttlAttribute: null, ct);
         await EnsureStreamAsync(storage.InventoryTable, ct);
+        await EnsureIndexAsync(storage.InventoryTable, HotRowsIndex, Def(Attr.HotListing, ScalarAttributeType.S), ct);
 
         await EnsureAsync(new CreateTableRequest
         {
@@ -121,6 +123,41 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
             }, ct);
         }
     }
+
+    /// <summary>A table made before one of its indexes existed (a local data directory kept across versions) gets it now.</summary>
+    private async Task EnsureIndexAsync(string table, GlobalSecondaryIndex index, AttributeDefinition hashKey, CancellationToken ct)
+    {
+        var description = await dynamo.DescribeTableAsync(new DescribeTableRequest { TableName = table }, ct);
+        if (description.Table.GlobalSecondaryIndexes?.Any(i => i.IndexName == index.IndexName) == true)
+        {
+            return;
+        }
+
+        await dynamo.UpdateTableAsync(new UpdateTableRequest
+        {
+            TableName = table,
+            AttributeDefinitions = [hashKey, Def(Attr.ProductId, ScalarAttributeType.S)],
+            GlobalSecondaryIndexUpdates =
+            [
+                new GlobalSecondaryIndexUpdate
+                {
+                    Create = new CreateGlobalSecondaryIndexAction { IndexName = index.IndexName, KeySchema = index.KeySchema, Projection = index.Projection },
+                },
+            ],
+        }, ct);
+        logger.LogInformation("Added index {Index} to table {Table}", index.IndexName, table);
+    }
+
+    /// <summary>
+    /// The hot rows and their spread, read by every instance about once a second: sparse (only hot rows are in it) and
+    /// carrying the two attributes a hold needs, so it is one small read.
+    /// </summary>
+    private static GlobalSecondaryIndex HotRowsIndex => new()
+    {
+        IndexName = Indexes.HotRows,
+        KeySchema = [Key(Attr.HotListing, KeyType.HASH), Key(Attr.ProductId, KeyType.RANGE)],
+        Projection = new Projection { ProjectionType = ProjectionType.INCLUDE, NonKeyAttributes = [Attr.SubRowCount, Attr.Folding] },
+    };
 
     /// <summary>A table made before its stream was needed (a local data directory kept across versions) gets it now.</summary>
     private async Task EnsureStreamAsync(string table, CancellationToken ct)

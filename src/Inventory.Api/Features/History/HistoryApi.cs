@@ -28,10 +28,13 @@ public sealed record HistoryEntryView(
     string By,
     string? Reason,
     string? Reference,
-    DateTimeOffset At)
+    DateTimeOffset At,
+    int? SubRow = null)
 {
+    /// <summary>An entry of a hot row's sub-row carries which one (its counts and sequence are that sub-row's); others carry none.</summary>
     public static HistoryEntryView From(StockMovement m) => new(
-        m.ProductId, m.WarehouseId, m.Sequence, m.Kind, m.Quantity, CountsView.From(m.Before), CountsView.From(m.After), m.By, m.Reason, m.Reference, m.At);
+        SubRows.ProductOf(m.ProductId), m.WarehouseId, m.Sequence, m.Kind, m.Quantity, CountsView.From(m.Before), CountsView.From(m.After), m.By,
+        m.Reason, m.Reference, m.At, SubRows.IsSubRow(m.ProductId) ? SubRows.IndexOf(m.ProductId) : null);
 }
 
 public static class HistoryApi
@@ -78,8 +81,9 @@ public static class HistoryApi
             throw Problems.WarehouseNotFound(productId, warehouseId);
         }
 
-        var warehouses = warehouseId is not null ? [warehouseId] : rows.Select(r => r.WarehouseId).Order(StringComparer.Ordinal).ToList();
-        var page = await history.ListAsync(productId, warehouses, new HistoryFilter(parsedKind, since, until), pageSize ?? 50, nextToken, ct);
+        var read = rows.Where(r => warehouseId is null || r.WarehouseId == warehouseId).OrderBy(r => r.WarehouseId, StringComparer.Ordinal)
+            .SelectMany(r => r.HistoryKeys.Select(key => (key, r.WarehouseId))).ToList();
+        var page = await history.ListAsync(productId, read, new HistoryFilter(parsedKind, since, until), pageSize ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<HistoryEntryView>(page.Entries.Select(HistoryEntryView.From).ToList(), page.NextToken));
     }
 }

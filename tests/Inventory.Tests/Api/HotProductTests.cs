@@ -1,0 +1,213 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Inventory.Tests.Support;
+
+namespace Inventory.Tests.Api;
+
+/// <summary>
+/// Hot rows: a warehouse row spread over sub-rows in separate partitions. Whatever the spread, clients see one row, a
+/// hold is refused only when the row as a whole is short, and no unit is lost or invented, under hundreds of parallel
+/// holds and while the row is folded back.
+/// </summary>
+[Collection(nameof(ContentionTests))]
+public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<TestService>
+{
+    private async Task<JsonElement> MarkHotAsync(string sku, int subRows)
+    {
+        using var admin = service.Client();
+        return await TestService.ReadJsonAsync(await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = subRows }));
+    }
+
+    private async Task<JsonElement> HotRowAsync(string sku)
+    {
+        using var admin = service.Client();
+        return await TestService.ReadJsonAsync(await admin.GetAsync($"/inventory/{sku}/hot"));
+    }
+
+    private static long[] Shares(JsonElement hot) => hot.GetProperty("available_by_sub_row").EnumerateArray().Select(e => e.GetInt64()).ToArray();
+
+    [Fact]
+    public async Task Marking_a_row_hot_spreads_its_units_evenly_and_the_row_still_reads_as_one()
+    {
+        var sku = await service.CreateProductAsync(stock: 102, threshold: 10);
+
+        var hot = await MarkHotAsync(sku, 4);
+
+        Assert.Equal(4, hot.GetProperty("sub_rows").GetInt32());
+        Assert.Equal(new long[] { 26, 26, 25, 25 }, Shares(hot));
+        var row = await service.GetInventoryAsync(sku);
+        Assert.Equal(102, row.GetProperty("stock_count").GetInt64());
+        Assert.Equal(102, row.GetProperty("available_count").GetInt64());
+        Assert.Equal("IN_STOCK", row.GetProperty("status").GetString());
+
+        using var admin = service.Client();
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 8 }), 409, "row_already_hot");
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 17 }), 400, "validation_failed");
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 4, warehouse_id = "nowhere" }), 404, "warehouse_not_found");
+        await service.AssertHistoryAsync([sku]);
+    }
+
+    [Fact]
+    public async Task Every_last_unit_is_held_one_by_one_across_sub_rows_and_a_hold_larger_than_any_sub_row_still_succeeds()
+    {
+        var sku = await service.CreateProductAsync(stock: 13, threshold: 2);
+        var spread = Shares(await MarkHotAsync(sku, 4));
+        Assert.Equal(new long[] { 4, 3, 3, 3 }, spread);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        // Five units at once: more than any one sub-row has, fewer than the row has.
+        Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 5, reservation_id = "big" })).StatusCode);
+
+        // Then one by one: each of the last eight units is held, wherever it sits, and the ninth is refused.
+        for (var i = 0; i < 8; i++)
+        {
+            var answer = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"one-{i}" });
+            Assert.True(answer.StatusCode == HttpStatusCode.Created, $"unit {i + 1} of the last 8: {(int)answer.StatusCode} {await answer.Content.ReadAsStringAsync()}");
+        }
+
+        var refusal = await TestService.AssertProblemAsync(
+            await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "one-too-many" }), 409, "insufficient_stock");
+        Assert.Equal(0, refusal.GetProperty("available_count").GetInt64());
+
+        // The holds are found by their ids wherever they sit: read, extended, sold and released.
+        var held = await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/one-7"));
+        Assert.Equal(sku, held.GetProperty("product_id").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/one-7/extend", new { ttl_seconds = 900 })).StatusCode);
+        (await platform.PostAsJsonAsync("/orders/hot-order/fulfil", new
+        {
+            lines = Enumerable.Range(0, 4).Select(i => new { product_id = sku, reservation_id = $"one-{i}" }).ToArray(),
+        })).EnsureSuccessStatusCode();
+        Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/one-5")).StatusCode);
+
+        var row = await service.GetInventoryAsync(sku);
+        Assert.Equal(9, row.GetProperty("stock_count").GetInt64());
+        Assert.Equal(8, row.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(1, row.GetProperty("available_count").GetInt64());
+
+        // A replay of a hold on a sub-row is the hold, not a second one.
+        var replay = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "one-6" });
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(8, (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64());
+        await service.AssertHistoryAsync([sku]);
+    }
+
+    [Fact]
+    public async Task Five_hundred_shoppers_on_two_hundred_units_over_eight_sub_rows_get_exactly_two_hundred_holds_and_one_chain_of_alerts()
+    {
+        var sku = await service.CreateProductAsync(stock: 200, threshold: 40);
+        await MarkHotAsync(sku, 8);
+
+        using var platform = new HttpClient(OpenApiContract.Checking(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })) { BaseAddress = service.BaseAddress };
+        platform.DefaultRequestHeaders.Add("x-api-key", TestService.ReserveKey);
+        var answers = await Task.WhenAll(Enumerable.Range(0, 500).Select(i =>
+            platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"shopper-{i}" })));
+
+        var summary = string.Join(", ", answers.GroupBy(a => (int)a.StatusCode).OrderBy(g => g.Key).Select(g => $"{g.Key} x {g.Count()}"));
+        output.WriteLine(summary);
+        Assert.True(answers.Count(a => a.StatusCode == HttpStatusCode.Created) == 200, summary);
+        Assert.True(answers.All(a => a.StatusCode is HttpStatusCode.Created or HttpStatusCode.Conflict), summary);
+        foreach (var refusal in answers.Where(a => a.StatusCode == HttpStatusCode.Conflict))
+        {
+            Assert.Equal(0, (await TestService.AssertProblemAsync(refusal, 409, "insufficient_stock")).GetProperty("available_count").GetInt64());
+        }
+
+        var row = await service.GetInventoryAsync(sku);
+        Assert.Equal(200, row.GetProperty("reserved_count").GetInt64());
+        Assert.Equal("OUT_OF_STOCK", row.GetProperty("status").GetString());
+        await service.AssertHistoryAsync([sku], TimeSpan.FromSeconds(60));
+        StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "OUT_OF_STOCK", minimum: 3);
+
+        // The holds landed on every sub-row, not on the row itself alone.
+        using var admin = service.Client();
+        var holds = await TestService.ReadJsonAsync(await admin.GetAsync($"/inventory/{sku}/history?kind=HOLD&limit=100"));
+        var subRows = holds.GetProperty("items").EnumerateArray()
+            .Select(e => e.TryGetProperty("sub_row", out var k) && k.ValueKind == JsonValueKind.Number ? k.GetInt32() : 0).Distinct().Count();
+        Assert.True(subRows >= 6, $"the last 100 holds came from only {subRows} of 8 sub-rows");
+    }
+
+    [Fact]
+    public async Task Folding_back_while_shoppers_hold_and_release_loses_and_invents_no_unit()
+    {
+        var sku = await service.CreateProductAsync(stock: 300, threshold: 10);
+        await MarkHotAsync(sku, 4);
+        using var platform = service.Client(TestService.ReserveKey);
+        using var stop = new CancellationTokenSource();
+        var pairs = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var shoppers = Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested; n++)
+            {
+                var id = $"w{worker}-{n}";
+                var held = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1 + (n % 3), reservation_id = id });
+                if (held.StatusCode != HttpStatusCode.Created)
+                {
+                    failures.Add($"hold {id}: {(int)held.StatusCode} {await held.Content.ReadAsStringAsync()}");
+                    continue;
+                }
+
+                var released = await platform.DeleteAsync($"/inventory/{sku}/reserve/{id}");
+                if (released.StatusCode != HttpStatusCode.NoContent)
+                {
+                    failures.Add($"release {id}: {(int)released.StatusCode}");
+                }
+
+                Interlocked.Increment(ref pairs);
+            }
+        }));
+
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref pairs) > 100), "the shoppers are busy on the hot row");
+        using (var admin = service.Client())
+        {
+            var folding = await TestService.ReadJsonAsync(await admin.DeleteAsync($"/inventory/{sku}/hot"));
+            Assert.True(folding.GetProperty("folding").GetBoolean() || folding.GetProperty("sub_rows").GetInt32() == 1);
+        }
+
+        var foldedAt = Volatile.Read(ref pairs);
+        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref pairs) > foldedAt + 100), "the shoppers go on while the row folds back");
+        await stop.CancelAsync();
+        await shoppers;
+        Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
+
+        // With the last hold released, the last sub-row is emptied and removed, and the row is one row again.
+        await Eventually.TrueAsync(async () => (await HotRowAsync(sku)).GetProperty("sub_rows").GetInt32() == 1, "the row folded back into one");
+        var row = await service.GetInventoryAsync(sku);
+        Assert.Equal(300, row.GetProperty("stock_count").GetInt64());
+        Assert.Equal(300, row.GetProperty("available_count").GetInt64());
+        var folded = Shares(await HotRowAsync(sku));
+        Assert.Equal(new long[] { 300 }, folded);
+        await service.AssertHistoryAsync([sku], TimeSpan.FromSeconds(60));
+        output.WriteLine($"{pairs} hold/release pairs");
+    }
+
+    [Fact]
+    public async Task Staff_writes_on_a_hot_row_count_the_units_of_every_sub_row()
+    {
+        var sku = await service.CreateProductAsync(stock: 100, threshold: 10);
+        await MarkHotAsync(sku, 4);
+        using var admin = service.Client();
+
+        // Down to 30 of 100: more than sub-row 0's 25 has to go.
+        var version = (await service.GetInventoryAsync(sku)).GetProperty("warehouses")[0].GetProperty("version").GetInt64();
+        (await admin.PutAsJsonAsync($"/inventory/{sku}", new { stock_count = 30, expected_version = version })).EnsureSuccessStatusCode();
+        Assert.Equal(30, (await service.GetInventoryAsync(sku)).GetProperty("stock_count").GetInt64());
+
+        // A write-off of 25 of the 30, then one more than is left.
+        using var adjust = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments") { Content = JsonContent.Create(new { delta = -25, reason = "damaged" }) };
+        adjust.Headers.Add("Idempotency-Key", "hot-write-off");
+        (await admin.SendAsync(adjust)).EnsureSuccessStatusCode();
+        using var tooMuch = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments") { Content = JsonContent.Create(new { delta = -6, reason = "damaged" }) };
+        tooMuch.Headers.Add("Idempotency-Key", "hot-write-off-2");
+        var refusal = await TestService.AssertProblemAsync(await admin.SendAsync(tooMuch), 409, "insufficient_stock");
+        Assert.Equal(5, refusal.GetProperty("available_count").GetInt64());
+
+        // A direct sale of all that is left, wherever it sits.
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync("/orders/hot-direct/fulfil", new { lines = new[] { new { product_id = sku, quantity = 5 } } })).EnsureSuccessStatusCode();
+        var row = await service.GetInventoryAsync(sku);
+        Assert.Equal(0, row.GetProperty("stock_count").GetInt64());
+        Assert.Equal("OUT_OF_STOCK", row.GetProperty("status").GetString());
+        await service.AssertHistoryAsync([sku]);
+    }
+}
