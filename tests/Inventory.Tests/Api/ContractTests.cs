@@ -48,6 +48,10 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
         Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/cart-1")).StatusCode);
         await admin.GetAsync($"/inventory/{sku}/reservations?limit=10");
         await admin.GetAsync($"/inventory/{sku}/history?limit=5");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 2 })).StatusCode);
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 2 }), 409, "row_already_hot");
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/inventory/{sku}/hot")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/inventory/{sku}/hot")).StatusCode);
         await admin.GetAsync("/products?q=contract+tee");
 
         Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync("/reservations", new { reservation_id = "order-1", items = new[] { new { product_id = sku, quantity = 1 } } })).StatusCode);

@@ -114,6 +114,14 @@ public sealed partial class RecordingDynamoProxy : IAsyncDisposable
                 }
 
                 break;
+            case "TransactGetItems":
+                // IAM checks each read of a transactional read as a GetItem on its table.
+                foreach (var item in root.GetProperty("TransactItems").EnumerateArray())
+                {
+                    Calls.Add(("dynamodb:GetItem", item.GetProperty("Get").GetProperty("TableName").GetString()!));
+                }
+
+                break;
             case "BatchGetItem" or "BatchWriteItem":
                 foreach (var table in root.GetProperty("RequestItems").EnumerateObject())
                 {

@@ -28,6 +28,10 @@ resource "aws_dynamodb_table" "inventory" {
     name = "status"
     type = "S"
   }
+  attribute {
+    name = "hot"
+    type = "S"
+  }
 
   global_secondary_index {
     name            = "category-index"
@@ -40,6 +44,14 @@ resource "aws_dynamodb_table" "inventory" {
     hash_key        = "status"
     range_key       = "product_id"
     projection_type = "KEYS_ONLY"
+  }
+  # Sparse: only hot rows carry "hot". Every instance reads it about once a second to route holds over sub-rows.
+  global_secondary_index {
+    name               = "hot-index"
+    hash_key           = "hot"
+    range_key          = "product_id"
+    projection_type    = "INCLUDE"
+    non_key_attributes = ["sub_rows", "folding"]
   }
 
   point_in_time_recovery {
