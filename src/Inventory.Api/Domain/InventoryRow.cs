@@ -16,6 +16,7 @@ namespace Inventory.Api.Domain;
 /// row itself (sub-row 0); a row read for an answer has the sub-rows' counts added in.
 /// </param>
 /// <param name="Folding">The row is being folded back into one: new holds take from sub-row 0 only.</param>
+/// <param name="GatheredAt">On a hot row: when units were last gathered on sub-row 0 for a write that needed them (a rebalance waits a moment after).</param>
 /// <param name="SubRowsEver">The most sub-rows the row has ever been spread over: where its history may be.</param>
 public sealed record InventoryRow(
     string ProductId,
@@ -31,7 +32,8 @@ public sealed record InventoryRow(
     long MoveSequence = 0,
     int SubRowCount = 1,
     bool Folding = false,
-    int SubRowsEver = 1)
+    int SubRowsEver = 1,
+    DateTimeOffset GatheredAt = default)
 {
     /// <summary>Whether the row's units are spread over sub-rows (hot, or still folding back).</summary>
     public bool IsSpread => SubRowCount > 1;

@@ -25,10 +25,16 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
 
     private static readonly TimeSpan RebalanceInterval = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Units gathered on sub-row 0 (for a direct sale, a write-off, a hold larger than a sub-row) stay there this long
+    /// before a rebalance may spread them again: the write that needed them comes right after the gather.
+    /// </summary>
+    private static readonly TimeSpan GatheredKeptFor = TimeSpan.FromSeconds(5);
+
     private readonly string table = options.Value.InventoryTable;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), long> lastRebalance = new();
     private readonly SemaphoreSlim directoryRead = new(1, 1);
-    private volatile Directory directory = new(new Dictionary<(string, string), int>(), long.MinValue);
+    private volatile Directory? directory;
 
     public void Dispose() => directoryRead.Dispose();
 
@@ -44,13 +50,13 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
     public async Task<int> HoldSpreadAsync(string productId, string warehouseId, CancellationToken ct)
     {
         var known = directory;
-        if (clock.GetElapsedTime(known.ReadAt) > DirectoryFreshFor)
+        if (known is null || clock.GetElapsedTime(known.ReadAt) > DirectoryFreshFor)
         {
             await directoryRead.WaitAsync(ct);
             try
             {
                 known = directory;
-                if (clock.GetElapsedTime(known.ReadAt) > DirectoryFreshFor)
+                if (known is null || clock.GetElapsedTime(known.ReadAt) > DirectoryFreshFor)
                 {
                     var started = clock.GetTimestamp();
                     var listed = await Reads.QueryAllAsync(dynamo, new QueryRequest
@@ -229,7 +235,8 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
 
         if (!parts[0].Folding)
         {
-            if (parts.Any(p => p.AvailableCount == 0) && parts.Sum(p => p.AvailableCount) >= parts.Count && MayRebalanceNow(productId, warehouseId))
+            if (parts.Any(p => p.AvailableCount == 0) && parts.Sum(p => p.AvailableCount) >= parts.Count
+                && clock.GetUtcNow() - parts[0].GatheredAt > GatheredKeptFor && MayRebalanceNow(productId, warehouseId))
             {
                 await RebalanceAsync(productId, warehouseId, ct);
             }
@@ -299,7 +306,7 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
                 shares[0] += taken;
             }
 
-            if (await MoveAsync(parts, shares, ct) || attempt >= MoveAttempts)
+            if (await MoveAsync(parts, shares, ct, gathering: true) || attempt >= MoveAttempts)
             {
                 return (await SnapshotAsync(productId, warehouseId, ct))?[0].AvailableCount;
             }
@@ -331,7 +338,8 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
     /// One transaction moving each sub-row's available units to its target (the targets add up to what there is).
     /// Returns false when a hold took units from a source in between, so nothing moved.
     /// </summary>
-    private async Task<bool> MoveAsync(List<InventoryRow> parts, long[] targets, CancellationToken ct)
+    /// <param name="gathering">Units brought to sub-row 0 for a write that needs them there: marked, so a rebalance leaves them for a while.</param>
+    private async Task<bool> MoveAsync(List<InventoryRow> parts, long[] targets, CancellationToken ct, bool gathering = false)
     {
         var moves = parts.Select((p, i) => (Part: p, Delta: targets[i] - p.AvailableCount)).Where(m => m.Delta != 0).ToList();
         if (moves.Count == 0)
@@ -344,7 +352,7 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
         var transaction = new Transaction();
         foreach (var (part, delta) in moves)
         {
-            transaction.Add(rows.Shift(part.ProductId, part.WarehouseId, delta, now, rebalance));
+            transaction.Add(rows.Shift(part.ProductId, part.WarehouseId, delta, now, rebalance, gathered: gathering && !SubRows.IsSubRow(part.ProductId)));
         }
 
         return (await writes.CommitAsync(transaction, ct)).IsCommitted;

@@ -49,6 +49,9 @@ internal static class Attr
     /// </summary>
     public const string SubRowsEver = "sub_rows_ever";
 
+    /// <summary>On a hot row: when units were last gathered on sub-row 0 for a write that needed them there.</summary>
+    public const string GatheredAt = "gathered_at";
+
     /// <summary>On a hot row: being folded back into one row (new holds take from sub-row 0 only).</summary>
     public const string Folding = "folding";
 
@@ -218,7 +221,8 @@ internal static class Items
         SubRowsEver: item.TryGetValue(Attr.SubRowsEver, out var ever) && ever.NS is { Count: > 0 } counts
             ? counts.Max(c => int.Parse(c, CultureInfo.InvariantCulture))
             : 1,
-        Folding: item.TryGetValue(Attr.Folding, out var folding) && folding.BOOL == true);
+        Folding: item.TryGetValue(Attr.Folding, out var folding) && folding.BOOL == true,
+        GatheredAt: item.ContainsKey(Attr.GatheredAt) ? Timestamp(item, Attr.GatheredAt) : DateTimeOffset.MinValue);
 
     /// <summary>
     /// The stored status only if it is exactly one of the names the listings query by: Enum.TryParse would also take

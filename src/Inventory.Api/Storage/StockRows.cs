@@ -131,7 +131,8 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
     /// Moves available units into (positive) or out of (negative) one sub-row of a hot row, as one side of a rebalance
     /// whose moves add up to zero in the same transaction: the row's totals do not change, so neither does its version.
     /// </summary>
-    public TransactWriteItem Shift(string subRowKey, string warehouseId, long delta, DateTimeOffset now, Guid rebalance)
+    /// <param name="gathered">Units brought to sub-row 0 for a write that needs them there: stamped, so a rebalance leaves them a moment.</param>
+    public TransactWriteItem Shift(string subRowKey, string warehouseId, long delta, DateTimeOffset now, Guid rebalance, bool gathered = false)
     {
         var values = new Dictionary<string, AttributeValue> { [":d"] = Items.N(delta), [":now"] = Items.Time(now) };
         var condition = "attribute_exists(#p)";
@@ -141,7 +142,7 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
             condition += " AND #a >= :need";
         }
 
-        return Update(subRowKey, warehouseId, "SET #s = #s + :d, #a = #a + :d, #lu = :now", condition, values,
+        return Update(subRowKey, warehouseId, "SET #s = #s + :d, #a = #a + :d, #lu = :now" + (gathered ? ", #ga = :now" : ""), condition, values,
             new MoveCause(MoveKind.REBALANCE, Actor.Rebalancer, Reference: rebalance.ToString("N")));
     }
 
@@ -308,6 +309,7 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         ["#fo"] = Attr.Folding,
         ["#hot"] = Attr.HotListing,
         ["#sre"] = Attr.SubRowsEver,
+        ["#ga"] = Attr.GatheredAt,
     };
 
     /// <summary>The names each expression text uses; the texts are a handful of fixed strings, so each is scanned once.</summary>

@@ -49,6 +49,26 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
     }
 
     [Fact]
+    public async Task Holds_on_a_hot_row_with_plenty_of_units_land_on_every_sub_row_not_only_the_row_itself()
+    {
+        var sku = await service.CreateProductAsync(stock: 4000, threshold: 10);
+        await MarkHotAsync(sku, 4);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        // Every instance learns which rows are hot within about a second; from then on its holds pick a sub-row at
+        // random, and none of them is short, so no hold is ever sent elsewhere by a refusal.
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
+        for (var i = 0; i < 40; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"spread-{i}", warehouse_id = "main" })).StatusCode);
+        }
+
+        var spread = Shares(await HotRowAsync(sku));
+        Assert.True(spread.Count(left => left < 1000) >= 3, $"40 holds took from only these sub-rows' 1,000 units each: {string.Join(", ", spread)}");
+        Assert.Equal(4000 - 40, spread.Sum());
+    }
+
+    [Fact]
     public async Task Every_last_unit_is_held_one_by_one_across_sub_rows_and_a_hold_larger_than_any_sub_row_still_succeeds()
     {
         var sku = await service.CreateProductAsync(stock: 13, threshold: 2);
