@@ -114,6 +114,28 @@ public class ExportTests(SmallPageService service) : IClassFixture<SmallPageServ
         var (_, everything) = await ExportAsync("/admin/exports/stock");
         Assert.Superset(skus.ToHashSet(), everything.Skip(1).Select(r => r[0]).ToHashSet());
 
+        // In parts, as a client behind API Gateway reads it: each part names where the next resumes, and together they
+        // hold every row once.
+        var parts = new List<string>();
+        var partCount = 0;
+        string? token = null;
+        do
+        {
+            using var admin0 = service.Client();
+            using var part = await admin0.GetAsync($"/admin/exports/stock?category={category}&limit=15" + (token is null ? "" : "&next_token=" + Uri.EscapeDataString(token)));
+            Assert.Equal(HttpStatusCode.OK, part.StatusCode);
+            var partRecords = ParseCsv(await part.Content.ReadAsStringAsync());
+            Assert.Equal("product_id", partRecords[0][0]);
+            Assert.True(partRecords.Count - 1 <= 15, $"a part of limit 15 held {partRecords.Count - 1} lines");
+            parts.AddRange(partRecords.Skip(1).Select(r => r[0]));
+            token = part.Headers.TryGetValues("X-Next-Token", out var next) ? next.Single() : null;
+            partCount++;
+        }
+        while (token is not null);
+
+        Assert.True(partCount >= 3, $"{skus.Count} rows came in {partCount} parts of 15");
+        Assert.Equal(skus.Order(StringComparer.Ordinal), parts.Order(StringComparer.Ordinal));
+
         // The file imports again as it is: each line finds its row unchanged.
         using var admin = service.Client();
         var lines = rows.Select((r, i) => (object)new { line = i + 2, product_id = r[0], warehouse_id = r[1], stock = r[2], adjust = r[3], reason = r[4], threshold = r[5] }).ToArray();
@@ -150,6 +172,19 @@ public class ExportTests(SmallPageService service) : IClassFixture<SmallPageServ
 
         var (_, adjustments) = await ExportAsync($"/admin/exports/history/{sku}?kind=ADJUSTMENT&warehouse_id=main");
         Assert.Equal(24, adjustments.Count - 1);
+
+        using (var firstPart = await admin.GetAsync($"/admin/exports/history/{sku}?limit=20"))
+        {
+            var partLines = ParseCsv(await firstPart.Content.ReadAsStringAsync()).Skip(1).ToList();
+            Assert.Equal(20, partLines.Count);
+            var next = firstPart.Headers.GetValues("X-Next-Token").Single();
+            using var rest = await admin.GetAsync($"/admin/exports/history/{sku}?limit=20&next_token={Uri.EscapeDataString(next)}");
+            Assert.False(rest.Headers.Contains("X-Next-Token"));
+            partLines.AddRange(ParseCsv(await rest.Content.ReadAsStringAsync()).Skip(1));
+            Assert.Equal(lines.Select(l => l[3]), partLines.Select(l => l[3]));
+        }
+
+        await TestService.AssertProblemAsync(await admin.GetAsync($"/admin/exports/history/{sku}?limit=0"), 400, "validation_failed");
 
         await TestService.AssertProblemAsync(await admin.GetAsync("/admin/exports/history/no-such-product"), 404, "product_not_found");
         await TestService.AssertProblemAsync(await admin.GetAsync($"/admin/exports/history/{sku}?kind=NOPE"), 400, "validation_failed");
