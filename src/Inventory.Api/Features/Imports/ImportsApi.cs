@@ -9,10 +9,11 @@ namespace Inventory.Api.Features.Imports;
 
 /// <summary>
 /// One line of the file, its cells as text exactly as in the file (the service says which cell is wrong and why), its
-/// number in the file, and for an absolute line on apply the version its dry run saw.
+/// number in the file, and for an absolute line on apply the version its dry run saw. Only the number is required of
+/// the request: a line with an empty id cell is answered as that line's error, like any other mistake in the file.
 /// </summary>
 public sealed record ImportLineRequest(
-    int? Line, string? ProductId, string? WarehouseId, string? Stock = null, string? Adjust = null, string? Reason = null,
+    int? Line, string? ProductId = null, string? WarehouseId = null, string? Stock = null, string? Adjust = null, string? Reason = null,
     string? Threshold = null, long? ExpectedVersion = null) : IRequestBody;
 
 public sealed record ImportLinesRequest(List<ImportLineRequest?>? Lines) : IRequestBody;
