@@ -163,13 +163,16 @@ const OUTCOME_WORDS = {
 /** The outcome's word, for the table. */
 export const outcomeWord = (outcome) => OUTCOME_WORDS[outcome] ?? String(outcome).toLowerCase();
 
-/** What a line does to its row, in a few characters: "10 → 20 (threshold 5 → 4)", "by +5: 10 → 15". */
-export function changeText(result) {
+/**
+ * What a line does to its row, in a few characters: "stock 10 → 20 (threshold 5 → 4)", "by +5: 10 → 15".
+ * `isAdjust`: whether the line is an adjustment (an applied line's outcome does not say).
+ */
+export function changeText(result, isAdjust = result.outcome === 'WOULD_ADJUST') {
   const { before, after } = result;
   if (!before || !after) return '';
   const stock = before.stock_count === after.stock_count ? `${after.stock_count}` : `${before.stock_count} → ${after.stock_count}`;
   const threshold = before.threshold_level !== after.threshold_level ? ` (threshold ${before.threshold_level} → ${after.threshold_level})` : '';
-  if (result.outcome === 'WOULD_ADJUST' || (result.outcome === 'APPLIED' && result.adjust)) {
+  if (isAdjust) {
     const d = after.stock_count - before.stock_count;
     return `by ${d > 0 ? '+' : ''}${d}: ${stock}`;
   }

@@ -707,6 +707,7 @@ function progress(done, total, verb) {
 function showResults(results) {
   const body = $('#import-results tbody');
   body.replaceChildren();
+  const adjustments = new Set(importState.lines.filter((l) => l.adjust !== undefined).map((l) => l.line));
   // Errors first, then the rest, so a long file's problems are at the top; at most 1,000 rows are drawn.
   const rank = (r) => (r.outcome === 'ERROR' ? 0 : 1);
   const ordered = [...results].sort((a, b) => rank(a) - rank(b) || a.line - b.line);
@@ -718,7 +719,7 @@ function showResults(results) {
     cell(tr, r.product_id);
     cell(tr, r.warehouse_id);
     cell(tr, outcomeWord(r.outcome), 'outcome');
-    cell(tr, changeText(r));
+    cell(tr, changeText(r, adjustments.has(r.line)));
     cell(tr, r.error?.message ?? '', 'message');
   }
   $('#import-caption').textContent = results.length > 1000

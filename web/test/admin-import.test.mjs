@@ -74,6 +74,8 @@ test('a change in words, and a summary with refusals grouped by reason', () => {
   assert.equal(changeText({ outcome: 'WOULD_SET', before: counts(10), after: counts(20, 4) }), 'stock 10 → 20 (threshold 5 → 4)');
   assert.equal(changeText({ outcome: 'WOULD_ADJUST', before: counts(10), after: counts(15) }), 'by +5: 10 → 15');
   assert.equal(changeText({ outcome: 'ERROR', before: null, after: null }), '');
+  assert.equal(changeText({ outcome: 'APPLIED', before: counts(10), after: counts(7) }, true), 'by -3: 10 → 7');
+  assert.equal(changeText({ outcome: 'APPLIED', before: counts(10), after: counts(7) }, false), 'stock 10 → 7');
   const summary = summarize([
     { line: 2, outcome: 'APPLIED' },
     { line: 3, outcome: 'UNCHANGED' },

@@ -108,6 +108,8 @@ public class ImportPanelTests(BrowserService service) : IClassFixture<BrowserSer
         var seen = await page.EvaluateAsync<double[][]>("() => window.progressSeen");
         Assert.Contains(seen, p => p[0] == 500 && p[1] == 522);
         await Expect(page.Locator("#import-summary")).ToContainTextAsync("stock below the units held in carts: 1 line (line 6)");
+        await Expect(page.Locator("#import-results tbody tr[data-line='2'] td").Nth(4)).ToHaveTextAsync("by +5: 10 → 15");
+        await Expect(page.Locator("#import-results tbody tr[data-line='7'] td").Nth(4)).ToHaveTextAsync("stock 10 → 25");
         await BrowserService.ScreenshotAsync(page, "admin-panel-import-applied.png");
 
         var store = service.Get<InventoryStore>();
