@@ -5,6 +5,7 @@ using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.History;
 using Inventory.Api.Features.HotProducts;
+using Inventory.Api.Features.Imports;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
@@ -36,6 +37,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(CheckRequest))]
 [JsonSerializable(typeof(CreateProductRequest))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(ImportLinesRequest))]
 // Answers
 [JsonSerializable(typeof(InventoryView))]
 [JsonSerializable(typeof(InventoryRowView))]
@@ -59,6 +61,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(ApiKeyView))]
 [JsonSerializable(typeof(ApiKeyListView))]
 [JsonSerializable(typeof(CreatedApiKeyView))]
+[JsonSerializable(typeof(ImportLinesResponse))]
 // Problems and the values their extensions carry
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
@@ -79,5 +82,6 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(OrderOutcomeEvent))]
 [JsonSerializable(typeof(Adjustment))]
 [JsonSerializable(typeof(FulfilmentResult))]
+[JsonSerializable(typeof(ImportedLine))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;

@@ -186,6 +186,14 @@ public sealed class StockHistory(
         return new HistoryPage(page, more ? Token(productId, streams) : null);
     }
 
+    /// <summary>
+    /// What a listing of these rows' history reads (one warehouse's, or all when <paramref name="warehouseId"/> is null):
+    /// each row, and each sub-row a hot row has ever had, in warehouse order.
+    /// </summary>
+    public static List<(string Key, string Warehouse)> Sources(IEnumerable<InventoryRow> rows, string? warehouseId) =>
+        rows.Where(r => warehouseId is null || r.WarehouseId == warehouseId).OrderBy(r => r.WarehouseId, StringComparer.Ordinal)
+            .SelectMany(r => r.HistoryKeys.Select(key => (key, r.WarehouseId))).ToList();
+
     /// <summary>Every kept entry of one row, oldest first: for the drift report and the tests.</summary>
     public async Task<List<StockMovement>> RowEntriesAsync(string productId, string warehouseId, CancellationToken ct) =>
         await Reads.QueryAllAsync(dynamo, new QueryRequest

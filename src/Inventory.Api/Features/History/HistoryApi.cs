@@ -81,9 +81,7 @@ public static class HistoryApi
             throw Problems.WarehouseNotFound(productId, warehouseId);
         }
 
-        var read = rows.Where(r => warehouseId is null || r.WarehouseId == warehouseId).OrderBy(r => r.WarehouseId, StringComparer.Ordinal)
-            .SelectMany(r => r.HistoryKeys.Select(key => (key, r.WarehouseId))).ToList();
-        var page = await history.ListAsync(productId, read, new HistoryFilter(parsedKind, since, until), pageSize ?? 50, nextToken, ct);
+        var page = await history.ListAsync(productId, StockHistory.Sources(rows, warehouseId), new HistoryFilter(parsedKind, since, until), pageSize ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<HistoryEntryView>(page.Entries.Select(HistoryEntryView.From).ToList(), page.NextToken));
     }
 }
