@@ -111,7 +111,7 @@ bench-search: deps
 bench-cost: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- cost
 
-# One product's holds per second under a simulated per-partition write budget, and what throttled shoppers are told
+# One product's holds per second under a simulated per-partition budget (one row, 4 and 8 sub-rows), and what throttled shoppers are told
 bench-partition: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- partition
 
