@@ -51,6 +51,7 @@ public static class InventoryApp
         services.AddSingleton<StockRows>();
         services.AddSingleton<StatusTransitions>();
         services.AddSingleton<StockHistory>();
+        services.AddSingleton<CoverTracker>();
         services.AddSingleton<StockChangeHandler>();
         services.AddSingleton<StreamCheckpoints>();
         services.AddSingleton<ReservationRecords>();

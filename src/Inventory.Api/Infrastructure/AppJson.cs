@@ -34,6 +34,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(AdjustInventoryRequest))]
 [JsonSerializable(typeof(CheckRequest))]
 [JsonSerializable(typeof(CreateProductRequest))]
+[JsonSerializable(typeof(SetLeadTimeRequest))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 // Answers
 [JsonSerializable(typeof(InventoryView))]
@@ -50,6 +51,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(PageView<StockAlert>))]
 [JsonSerializable(typeof(PageView<HistoryEntryView>))]
 [JsonSerializable(typeof(StockAlert))]
+[JsonSerializable(typeof(PageView<CoverView>))]
 [JsonSerializable(typeof(ThresholdCheckResult))]
 [JsonSerializable(typeof(InvariantReport))]
 [JsonSerializable(typeof(HealthView))]
