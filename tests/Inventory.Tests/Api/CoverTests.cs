@@ -299,4 +299,24 @@ public class CoverReplayTests(NoStreamService service) : IClassFixture<NoStreamS
         Assert.Equal(7m, alert.GetProperty("days_of_cover").GetDecimal());
         Assert.Equal(10, alert.GetProperty("lead_time_days").GetInt32());
     }
+
+    [Fact]
+    public async Task Four_consumers_handling_the_same_batch_at_once_count_each_sale_once_and_send_one_alert()
+    {
+        var sku = await service.CreateProductAsync(stock: 20, threshold: 0);
+        using var admin = service.Client();
+        using var platform = service.Client(TestService.ReserveKey);
+        await Cover.SetLeadTimeAsync(admin, sku, 10);
+        for (var i = 0; i < 10; i++)
+        {
+            await Cover.SellAsync(platform, sku, 1);
+        }
+
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => DeliverAsync(sku, 0)));
+
+        var cover = (await Cover.OfAsync(service, sku))!.Value;
+        Assert.Equal(10, cover.GetProperty("sold_7d").GetInt64());
+        Assert.True(cover.GetProperty("runs_out_soon").GetBoolean());
+        Assert.Single(await Cover.RunsOutSoonAlertsAsync(service, sku));
+    }
 }
