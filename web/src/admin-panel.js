@@ -209,7 +209,7 @@ async function loadCover(reset) {
     cell(tr, r.available_count, 'num');
     cell(tr, perDay(r.velocity_7d), 'num');
     cell(tr, perDay(r.velocity_28d), 'num');
-    const coverCell = cell(tr, days(r.days_of_cover), 'num');
+    const coverCell = cell(tr, days(r.days_of_cover), 'num wrap');
     if (r.runs_out_soon) {
       const soon = document.createElement('span');
       soon.className = 'badge SOON';
