@@ -178,7 +178,11 @@ public sealed class ProductStore(
         return item;
     }
 
+    /// <summary>
+    /// Whether <paramref name="b"/>, posted again, is the stored <paramref name="a"/>. A repeat without a lead time matches
+    /// any: staff set it later (PUT /products/{sku}/lead-time), and the catalogue's load script must stay safe to re-run.
+    /// </summary>
     private static bool SameContent(Product a, Product b) =>
         a.Name == b.Name && a.Description == b.Description && a.Price == b.Price && a.ImageUrl == b.ImageUrl && a.Category == b.Category
-        && (a.LeadTimeDays ?? 0) == (b.LeadTimeDays ?? 0);
+        && (b.LeadTimeDays is null || a.LeadTimeDays == b.LeadTimeDays);
 }

@@ -217,6 +217,12 @@ public class CoverAlertTests(TestService service) : IClassFixture<TestService>
         Assert.Equal(21, created.GetProperty("lead_time_days").GetInt32());
         await TestService.AssertProblemAsync(await admin.PostAsJsonAsync("/products", new { sku = sku + "x", name = "Lead", price = 1m, lead_time_days = 400 }), 400, "validation_failed");
 
+        // The catalogue's load script, run again without lead times, still gets 200 and leaves them; another one is a conflict.
+        var again = await admin.PostAsJsonAsync("/products", new { sku, name = "Lead", price = 1m });
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal(21, (await TestService.ReadJsonAsync(again)).GetProperty("lead_time_days").GetInt32());
+        await TestService.AssertProblemAsync(await admin.PostAsJsonAsync("/products", new { sku, name = "Lead", price = 1m, lead_time_days = 30 }), 409, "product_exists");
+
         await Cover.SetLeadTimeAsync(admin, sku, 0);
         var cleared = await TestService.ReadJsonAsync(await admin.GetAsync($"/products/{sku}"));
         Assert.Equal(JsonValueKind.Null, cleared.GetProperty("lead_time_days").ValueKind);
