@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Globalization;
+using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
@@ -9,7 +9,11 @@ namespace Inventory.Api.Storage;
 
 /// <summary>A row's days of cover as last evaluated (at <paramref name="ComputedAt"/>, after its latest change).</summary>
 public sealed record CoverView(
-    string ProductId, string WarehouseId, long AvailableCount, [property: JsonPropertyName("sold_7d")] long Sold7d, [property: JsonPropertyName("sold_28d")] long Sold28d, [property: JsonPropertyName("velocity_7d")] decimal Velocity7d, [property: JsonPropertyName("velocity_28d")] decimal Velocity28d,
+    string ProductId, string WarehouseId, long AvailableCount,
+    [property: JsonPropertyName("sold_7d")] long Sold7d,
+    [property: JsonPropertyName("sold_28d")] long Sold28d,
+    [property: JsonPropertyName("velocity_7d")] decimal Velocity7d,
+    [property: JsonPropertyName("velocity_28d")] decimal Velocity28d,
     decimal? DaysOfCover, int? LeadTimeDays, bool RunsOutSoon, DateTimeOffset ComputedAt);
 
 public sealed record CoverPage(IReadOnlyList<CoverView> Rows, string? NextToken);
@@ -36,6 +40,10 @@ public sealed class CoverTracker(
     /// <summary>The one partition value of the cover index: listings read rows by days of cover, never by scanning.</summary>
     private const string CoverListName = "cover";
 
+    /// <summary>
+    /// Rows are independent items, evaluated side by side like the history's batches: one after another, a batch that
+    /// touches many rows would hold back the status, which shares the reader.
+    /// </summary>
     private const int RowParallelism = 8;
 
     /// <summary>A cover write re-reads the state and tries again this many times if another consumer wrote it meanwhile.</summary>

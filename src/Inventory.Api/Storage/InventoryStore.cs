@@ -1,5 +1,5 @@
-using System.Text.Json.Serialization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
@@ -22,9 +22,14 @@ public sealed record StockAlert(
     string AlertId, string ProductId, string WarehouseId, long StockCount, long AvailableCount, long ThresholdLevel,
     StockStatus OldStatus, StockStatus NewStatus, DateTimeOffset CreatedAt, string Message,
     string? AcknowledgedBy = null, DateTimeOffset? AcknowledgedAt = null,
-    AlertType AlertType = AlertType.STATUS_CHANGE, [property: JsonPropertyName("sold_7d")] long? Sold7d = null, [property: JsonPropertyName("sold_28d")] long? Sold28d = null, [property: JsonPropertyName("velocity_7d")] decimal? Velocity7d = null,
-    [property: JsonPropertyName("velocity_28d")] decimal? Velocity28d = null, decimal? DaysOfCover = null, int? LeadTimeDays = null);
+    AlertType AlertType = AlertType.STATUS_CHANGE,
+    [property: JsonPropertyName("sold_7d")] long? Sold7d = null,
+    [property: JsonPropertyName("sold_28d")] long? Sold28d = null,
+    [property: JsonPropertyName("velocity_7d")] decimal? Velocity7d = null,
+    [property: JsonPropertyName("velocity_28d")] decimal? Velocity28d = null,
+    decimal? DaysOfCover = null, int? LeadTimeDays = null);
 
+/// <summary>What an alert announces; subscribers filter the alerts topic on it.</summary>
 public enum AlertType
 {
     STATUS_CHANGE,

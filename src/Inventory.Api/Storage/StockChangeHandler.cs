@@ -4,9 +4,8 @@ namespace Inventory.Api.Storage;
 /// Everything that follows from the stock table's change stream, in one place for both of its readers (the stream
 /// function's event source mapping on AWS, <c>StatusStreamReader</c> locally): each record's history entry
 /// (<see cref="StockHistory"/>), the stored status with its alert (<see cref="StatusTransitions"/>), and the sales velocity
-/// and days of cover with their "runs out soon" alert (<see cref="CoverTracker"/>). Both are keyed
-/// so a record handed over again writes nothing new, which is what lets a reader resume from the first record not
-/// handled by both.
+/// and days of cover with their "runs out soon" alert (<see cref="CoverTracker"/>). All three are keyed so a record
+/// handed over again writes nothing new, which is what lets a reader resume from the first record not handled by all.
 /// </summary>
 public sealed class StockChangeHandler(StockHistory history, StatusTransitions statuses, CoverTracker cover)
 {
