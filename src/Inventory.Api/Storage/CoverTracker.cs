@@ -270,14 +270,30 @@ public sealed class CoverTracker(
 
             var wasBelow = stored is not null && stored.TryGetValue(Attr.RunsOutSoon, out var flag) && flag.BOOL == true;
             var crossing = StockCover.Crossing(wasBelow, cover.RunsOutSoon);
-            var transaction = new Transaction();
-            transaction.Add(new TransactWriteItem { Update = StateWrite(row, cover, now, storedMove, wasBelow) });
+            var write = StateWrite(row, cover, now, storedMove, wasBelow);
+            bool committed;
             if (crossing == CoverCrossing.FellBelow)
             {
+                var transaction = new Transaction();
+                transaction.Add(new TransactWriteItem { Update = write });
                 transaction.Add(Alert(row, cover, now));
+                committed = (await writes.CommitAsync(transaction, ct)).IsCommitted;
+            }
+            else
+            {
+                // Without an alert the state is one item: a plain conditional update costs half a transaction's write units.
+                committed = await writes.UpdateAsync(new UpdateItemRequest
+                {
+                    TableName = write.TableName,
+                    Key = write.Key,
+                    UpdateExpression = write.UpdateExpression,
+                    ConditionExpression = write.ConditionExpression,
+                    ExpressionAttributeNames = write.ExpressionAttributeNames,
+                    ExpressionAttributeValues = write.ExpressionAttributeValues,
+                }, onConditionFailed: null, ct) is not null;
             }
 
-            if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
+            if (committed)
             {
                 if (crossing == CoverCrossing.FellBelow)
                 {
