@@ -55,6 +55,7 @@ public static class InventoryApp
         services.AddSingleton<HotRows>();
         services.AddSingleton<StatusTransitions>();
         services.AddSingleton<StockHistory>();
+        services.AddSingleton<CoverTracker>();
         services.AddSingleton<StockChangeHandler>();
         services.AddSingleton<StreamCheckpoints>();
         services.AddSingleton<ReservationRecords>();

@@ -18,7 +18,7 @@ const API = chooseApi(location, document.documentElement.dataset.allowedApis);
 
 let client = null;
 let alertStream = null;
-const list = { filters: {}, tokens: [null], index: 0 };
+const list = { filters: {}, tokens: [null], index: 0, ticket: 0 };
 const detail = { productId: null, reservationsToken: null, historyToken: null };
 /** Product names by sku: stock rows carry only the sku, and a name is read once per product. */
 const names = new Map();
@@ -99,7 +99,7 @@ async function signIn(key) {
   $('#sign-out').hidden = false;
   $('#who').textContent = 'signed in for this tab';
   show($('#login-error'), null);
-  await Promise.all([search({}), startAlerts()]);
+  await Promise.all([search({}), startAlerts(), loadCover(true)]);
 }
 
 function signOut(message) {
@@ -127,6 +127,9 @@ async function search(filters) {
 async function loadPage() {
   const body = $('#rows tbody');
   const state = $('#list-state');
+  // Only the latest listing asked for may fill the table: the first page of everything, still loading when the
+  // operator searches for one product, must not replace that product's rows when it arrives last.
+  const ticket = ++list.ticket;
   show($('#list-error'), null);
   state.textContent = 'Loading…';
   $('#prev').disabled = $('#next').disabled = true;
@@ -141,6 +144,7 @@ async function loadPage() {
       nextToken = page.next_token;
     }
   } catch (error) {
+    if (ticket !== list.ticket) return;
     body.replaceChildren();
     if (error.code === 'product_not_found') {
       state.textContent = `No product with id “${list.filters.productId}”.`;
@@ -152,6 +156,7 @@ async function loadPage() {
     return;
   }
 
+  if (ticket !== list.ticket) return;
   body.replaceChildren();
   for (const r of rows) {
     const tr = body.insertRow();
@@ -173,6 +178,58 @@ async function loadPage() {
   list.tokens[list.index + 1] = nextToken;
   $('#prev').disabled = list.index === 0;
   $('#next').disabled = !nextToken;
+  await fillNames(body);
+}
+
+// ---- runs out soonest (GET /admin/cover) -------------------------------------------------------------
+
+const cover = { tokens: [null], index: 0 };
+
+/** "4.25/day", "no sales": a sales pace as an operator reads it. */
+const perDay = (velocity) => (Number(velocity) > 0 ? `${Number(velocity).toLocaleString()}/day` : '—');
+const days = (n) => (n === null || n === undefined ? '—' : `${Number(n).toLocaleString()} ${Number(n) === 1 ? 'day' : 'days'}`);
+
+async function loadCover(reset) {
+  if (reset) { cover.tokens = [null]; cover.index = 0; }
+  const body = $('#cover-rows tbody');
+  const state = $('#cover-state');
+  show($('#cover-error'), null);
+  state.textContent = 'Loading…';
+  $('#cover-prev').disabled = $('#cover-next').disabled = true;
+  let page;
+  try {
+    page = await client.listCover({ limit: PAGE_SIZE, nextToken: cover.tokens[cover.index] });
+  } catch (error) {
+    state.textContent = '';
+    const message = explain(error);
+    if (message) show($('#cover-error'), message, 'error');
+    return;
+  }
+  body.replaceChildren();
+  for (const r of page.items) {
+    const tr = body.insertRow();
+    tr.className = 'pick';
+    tr.tabIndex = 0;
+    tr.dataset.product = r.product_id;
+    cell(tr, names.get(r.product_id) ?? '', 'name').dataset.nameOf = r.product_id;
+    cell(tr, r.product_id);
+    cell(tr, r.warehouse_id);
+    cell(tr, r.available_count, 'num');
+    cell(tr, perDay(r.velocity_7d), 'num');
+    cell(tr, perDay(r.velocity_28d), 'num');
+    const coverCell = cell(tr, days(r.days_of_cover), 'num wrap');
+    if (r.runs_out_soon) {
+      const soon = document.createElement('span');
+      soon.className = 'badge SOON';
+      soon.textContent = 'runs out soon';
+      coverCell.prepend(soon, ' ');
+    }
+    cell(tr, days(r.lead_time_days), 'num');
+  }
+  state.textContent = page.items.length ? '' : 'No row has sold anything in the last 28 days.';
+  cover.tokens[cover.index + 1] = page.next_token;
+  $('#cover-prev').disabled = cover.index === 0;
+  $('#cover-next').disabled = !page.next_token;
   await fillNames(body);
 }
 
@@ -254,8 +311,60 @@ async function loadWarehouses() {
   state.textContent = '';
   const cards = inventory.warehouses.map((row) => warehouseCard(productId, row));
   $('#warehouses').replaceChildren(...cards);
-  await loadCharts(productId);
+  await Promise.all([loadCharts(productId), loadCardCover(productId), loadLeadTime(productId)]);
 }
+
+// ---- sales pace and days of cover per warehouse, and the product's lead time ----------------------------
+
+function fillCover(card, row) {
+  $('.cover .SOON', card).hidden = !row?.runs_out_soon;
+  $('.cover-text', card).textContent = !row
+    ? 'No sales recorded yet.'
+    : `Selling ${perDay(row.velocity_7d)} (7 d) · ${perDay(row.velocity_28d)} (28 d) · ${days(row.days_of_cover)} of cover`
+      + ` · lead time ${days(row.lead_time_days)} · as of ${when(row.computed_at)}`;
+}
+
+async function loadCardCover(productId) {
+  let rows;
+  try {
+    rows = (await client.listCover({ productId, limit: 100 })).items;
+  } catch {
+    return; // the cards still show the counts; the cover line stays empty
+  }
+  if (productId !== detail.productId) return;
+  for (const card of document.querySelectorAll('#warehouses .row-card')) {
+    fillCover(card, rows.find((r) => r.warehouse_id === card.dataset.warehouse));
+  }
+}
+
+async function loadLeadTime(productId) {
+  try {
+    const product = await client.getProduct(productId);
+    if (productId === detail.productId) $('#lead-time').days.value = product.lead_time_days ?? 0;
+  } catch {
+    $('#lead-time').days.value = '';
+  }
+}
+
+$('#lead-time').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const productId = detail.productId;
+  const form = event.currentTarget;
+  const button = $('button', form);
+  button.disabled = true;
+  try {
+    const product = await client.setLeadTime(productId, Number(form.days.value));
+    report($('#lead-time-message'), product.lead_time_days
+      ? `Lead time saved: ${days(product.lead_time_days)}. Rows with less cover than that are flagged now.`
+      : 'Lead time cleared: this product raises no runs-out-soon alerts.', 'ok');
+    await Promise.all([loadCardCover(productId), loadCover(false)]);
+  } catch (error) {
+    const text = explain(error);
+    if (text) report($('#lead-time-message'), text, 'error');
+  } finally {
+    button.disabled = false;
+  }
+});
 
 // ---- chart of available units -----------------------------------------------------------------------
 
@@ -589,9 +698,18 @@ function addAlert(alert, fresh) {
   li.dataset.id = alert.alert_id;
   if (fresh) li.className = 'fresh';
   const title = document.createElement('div');
-  title.append(badge(alert.new_status), ` ${alert.product_id} / ${alert.warehouse_id}`);
   const text = document.createElement('div');
-  text.textContent = `${alert.available_count} available of ${alert.stock_count}, threshold ${alert.threshold_level} (was ${alert.old_status.replace(/_/g, ' ').toLowerCase()})`;
+  if (alert.alert_type === 'RUNS_OUT_SOON') {
+    const soon = document.createElement('span');
+    soon.className = 'badge SOON';
+    soon.textContent = 'runs out soon';
+    title.append(soon, ` ${alert.product_id} / ${alert.warehouse_id}`);
+    text.textContent = `${days(alert.days_of_cover)} of cover, lead time ${days(alert.lead_time_days)}: ${alert.available_count} available,`
+      + ` selling ${perDay(alert.velocity_7d)} (7 d) and ${perDay(alert.velocity_28d)} (28 d)`;
+  } else {
+    title.append(badge(alert.new_status), ` ${alert.product_id} / ${alert.warehouse_id}`);
+    text.textContent = `${alert.available_count} available of ${alert.stock_count}, threshold ${alert.threshold_level} (was ${alert.old_status.replace(/_/g, ' ').toLowerCase()})`;
+  }
   const time = document.createElement('div');
   time.className = 'muted';
   time.textContent = when(alert.created_at);
@@ -875,7 +993,7 @@ $('#find').addEventListener('submit', (event) => { event.preventDefault(); find(
 // Results follow the typing, a moment after it pauses.
 let findTimer;
 $('#q-find').addEventListener('input', () => { clearTimeout(findTimer); findTimer = setTimeout(() => find($('#q-find').value.trim()), 250); });
-for (const table of ['#found', '#rows']) {
+for (const table of ['#found', '#rows', '#cover-rows']) {
   $(`${table} tbody`).addEventListener('click', (event) => {
     const tr = event.target.closest('tr[data-product]');
     if (tr) openDetail(tr.dataset.product);
@@ -886,6 +1004,9 @@ for (const table of ['#found', '#rows']) {
   });
 }
 $('#prev').addEventListener('click', () => { list.index--; loadPage(); });
+$('#cover-prev').addEventListener('click', () => { cover.index--; loadCover(false); });
+$('#cover-next').addEventListener('click', () => { cover.index++; loadCover(false); });
+$('#cover-refresh').addEventListener('click', () => loadCover(true));
 $('#next').addEventListener('click', () => { list.index++; loadPage(); });
 $('#res-status').addEventListener('change', () => loadReservations(true));
 $('#res-more').addEventListener('click', () => loadReservations(false));

@@ -94,11 +94,25 @@ export interface StockAlert {
   threshold_level: number; old_status: StockStatus; new_status: StockStatus; created_at: string; message: string;
   /** The name of the admin key that acknowledged it and when; null until someone does. */
   acknowledged_by: string | null; acknowledged_at: string | null;
+  /** STATUS_CHANGE, or RUNS_OUT_SOON (days of cover fell below the lead time; the status did not move, old = new). */
+  alert_type: 'STATUS_CHANGE' | 'RUNS_OUT_SOON';
+  /** Set on RUNS_OUT_SOON alerts only: the figures that made it. */
+  sold_7d: number | null; sold_28d: number | null; velocity_7d: number | null; velocity_28d: number | null;
+  days_of_cover: number | null; lead_time_days: number | null;
+}
+
+/** A row's days of cover as evaluated after its latest change (`computed_at`). */
+export interface CoverRow {
+  product_id: string; warehouse_id: string; available_count: number; sold_7d: number; sold_28d: number;
+  velocity_7d: number; velocity_28d: number; days_of_cover: number | null; lead_time_days: number | null;
+  runs_out_soon: boolean; computed_at: string;
 }
 
 export interface Product {
   sku: string; name: string; description?: string | null; price: number; image_url?: string | null; category?: string | null;
   threshold_level?: number;
+  /** Days a restock takes; a warehouse row whose days of cover fall below it gets a RUNS_OUT_SOON alert. */
+  lead_time_days?: number | null;
 }
 
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'failed' | 'closed';
@@ -141,6 +155,10 @@ export interface InventoryClient {
   /** Newest first; the filters apply after each page is read, so a page may be short (even empty) with a next_token. */
   listAlerts(o?: RequestOptions & { limit?: number; nextToken?: string | null; acknowledged?: boolean; status?: StockStatus; productId?: string }): Promise<Page<StockAlert>>;
   acknowledgeAlert(alertId: string, o?: RequestOptions): Promise<StockAlert>;
+  /** Rows by days of cover, soonest to run out first; with `productId`, that product's rows (admin). */
+  listCover(o?: RequestOptions & { productId?: string; limit?: number; nextToken?: string | null }): Promise<Page<CoverRow>>;
+  /** Sets the product's lead time in days (0 clears it) and evaluates its rows against it at once (admin). */
+  setLeadTime(sku: string, leadTimeDays: number, o?: RequestOptions): Promise<Product & { quantity: number; inventory: Inventory | null }>;
   checkInvariants(o?: RequestOptions & { productId?: string }): Promise<{ rows_checked: number; active_reservations: number; violations: unknown[]; holds: boolean }>;
 
   /** Checks (dryRun: true) or applies up to 500 lines of a stock import; each line is applied once per import id. */

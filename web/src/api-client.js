@@ -252,6 +252,9 @@ export function createClient(options = {}) {
     // Products (creating the same product again is answered 200, so it is safe to retry)
     createProduct: (product, o = {}) => value(send('POST', '/products', { ...o, body: product, idempotent: true })),
     getProduct: (sku, o = {}) => value(send('GET', `/products/${seg(sku)}`, o)),
+    /** An absolute value, so repeating it is harmless: retried like a read. 0 clears it. */
+    setLeadTime: (sku, leadTimeDays, o = {}) =>
+      value(send('PUT', `/products/${seg(sku)}/lead-time`, { ...o, body: { lead_time_days: leadTimeDays }, idempotent: true })),
     /** Every product, or with `q` those whose name or sku has words starting with each word of `q`. */
     listProducts: ({ q, limit, nextToken, ...o } = {}) => value(send('GET', `/products${query({ q, limit, next_token: nextToken })}`, o)),
 
@@ -261,6 +264,8 @@ export function createClient(options = {}) {
       value(send('GET', `/admin/alerts${query({ limit, next_token: nextToken, acknowledged, status, product_id: productId })}`, o)),
     /** Idempotent (the first acknowledgement stands), so it is safe to retry. */
     acknowledgeAlert: (alertId, o = {}) => value(send('POST', `/admin/alerts/${seg(alertId)}/acknowledge`, { ...o, idempotent: true })),
+    listCover: ({ productId, limit, nextToken, ...o } = {}) =>
+      value(send('GET', `/admin/cover${query({ product_id: productId, limit, next_token: nextToken })}`, o)),
     checkInvariants: ({ productId, ...o } = {}) => value(send('GET', `/admin/invariants${query({ product_id: productId })}`, o)),
 
     // Imports and exports

@@ -45,6 +45,24 @@ test('the stock history is asked for with its filters in the query, the times es
     { warehouse_id: 'east', kind: 'SALE', from: '2026-11-29T10:00:00+01:00', limit: '20', next_token: 'abc' });
 });
 
+test('days of cover are listed with their paging and product filter in the query', async () => {
+  const { fetch, calls } = scriptedFetch(json(200, { items: [], next_token: null }));
+  await client(fetch).listCover({ productId: 'demo-mug', limit: 20, nextToken: 'abc' });
+  const url = new URL(calls[0].url);
+  assert.equal(url.pathname, '/admin/cover');
+  assert.deepEqual(Object.fromEntries(url.searchParams), { product_id: 'demo-mug', limit: '20', next_token: 'abc' });
+});
+
+test('a lead time is an absolute PUT, so it is sent again after a lost answer', async () => {
+  const { fetch, calls } = scriptedFetch(new TypeError('fetch failed'), json(200, { sku: 'a b', lead_time_days: 14 }));
+  const product = await client(fetch).setLeadTime('a b', 14);
+  assert.equal(product.lead_time_days, 14);
+  assert.equal(calls.length, 2);
+  assert.equal(calls[1].url, 'http://api.test/products/a%20b/lead-time');
+  assert.equal(calls[1].init.method, 'PUT');
+  assert.deepEqual(JSON.parse(calls[1].init.body), { lead_time_days: 14 });
+});
+
 test('a read survives a network error: it is retried', async () => {
   const { fetch, calls } = scriptedFetch(new TypeError('fetch failed'), json(200, { ok: true }));
   assert.deepEqual(await client(fetch).health(), { ok: true });

@@ -35,6 +35,12 @@ export async function admin(): Promise<void> {
   console.log(moved, history.items[0].reason ?? 'no reason', history.next_token);
   // @ts-expect-error a kind that does not exist is refused
   await client.listHistory(row.product_id, { kind: 'TELEPORT' });
+  const soonest = await client.listCover({ limit: 20 });
+  const days: number | null = soonest.items[0].days_of_cover;
+  console.log(days ?? 'no sales', soonest.items[0].runs_out_soon, soonest.items[0].velocity_7d);
+  const withLead = await client.setLeadTime(row.product_id, 14);
+  console.log(withLead.lead_time_days);
+  if (seen.alert_type === 'RUNS_OUT_SOON') console.log(seen.days_of_cover, seen.lead_time_days);
 }
 
 export function widget(): void {

@@ -1,6 +1,9 @@
 namespace Inventory.Api.Domain;
 
-/// <summary>A catalogue entry. Its stock lives in <see cref="InventoryRow"/>s keyed by the same id.</summary>
+/// <summary>
+/// A catalogue entry. Its stock lives in <see cref="InventoryRow"/>s keyed by the same id. <paramref name="LeadTimeDays"/>
+/// is how many days a restock takes, if known: a row whose days of cover fall below it runs out soon (<see cref="StockCover"/>).
+/// </summary>
 public sealed record Product(
     string Sku,
     string Name,
@@ -9,4 +12,5 @@ public sealed record Product(
     string? ImageUrl,
     string? Category,
     DateTimeOffset CreatedAt,
-    DateTimeOffset UpdatedAt);
+    DateTimeOffset UpdatedAt,
+    int? LeadTimeDays = null);

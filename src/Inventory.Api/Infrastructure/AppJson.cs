@@ -36,6 +36,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(AdjustInventoryRequest))]
 [JsonSerializable(typeof(CheckRequest))]
 [JsonSerializable(typeof(CreateProductRequest))]
+[JsonSerializable(typeof(SetLeadTimeRequest))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
 [JsonSerializable(typeof(ImportLinesRequest))]
 // Answers
@@ -55,6 +56,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(HotRowView))]
 [JsonSerializable(typeof(MarkHotRequest))]
 [JsonSerializable(typeof(StockAlert))]
+[JsonSerializable(typeof(PageView<CoverView>))]
 [JsonSerializable(typeof(ThresholdCheckResult))]
 [JsonSerializable(typeof(InvariantReport))]
 [JsonSerializable(typeof(HealthView))]

@@ -102,6 +102,39 @@ public sealed class ProductStore(
         return response.Item is { Count: > 0 } item ? Items.ToProduct(item) : null;
     }
 
+    /// <summary>
+    /// Sets (or, with 0, clears) the product's lead time; null when there is no such product. Only the catalogue entry
+    /// changes: each row's cover is evaluated against it at the row's next change (<see cref="StockCover"/>), or at once
+    /// by the caller.
+    /// </summary>
+    public async Task<Product?> SetLeadTimeAsync(string sku, int leadTimeDays, DateTimeOffset at, CancellationToken ct)
+    {
+        var names = new Dictionary<string, string> { ["#s"] = Attr.Sku, ["#l"] = Attr.LeadTimeDays, ["#u"] = Attr.UpdatedAt };
+        var values = new Dictionary<string, AttributeValue> { [":u"] = Items.Time(at) };
+        var update = "SET #u = :u";
+        if (leadTimeDays > 0)
+        {
+            values[":l"] = Items.N(leadTimeDays);
+            update += ", #l = :l";
+        }
+        else
+        {
+            update += " REMOVE #l";
+        }
+
+        var updated = await writes.UpdateAsync(new UpdateItemRequest
+        {
+            TableName = storage.ProductsTable,
+            Key = Items.ProductKey(sku),
+            UpdateExpression = update,
+            ConditionExpression = "attribute_exists(#s)",
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+            ReturnValues = ReturnValue.ALL_NEW,
+        }, onConditionFailed: null, ct);
+        return updated is null ? null : Items.ToProduct(updated.Attributes);
+    }
+
     public async Task<ProductPage> ListAsync(int limit, string? nextToken, CancellationToken ct)
     {
         var response = await dynamo.ScanAsync(new ScanRequest
@@ -137,9 +170,19 @@ public sealed class ProductStore(
             item[Attr.Category] = Items.S(product.Category);
         }
 
+        if (product.LeadTimeDays is int leadTime and > 0)
+        {
+            item[Attr.LeadTimeDays] = Items.N(leadTime);
+        }
+
         return item;
     }
 
+    /// <summary>
+    /// Whether <paramref name="b"/>, posted again, is the stored <paramref name="a"/>. A repeat without a lead time matches
+    /// any: staff set it later (PUT /products/{sku}/lead-time), and the catalogue's load script must stay safe to re-run.
+    /// </summary>
     private static bool SameContent(Product a, Product b) =>
-        a.Name == b.Name && a.Description == b.Description && a.Price == b.Price && a.ImageUrl == b.ImageUrl && a.Category == b.Category;
+        a.Name == b.Name && a.Description == b.Description && a.Price == b.Price && a.ImageUrl == b.ImageUrl && a.Category == b.Category
+        && (b.LeadTimeDays is null || a.LeadTimeDays == b.LeadTimeDays);
 }

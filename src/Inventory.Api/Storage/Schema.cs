@@ -144,6 +144,29 @@ internal static class Attr
     public const string Scope = "scope";
     public const string RevokedAt = "revoked_at";
 
+    /// <summary>
+    /// Days of cover (<c>inventory-velocity</c>): the sort key of a row's daily sales counters (<c>day#&lt;warehouse&gt;#&lt;date&gt;</c>)
+    /// and of its cover state (<c>cover#&lt;warehouse&gt;</c>), under the product's partition.
+    /// </summary>
+    public const string VelocityKey = "velocity_key";
+    public const string UnitsSold = "units_sold";
+
+    /// <summary>The highest move number counted into a daily counter, or evaluated into a cover state: a replay counts nothing twice.</summary>
+    public const string LastMoveSequence = "last_move_seq";
+    public const string Sold7Days = "sold_7d";
+    public const string Sold28Days = "sold_28d";
+    public const string Velocity7Days = "velocity_7d";
+    public const string Velocity28Days = "velocity_28d";
+    public const string DaysOfCover = "days_of_cover";
+    public const string LeadTimeDays = "lead_time_days";
+    public const string RunsOutSoon = "runs_out_soon";
+    public const string ComputedAt = "computed_at";
+    public const string AlertType = "alert_type";
+
+    /// <summary>The sparse cover index: one partition value for every row with a velocity, sorted by zero-padded days of cover.</summary>
+    public const string CoverList = "cover_list";
+    public const string CoverRank = "cover_rank";
+
     public const string IdempotencyKey = "idempotency_key";
     public const string Result = "result";
     public const string Ttl = "ttl";
@@ -154,6 +177,7 @@ internal static class Indexes
     public const string Category = "category-index";
     public const string Status = "status-index";
     public const string ActiveExpiry = "active-expiry-index";
+    public const string Cover = "cover-index";
 
     /// <summary>The hot rows (sparse: only they carry <see cref="Attr.HotListing"/>), with their spread, for the hold path's directory.</summary>
     public const string HotRows = "hot-index";
@@ -253,7 +277,8 @@ internal static class Items
         ImageUrl: Str(item, Attr.ImageUrl),
         Category: Str(item, Attr.Category),
         CreatedAt: Timestamp(item, Attr.CreatedAt),
-        UpdatedAt: Timestamp(item, Attr.UpdatedAt));
+        UpdatedAt: Timestamp(item, Attr.UpdatedAt),
+        LeadTimeDays: item.ContainsKey(Attr.LeadTimeDays) ? (int)Long(item, Attr.LeadTimeDays) : null);
 
     public static ApiKeyRecord ToApiKey(Dictionary<string, AttributeValue> item) => new(
         KeyId: Str(item, Attr.KeyId)!,
@@ -270,6 +295,9 @@ internal static class Items
         item.TryGetValue(name, out var value) && value.N is not null
             ? long.Parse(value.N, CultureInfo.InvariantCulture)
             : 0;
+
+    public static decimal? Decimal(Dictionary<string, AttributeValue> item, string name) =>
+        item.TryGetValue(name, out var value) && value.N is not null ? decimal.Parse(value.N, NumberStyles.Float, CultureInfo.InvariantCulture) : null;
 
     public static DateTimeOffset Timestamp(Dictionary<string, AttributeValue> item, string name) =>
         Str(item, name) is { } text

@@ -320,7 +320,7 @@ public sealed class StatusTransitions(
 
     /// <summary>The alert an alerts-table item records, or null for the table's other items (the live feed's cursors).</summary>
     public static StockAlert? AlertOf(Dictionary<string, AttributeValue> item) =>
-        Items.Str(item, Attr.RecordType) == AlertRecordType ? ToAlert(item) : null;
+        Items.Str(item, Attr.RecordType) is AlertRecordType or CoverTracker.AlertRecordType ? ToAlert(item) : null;
 
     private static StockAlert ToAlert(Dictionary<string, AttributeValue> item) => new(
         Items.Str(item, Attr.AlertId)!,
@@ -336,7 +336,14 @@ public sealed class StatusTransitions(
         Items.Str(item, Attr.AcknowledgedBy),
         Items.Str(item, Attr.AcknowledgedAt) is { } acknowledgedAt
             ? DateTimeOffset.Parse(acknowledgedAt, System.Globalization.CultureInfo.InvariantCulture)
-            : null);
+            : null,
+        Items.Str(item, Attr.RecordType) == CoverTracker.AlertRecordType ? AlertType.RUNS_OUT_SOON : AlertType.STATUS_CHANGE,
+        item.ContainsKey(Attr.Sold7Days) ? Items.Long(item, Attr.Sold7Days) : null,
+        item.ContainsKey(Attr.Sold28Days) ? Items.Long(item, Attr.Sold28Days) : null,
+        Items.Decimal(item, Attr.Velocity7Days),
+        Items.Decimal(item, Attr.Velocity28Days),
+        Items.Decimal(item, Attr.DaysOfCover),
+        item.ContainsKey(Attr.LeadTimeDays) ? (int)Items.Long(item, Attr.LeadTimeDays) : null);
 
     /// <summary>Whether the stored status of this item is not the one its counts imply (or there is none).</summary>
     public static bool NeedsStatus(Dictionary<string, AttributeValue> item)

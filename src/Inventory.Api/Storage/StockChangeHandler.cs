@@ -3,11 +3,11 @@ namespace Inventory.Api.Storage;
 /// <summary>
 /// Everything that follows from the stock table's change stream, in one place for both of its readers (the stream
 /// function's event source mapping on AWS, <c>StatusStreamReader</c> locally): each record's history entry
-/// (<see cref="StockHistory"/>) and the stored status with its alert (<see cref="StatusTransitions"/>). Both are keyed
-/// so a record handed over again writes nothing new, which is what lets a reader resume from the first record not
-/// handled by both.
+/// (<see cref="StockHistory"/>), the stored status with its alert (<see cref="StatusTransitions"/>), and the sales velocity
+/// and days of cover with their "runs out soon" alert (<see cref="CoverTracker"/>). All three are keyed so a record
+/// handed over again writes nothing new, which is what lets a reader resume from the first record not handled by all.
 /// </summary>
-public sealed class StockChangeHandler(StockHistory history, StatusTransitions statuses, HotRows hot, ILogger<StockChangeHandler> logger)
+public sealed class StockChangeHandler(StockHistory history, StatusTransitions statuses, CoverTracker cover, HotRows hot, ILogger<StockChangeHandler> logger)
 {
     /// <summary>
     /// Handles records of the stock table in stream order; returns how many it handled before a failure (all of them if
@@ -18,11 +18,16 @@ public sealed class StockChangeHandler(StockHistory history, StatusTransitions s
     {
         var recording = history.RecordAsync(records, ct);
         var settling = statuses.ApplyAsync(records, ct);
-        await Task.WhenAll(recording, settling);
+        var covering = cover.RecordAsync(records, ct);
+        await Task.WhenAll(recording, settling, covering);
         var (recorded, historyFailure) = await recording;
         var (settled, statusFailure) = await settling;
+        var first = recorded <= settled ? (recorded, historyFailure) : (settled, statusFailure);
+
+        // Days of cover go to their own table, side by side with the rest; their counters and alerts are keyed by move.
+        var (covered, coverFailure) = await covering;
         await KeepSpreadAsync(records, ct);
-        return recorded <= settled ? (recorded, historyFailure) : (settled, statusFailure);
+        return covered < first.Item1 ? (covered, coverFailure) : first;
     }
 
     /// <summary>

@@ -44,6 +44,12 @@ public sealed class StorageOptions
     public string HistoryTable { get; set; } = "inventory-history";
 
     /// <summary>
+    /// Days of cover: per-row daily sales counters and each row's cover state, written from the stock table's change
+    /// stream (<see cref="CoverTracker"/>); counters expire 35 days after their day.
+    /// </summary>
+    public string VelocityTable { get; set; } = "inventory-velocity";
+
+    /// <summary>
     /// Hashed API key records (created, listed and revoked through /admin/keys, read by the authorizer). Empty: no
     /// table, and the keys in configuration are the only keys.
     /// </summary>

@@ -77,6 +77,28 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
 
         await EnsureAsync(new CreateTableRequest
         {
+            TableName = storage.VelocityTable,
+            KeySchema = [Key(Attr.ProductId, KeyType.HASH), Key(Attr.VelocityKey, KeyType.RANGE)],
+            AttributeDefinitions =
+            [
+                Def(Attr.ProductId, ScalarAttributeType.S), Def(Attr.VelocityKey, ScalarAttributeType.S),
+                Def(Attr.CoverList, ScalarAttributeType.S), Def(Attr.CoverRank, ScalarAttributeType.S),
+            ],
+            // Projects everything: its sort key (the days of cover) changes with nearly every write of a cover item anyway,
+            // so the index is written then whatever it projects, and a listing page is one query.
+            GlobalSecondaryIndexes =
+            [
+                new GlobalSecondaryIndex
+                {
+                    IndexName = Indexes.Cover,
+                    KeySchema = [Key(Attr.CoverList, KeyType.HASH), Key(Attr.CoverRank, KeyType.RANGE)],
+                    Projection = new Projection { ProjectionType = ProjectionType.ALL },
+                },
+            ],
+        }, Attr.Ttl, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
             TableName = storage.IdempotencyTable,
             KeySchema = [Key(Attr.IdempotencyKey, KeyType.HASH)],
             AttributeDefinitions = [Def(Attr.IdempotencyKey, ScalarAttributeType.S)],

@@ -60,6 +60,12 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
         await admin.GetAsync($"/admin/invariants?product_id={sku}");
         await admin.PostAsync("/admin/threshold-check", null);
         await admin.GetAsync("/admin/alerts?limit=5");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PutAsJsonAsync($"/products/{sku}/lead-time", new { lead_time_days = 14 })).StatusCode);
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync($"/products/{sku}/lead-time", new { lead_time_days = 400 }), 400, "validation_failed");
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync("/products/no-such-product/lead-time", new { lead_time_days = 1 }), 404, "product_not_found");
+        await admin.GetAsync("/admin/cover?limit=5");
+        await admin.GetAsync($"/admin/cover?product_id={sku}");
+        await TestService.AssertProblemAsync(await admin.GetAsync("/admin/cover?next_token=bm90LWEtdG9rZW4"), 400, "invalid_token");
         var stocked = await service.CreateProductAsync(stock: 10);
         var alertId = (await service.AlertsForAsync(stocked))[^1].GetProperty("alert_id").GetString();
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync($"/admin/alerts/{alertId}/acknowledge", null)).StatusCode);

@@ -202,6 +202,32 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
     }
 
     [Fact]
+    public async Task Sales_on_every_sub_row_add_up_to_the_rows_days_of_cover_and_one_runs_out_soon_alert()
+    {
+        var sku = await service.CreateProductAsync(stock: 100, threshold: 5);
+        using var admin = service.Client();
+        (await admin.PutAsJsonAsync($"/products/{sku}/lead-time", new { lead_time_days = 30 })).EnsureSuccessStatusCode();
+        await MarkHotAsync(sku, 4);
+        using var platform = service.Client(TestService.ReserveKey);
+
+        // 70 units held wherever they land and sold: 70 sold today, 30 left, 10 a day over 7 days: 3 days of cover.
+        for (var i = 0; i < 70; i++)
+        {
+            Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = $"cover-{i}" })).StatusCode);
+            (await platform.PostAsJsonAsync($"/orders/cover-order-{i}/fulfil", new { lines = new[] { new { product_id = sku, reservation_id = $"cover-{i}" } } })).EnsureSuccessStatusCode();
+        }
+
+        var cover = await Eventually.ValueAsync(
+            async () => (await TestService.ReadJsonAsync(await admin.GetAsync($"/admin/cover?product_id={sku}"))).GetProperty("items"),
+            items => items.GetArrayLength() == 1 && items[0].GetProperty("sold_7d").GetInt64() == 70 && items[0].GetProperty("available_count").GetInt64() == 30,
+            "the row's cover counts the sales of every sub-row");
+        Assert.Equal(sku, cover[0].GetProperty("product_id").GetString());
+        Assert.True(cover[0].GetProperty("runs_out_soon").GetBoolean());
+        var soon = (await service.AlertsForAsync(sku)).Where(a => a.GetProperty("alert_type").GetString() == "RUNS_OUT_SOON").ToList();
+        Assert.Single(soon);
+    }
+
+    [Fact]
     public async Task Staff_writes_on_a_hot_row_count_the_units_of_every_sub_row()
     {
         var sku = await service.CreateProductAsync(stock: 100, threshold: 10);

@@ -87,6 +87,36 @@ public class OutboxPipeTests(TestService service) : IClassFixture<TestService>
     }
 
     [Fact]
+    public async Task A_runs_out_soon_alert_leaves_through_the_same_pipe_with_its_figures_as_numbers()
+    {
+        var sku = await service.CreateProductAsync(stock: 10, threshold: 0);
+        using var admin = service.Client();
+        (await admin.PutAsJsonAsync($"/products/{sku}/lead-time", new { lead_time_days = 5 })).EnsureSuccessStatusCode();
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/orders/o-{sku}/fulfil", new { lines = new[] { new { product_id = sku, quantity = 7 } } })).EnsureSuccessStatusCode();
+        var alert = await Eventually.ValueAsync(
+            async () => (await service.AlertsForAsync(sku)).FirstOrDefault(a => a.GetProperty("alert_type").GetString() == "RUNS_OUT_SOON"),
+            a => a.ValueKind == JsonValueKind.Object, "the runs-out-soon alert");
+
+        var records = await StreamOfAsync(service.Get<IOptions<StorageOptions>>().Value.AlertsTable);
+        var messages = await ThroughThePipeAsync("alert_filter", records);
+
+        var message = Assert.Single(messages, m => m.GetProperty("alert_id").GetString() == alert.GetProperty("alert_id").GetString());
+        Assert.Equal(Fields(alert), Fields(message));
+        Assert.Equal("RUNS_OUT_SOON", message.GetProperty("alert_type").GetString());
+
+        // 3 available after selling 7 today: 1 a day over 7 days, 0.25 over 28, 3 days of cover, below the 5-day lead time.
+        Assert.All(["available_count", "sold_7d", "sold_28d", "velocity_7d", "velocity_28d", "days_of_cover", "lead_time_days"],
+            name => Assert.Equal(JsonValueKind.Number, message.GetProperty(name).ValueKind));
+        Assert.Equal(3, message.GetProperty("available_count").GetInt64());
+        Assert.Equal(1m, message.GetProperty("velocity_7d").GetDecimal());
+        Assert.Equal(0.25m, message.GetProperty("velocity_28d").GetDecimal());
+        Assert.Equal(3m, message.GetProperty("days_of_cover").GetDecimal());
+        Assert.Equal(5, message.GetProperty("lead_time_days").GetInt32());
+        Assert.Contains("runs out soon", message.GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task A_processed_order_record_becomes_the_order_services_event_verbatim_as_an_object()
     {
         var sku = await service.CreateProductAsync(stock: 3);

@@ -51,6 +51,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
             IdempotencyTable = TableName("idempotency"),
             AlertsTable = TableName("alerts"),
             HistoryTable = TableName("history"),
+            VelocityTable = TableName("velocity"),
             ProcessedOrdersTable = TableName("processed_orders"),
             ApiKeysTable = TableName("api_keys"),
         };

@@ -57,6 +57,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:IdempotencyTable={prefix}-idempotency",
             $"--Storage:AlertsTable={prefix}-alerts",
             $"--Storage:HistoryTable={prefix}-history",
+            $"--Storage:VelocityTable={prefix}-velocity",
             $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
             $"--Storage:ApiKeysTable={prefix}-api-keys",
             "--Logging:LogLevel:Default=Warning",

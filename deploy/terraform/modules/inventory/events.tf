@@ -162,9 +162,10 @@ locals {
     "order-outcomes" = { arn = var.order_events_queue_arn, action = "sqs:SendMessage" }
   }
 
-  # Exactly the alert records (not the live feed's cursors), and only when written: a TTL deletion is a REMOVE.
+  # Exactly the alert records (status changes and runs-out-soon, not the live feed's cursors), and only when
+  # written: a TTL deletion is a REMOVE.
   alert_filter = <<-JSON
-    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"record_type": {"S": ["STOCK_STATUS_CHANGED"]}}}}
+    {"eventName": ["INSERT"], "dynamodb": {"NewImage": {"record_type": {"S": ["STOCK_STATUS_CHANGED", "STOCK_RUNS_OUT_SOON"]}}}}
   JSON
   # Each order's answer is recorded once (a redelivered message finds it and writes nothing), so INSERTs are
   # exactly the answers; the record holds the InventoryReserved / InventoryReservationFailed event verbatim.

@@ -29,6 +29,7 @@ locals {
     idempotency      = aws_dynamodb_table.idempotency.arn
     alerts           = aws_dynamodb_table.alerts.arn
     history          = aws_dynamodb_table.history.arn
+    velocity         = aws_dynamodb_table.velocity.arn
     processed_orders = aws_dynamodb_table.processed_orders.arn
     api_keys         = aws_dynamodb_table.api_keys.arn
   }

@@ -279,6 +279,55 @@ resource "aws_dynamodb_table" "processed_orders" {
   tags = local.tags
 }
 
+# Days of cover: per row, one sales counter per UTC day ("day#<warehouse>#<date>", TTL 35 days after its day) and one
+# cover state ("cover#<warehouse>"), written by the stream function. The sparse cover-index holds the cover states of rows
+# that sold something in 28 days, sorted by zero-padded days of cover, for GET /admin/cover.
+resource "aws_dynamodb_table" "velocity" {
+  name                        = local.table_names.velocity
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "product_id"
+  range_key                   = "velocity_key"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "product_id"
+    type = "S"
+  }
+  attribute {
+    name = "velocity_key"
+    type = "S"
+  }
+  attribute {
+    name = "cover_list"
+    type = "S"
+  }
+  attribute {
+    name = "cover_rank"
+    type = "S"
+  }
+
+  # Projects everything: the sort key moves with nearly every write of a cover state, so the index is written then anyway.
+  global_secondary_index {
+    name            = "cover-index"
+    hash_key        = "cover_list"
+    range_key       = "cover_rank"
+    projection_type = "ALL"
+  }
+
+  ttl {
+    attribute_name = "ttl"
+    enabled        = true
+  }
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}
+
 resource "aws_dynamodb_table" "api_keys" {
   name                        = local.table_names.api_keys
   billing_mode                = "PAY_PER_REQUEST"

@@ -24,7 +24,26 @@ public static class AdminApi
             .WithSummary("Record that this key's owner has seen the alert (its name and the time). Idempotent: the first acknowledgement stands.")
             .ProducesProblem(400)
             .ProducesProblem(404);
+        app.MapGet("/admin/cover", ListCover).WithTags("Admin").RequireAuthorization(Policies.Admin)
+            .WithSummary("Stock rows by days of cover, soonest to run out first (rows that sold nothing in 28 days are not listed); with product_id, that product's rows.")
+            .WithDescription(
+                "velocity_7d and velocity_28d are units sold per day over the last 7 and 28 UTC days (today included); days_of_cover is " +
+                "available_count over the larger of the two, as evaluated after the row's latest change (computed_at). runs_out_soon: " +
+                "days_of_cover is below the product's lead_time_days. limit 1-100 (default 50).")
+            .ProducesProblem(400);
         return app;
+    }
+
+    public static async Task<Ok<PageView<CoverView>>> ListCover(
+        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, [FromQuery(Name = "product_id")] string? productId,
+        CoverTracker cover, IOptions<InventoryOptions> options, CancellationToken ct)
+    {
+        new Validator()
+            .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
+            .Id("product_id", productId, required: false)
+            .ThrowIfInvalid();
+        var page = await cover.ListAsync(productId, pageSize ?? 50, nextToken, ct);
+        return TypedResults.Ok(new PageView<CoverView>(page.Rows, page.NextToken));
     }
 
     public static async Task<Ok<ThresholdCheckResult>> CheckThresholds(InventoryStore store, CancellationToken ct) =>

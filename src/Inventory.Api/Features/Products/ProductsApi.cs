@@ -10,8 +10,12 @@ using Microsoft.Extensions.Options;
 namespace Inventory.Api.Features.Products;
 
 public sealed record CreateProductRequest(
-    string? Sku, string? Name, decimal? Price, string? Description = null, string? ImageUrl = null, string? Category = null, long? ThresholdLevel = null)
+    string? Sku, string? Name, decimal? Price, string? Description = null, string? ImageUrl = null, string? Category = null, long? ThresholdLevel = null,
+    long? LeadTimeDays = null)
     : IRequestBody;
+
+/// <summary>A product's lead time in days (0 clears it).</summary>
+public sealed record SetLeadTimeRequest(long? LeadTimeDays) : IRequestBody;
 
 /// <summary>
 /// A product with its stock, as the order service's "get product" combines them; <c>quantity</c> is what can be bought in
@@ -19,12 +23,13 @@ public sealed record CreateProductRequest(
 /// </summary>
 public sealed record ProductView(
     string Sku, string Name, string? Description, decimal Price, string? ImageUrl, string? Category,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long? Quantity, InventoryView? Inventory)
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, long? Quantity, InventoryView? Inventory, int? LeadTimeDays)
 {
     public static ProductView From(Product p, IReadOnlyList<InventoryRow>? rows) => new(
         p.Sku, p.Name, p.Description, p.Price, p.ImageUrl, p.Category, p.CreatedAt, p.UpdatedAt,
         rows is { Count: > 0 } ? WarehouseChoice.Lead(rows).AvailableCount : rows is null ? null : 0,
-        rows is { Count: > 0 } ? InventoryView.From(p.Sku, rows) : null);
+        rows is { Count: > 0 } ? InventoryView.From(p.Sku, rows) : null,
+        p.LeadTimeDays);
 }
 
 public static class ProductsApi
@@ -35,6 +40,9 @@ public static class ProductsApi
         group.MapPost("/", Create).RequireAuthorization(Policies.Admin)
             .WithSummary("Create a product and its zero-stock row. Posting the same product again is a no-op.")
             .ProducesProblem(400).ProducesProblem(409);
+        group.MapPut("/{sku}/lead-time", SetLeadTime).RequireAuthorization(Policies.Admin)
+            .WithSummary("Set the days a restock of this product takes (0 clears it): a warehouse row whose days of cover fall below it gets one \"runs out soon\" alert.")
+            .ProducesProblem(400).ProducesProblem(404);
         group.MapGet("/{sku}", Get).RequireAuthorization(Policies.Read)
             .WithSummary("A product with its stock.")
             .ProducesProblem(404);
@@ -61,10 +69,13 @@ public static class ProductsApi
             .Url("image_url", body.ImageUrl)
             .Id("category", body.Category, required: false)
             .Range("threshold_level", body.ThresholdLevel, 0, Validator.MaxCount, required: false)
+            .Range("lead_time_days", body.LeadTimeDays, 0, StockCover.MaxLeadTimeDays, required: false)
             .ThrowIfInvalid();
 
         var now = clock.UtcNowMillis();
-        var product = new Product(body.Sku!, body.Name!.Trim(), body.Description, body.Price!.Value, body.ImageUrl, body.Category, now, now);
+        var product = new Product(
+            body.Sku!, body.Name!.Trim(), body.Description, body.Price!.Value, body.ImageUrl, body.Category, now, now,
+            body.LeadTimeDays is > 0 ? (int)body.LeadTimeDays : null);
         var (stored, row, created) = await store.CreateAsync(
             product, options.Value.DefaultWarehouseId, body.ThresholdLevel ?? options.Value.DefaultThresholdLevel, http.User.ActorOf(), ct);
         var view = ProductView.From(stored, [row]);
@@ -76,6 +87,24 @@ public static class ProductsApi
         new Validator().Id("sku", sku).ThrowIfInvalid();
         var product = await products.GetAsync(sku, ct) ?? throw Problems.ProductNotFound(sku);
         return TypedResults.Ok(ProductView.From(product, await inventory.GetRowsAsync(sku, ct)));
+    }
+
+    /// <summary>
+    /// Sets the lead time and evaluates the product's rows against it at once, so a lead time raised above a row's cover
+    /// alerts now rather than at the row's next sale.
+    /// </summary>
+    public static async Task<Ok<ProductView>> SetLeadTime(
+        string sku, SetLeadTimeRequest body, ProductStore products, InventoryStore inventory, CoverTracker cover, TimeProvider clock, CancellationToken ct)
+    {
+        new Validator()
+            .Id("sku", sku)
+            .Range("lead_time_days", body.LeadTimeDays, 0, StockCover.MaxLeadTimeDays)
+            .ThrowIfInvalid();
+        var product = await products.SetLeadTimeAsync(sku, (int)body.LeadTimeDays!.Value, clock.UtcNowMillis(), ct)
+            ?? throw Problems.ProductNotFound(sku);
+        var rows = await inventory.GetRowsAsync(sku, ct);
+        await cover.RefreshProductAsync(sku, rows, ct);
+        return TypedResults.Ok(ProductView.From(product, rows));
     }
 
     /// <summary>A search answers a person typing: a short first page comes back sooner and costs fewer reads.</summary>

@@ -1,0 +1,498 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Inventory.Api.Domain;
+using Microsoft.Extensions.Options;
+
+namespace Inventory.Api.Storage;
+
+/// <summary>A row's days of cover as last evaluated (at <paramref name="ComputedAt"/>, after its latest change).</summary>
+public sealed record CoverView(
+    string ProductId, string WarehouseId, long AvailableCount,
+    [property: JsonPropertyName("sold_7d")] long Sold7d,
+    [property: JsonPropertyName("sold_28d")] long Sold28d,
+    [property: JsonPropertyName("velocity_7d")] decimal Velocity7d,
+    [property: JsonPropertyName("velocity_28d")] decimal Velocity28d,
+    decimal? DaysOfCover, int? LeadTimeDays, bool RunsOutSoon, DateTimeOffset ComputedAt);
+
+public sealed record CoverPage(IReadOnlyList<CoverView> Rows, string? NextToken);
+
+/// <summary>
+/// Sales velocity and days of cover per stock row, and the "runs out soon" alerts, from the stock table's change stream
+/// (the third thing <see cref="StockChangeHandler"/> does with each batch). Only SALE moves count:
+/// <list type="bullet">
+/// <item>each sale adds its units to the row's counter for the sale's UTC day, conditioned on the row's move number
+/// (<c>last_move_seq &lt; :first</c>), so a batch handed over again counts nothing twice;</item>
+/// <item>after a batch, each row it touched is evaluated once: its last 28 daily counters (one Query), the product's
+/// lead time, and the row's available units in its latest image give the cover (<see cref="StockCover"/>), stored on the
+/// row's cover item with its move number. Going below the lead time writes the alert in the same transaction as the
+/// flag that says the row is below, conditioned on the flag as read, so a replay or two consumers at once send one
+/// alert per crossing; coming back above clears the flag (re-armed).</item>
+/// </list>
+/// </summary>
+public sealed class CoverTracker(
+    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, IOptions<StorageOptions> options, TimeProvider clock, ILogger<CoverTracker> logger)
+{
+    /// <summary>The record_type of a "runs out soon" alert; the alerts pipe lets these through too.</summary>
+    public const string AlertRecordType = "STOCK_RUNS_OUT_SOON";
+
+    /// <summary>The one partition value of the cover index: listings read rows by days of cover, never by scanning.</summary>
+    private const string CoverListName = "cover";
+
+    /// <summary>
+    /// Rows are independent items, evaluated side by side like the history's batches: one after another, a batch that
+    /// touches many rows would hold back the status, which shares the reader.
+    /// </summary>
+    private const int RowParallelism = 8;
+
+    /// <summary>A cover write re-reads the state and tries again this many times if another consumer wrote it meanwhile.</summary>
+    private const int WriteAttempts = 5;
+
+    /// <summary>Daily counters outlive the long window by a week (a late stream record still finds its day), then TTL deletes them.</summary>
+    private const int CounterRetentionDays = StockCover.LongWindowDays + 7;
+
+    private readonly string table = options.Value.VelocityTable;
+    private readonly string productsTable = options.Value.ProductsTable;
+    private readonly string alertsTable = options.Value.AlertsTable;
+    private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
+
+    /// <summary>
+    /// Counts the sales of these change records (in stream order) and evaluates the cover of every row they moved.
+    /// Returns how many records are done before the first row that failed: the caller resumes there, and what is
+    /// handed over again is counted and alerted once.
+    /// </summary>
+    public async Task<(int Handled, Exception? Failure)> RecordAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
+    {
+        var rows = new Dictionary<(string, string), RowMoves>();
+        for (var i = 0; i < records.Count; i++)
+        {
+            StockMovement? movement;
+            try
+            {
+                movement = StockHistory.MovementOf(records[i]);
+            }
+            catch (Exception e) when (e is FormatException or OverflowException or KeyNotFoundException)
+            {
+                continue; // the history logs it; nothing here can be counted from it
+            }
+
+            if (movement is null)
+            {
+                continue;
+            }
+
+            var key = (movement.ProductId, movement.WarehouseId);
+            if (!rows.TryGetValue(key, out var row))
+            {
+                rows[key] = row = new RowMoves(i);
+            }
+
+            row.Latest = (movement, records[i].NewImage!);
+            if (movement.Kind == MoveKind.SALE && movement.Quantity > 0)
+            {
+                row.Sales.Add(movement);
+            }
+        }
+
+        var leadTimes = new System.Collections.Concurrent.ConcurrentDictionary<string, Task<int?>>(StringComparer.Ordinal);
+        var failed = new System.Collections.Concurrent.ConcurrentBag<(int First, Exception Error)>();
+        var spread = new System.Collections.Concurrent.ConcurrentDictionary<(string, string), int>();
+        await Parallel.ForEachAsync(rows.Values, new ParallelOptions { MaxDegreeOfParallelism = RowParallelism, CancellationToken = ct }, async (row, token) =>
+        {
+            try
+            {
+                await CountAsync(row.Sales, token);
+                var (movement, image) = row.Latest!.Value;
+                var moved = Items.ToRow(image);
+                if (SubRows.IsSubRow(moved.ProductId) || moved.IsSpread)
+                {
+                    // A hot row's sub-rows count their own sales; its cover is the row's as a whole, evaluated below.
+                    spread.AddOrUpdate((SubRows.ProductOf(moved.ProductId), moved.WarehouseId), row.First, (_, first) => Math.Min(first, row.First));
+                    return;
+                }
+
+                var leadTime = await leadTimes.GetOrAdd(movement.ProductId, p => LeadTimeAsync(p, token));
+                await EvaluateAsync(moved, leadTime, sameMoveAgain: false, token);
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                failed.Add((row.First, e));
+            }
+        });
+
+        // A hot row's sub-rows change in no order between them, so its evaluation reads the row as it is now; the write
+        // stays pinned to the flag it read, so a crossing still alerts once.
+        foreach (var ((productId, warehouseId), firstRecord) in spread)
+        {
+            try
+            {
+                if (await hot.SnapshotAsync(productId, warehouseId, ct) is { } parts)
+                {
+                    await EvaluateAsync(HotRows.Combine(parts[0], parts.Skip(1)), await LeadTimeAsync(productId, ct), sameMoveAgain: true, ct);
+                }
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                failed.Add((firstRecord, e));
+            }
+        }
+
+        if (failed.IsEmpty)
+        {
+            return (records.Count, null);
+        }
+
+        var first = failed.MinBy(f => f.First);
+        return (first.First, first.Error);
+    }
+
+    /// <summary>
+    /// Evaluates the product's rows again with their current counts (after its lead time changed), each once, with the
+    /// same conditions as the stream: an alert is written only if this evaluation is the one that crosses.
+    /// </summary>
+    public async Task RefreshProductAsync(string productId, IReadOnlyList<InventoryRow> rows, CancellationToken ct)
+    {
+        var leadTime = await LeadTimeAsync(productId, ct);
+        foreach (var row in rows)
+        {
+            await EvaluateAsync(row, leadTime, sameMoveAgain: true, ct);
+        }
+    }
+
+    /// <summary>Rows by days of cover, soonest to run out first (rows without sales in 28 days are not listed); or one product's rows.</summary>
+    public async Task<CoverPage> ListAsync(string? productId, int limit, string? nextToken, CancellationToken ct)
+    {
+        QueryRequest request = productId is null
+            ? new QueryRequest
+            {
+                TableName = table,
+                IndexName = Indexes.Cover,
+                KeyConditionExpression = "#l = :l",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#l"] = Attr.CoverList },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":l"] = Items.S(CoverListName) },
+                Limit = limit,
+                ExclusiveStartKey = PageToken.Decode(nextToken,
+                    (Attr.CoverList, CoverListName), (Attr.CoverRank, null), (Attr.ProductId, null), (Attr.VelocityKey, null)),
+            }
+            : new QueryRequest
+            {
+                TableName = table,
+                KeyConditionExpression = "#p = :p AND begins_with(#k, :c)",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#k"] = Attr.VelocityKey },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId), [":c"] = Items.S("cover#") },
+                Limit = limit,
+                ConsistentRead = true,
+                ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.ProductId, productId), (Attr.VelocityKey, null)),
+            };
+        var response = await dynamo.QueryAsync(request, ct);
+        return new CoverPage((response.Items ?? []).Select(ToView).ToList(), PageToken.Encode(response.LastEvaluatedKey));
+    }
+
+    /// <summary>
+    /// Adds the sales to their days' counters. A row's records arrive in the order of its moves, so each day's sales in
+    /// this batch are one addition, conditioned on the counter having counted none of them; when a redelivery overlaps
+    /// what was counted, only the moves after the counter's last one are added (conditioned on that one).
+    /// </summary>
+    private async Task CountAsync(List<StockMovement> sales, CancellationToken ct)
+    {
+        foreach (var day in sales.GroupBy(s => StockCover.DayOf(s.At)))
+        {
+            var moves = day.OrderBy(s => s.Sequence).ToList();
+            var first = moves[0];
+            var key = CounterKey(first.ProductId, first.WarehouseId, day.Key);
+            long? counted = null;
+            for (var attempt = 1; ; attempt++)
+            {
+                var pending = moves.Where(m => counted is null || m.Sequence > counted).ToList();
+                if (pending.Count == 0)
+                {
+                    break;
+                }
+
+                var names = new Dictionary<string, string>
+                {
+                    ["#u"] = Attr.UnitsSold, ["#seq"] = Attr.LastMoveSequence, ["#ttl"] = Attr.Ttl, ["#w"] = Attr.WarehouseId,
+                };
+                var values = new Dictionary<string, AttributeValue>
+                {
+                    [":u"] = Items.N(pending.Sum(m => m.Quantity)),
+                    [":last"] = Items.N(pending[^1].Sequence),
+                    [":ttl"] = Items.N(new DateTimeOffset(day.Key.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddDays(CounterRetentionDays).ToUnixTimeSeconds()),
+                    [":w"] = Items.S(first.WarehouseId),
+                };
+                string condition;
+                if (counted is { } done)
+                {
+                    values[":done"] = Items.N(done);
+                    condition = "#seq = :done";
+                }
+                else
+                {
+                    values[":first"] = Items.N(pending[0].Sequence);
+                    condition = "attribute_not_exists(#seq) OR #seq < :first";
+                }
+
+                Dictionary<string, AttributeValue>? old = null;
+                var updated = await writes.UpdateAsync(new UpdateItemRequest
+                {
+                    TableName = table,
+                    Key = key,
+                    UpdateExpression = "ADD #u :u SET #seq = :last, #ttl = :ttl, #w = :w",
+                    ConditionExpression = condition,
+                    ExpressionAttributeNames = names,
+                    ExpressionAttributeValues = values,
+                    ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+                }, e => old = e.Item, ct);
+                if (updated is not null)
+                {
+                    break;
+                }
+
+                if (attempt >= WriteAttempts)
+                {
+                    throw new InvalidOperationException($"The sales counter of {first.ProductId}/{first.WarehouseId} on {day.Key:yyyy-MM-dd} kept moving ({attempt} attempts)");
+                }
+
+                counted = old is not null && old.ContainsKey(Attr.LastMoveSequence) ? Items.Long(old, Attr.LastMoveSequence) : 0;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Evaluates the row's cover and stores it, with the alert when it goes below the lead time. The write is pinned to the
+    /// state as read (its flag, and an older move number, or with <paramref name="sameMoveAgain"/> the same one), so of two
+    /// evaluations of the same change only one writes, and only a crossing alerts.
+    /// </summary>
+    private async Task EvaluateAsync(InventoryRow row, int? leadTime, bool sameMoveAgain, CancellationToken ct)
+    {
+        var now = clock.UtcNowMillis();
+        var today = StockCover.DayOf(now);
+        // A hot row's sales are counted by each of its sub-rows (every one it has had): their days add up.
+        var sales = new List<DailySales>();
+        foreach (var counted in row.HistoryKeys)
+        {
+            sales.AddRange(await Reads.QueryAllAsync(dynamo, new QueryRequest
+            {
+                TableName = table,
+                KeyConditionExpression = "#p = :p AND #k BETWEEN :from AND :to",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#k"] = Attr.VelocityKey },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":p"] = Items.S(counted),
+                    [":from"] = CounterKey(counted, row.WarehouseId, StockCover.WindowStart(today))[Attr.VelocityKey],
+                    [":to"] = CounterKey(counted, row.WarehouseId, today)[Attr.VelocityKey],
+                },
+                ConsistentRead = true,
+            }, ct).Select(item => new DailySales(DayOfCounter(Items.Str(item, Attr.VelocityKey)!), Items.Long(item, Attr.UnitsSold))).ToListAsync(ct));
+        }
+
+        sales = sales.GroupBy(d => d.Day).Select(g => new DailySales(g.Key, g.Sum(d => d.Units))).ToList();
+        var cover = StockCover.Compute(sales, today, row.AvailableCount, leadTime);
+        var key = StateKey(row.ProductId, row.WarehouseId);
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var state = (await dynamo.GetItemAsync(new GetItemRequest { TableName = table, Key = key, ConsistentRead = true }, ct)).Item;
+            var stored = state is { Count: > 0 } ? state : null;
+            var storedMove = stored is not null && stored.ContainsKey(Attr.LastMoveSequence) ? Items.Long(stored, Attr.LastMoveSequence) : (long?)null;
+            if (storedMove is { } seen && (seen > row.MoveSequence || (seen == row.MoveSequence && !sameMoveAgain)))
+            {
+                return; // this change, or a later one, was evaluated already
+            }
+
+            var wasBelow = stored is not null && stored.TryGetValue(Attr.RunsOutSoon, out var flag) && flag.BOOL == true;
+            var crossing = StockCover.Crossing(wasBelow, cover.RunsOutSoon);
+            var write = StateWrite(row, cover, now, storedMove, wasBelow);
+            bool committed;
+            if (crossing == CoverCrossing.FellBelow)
+            {
+                var transaction = new Transaction();
+                transaction.Add(new TransactWriteItem { Update = write });
+                transaction.Add(Alert(row, cover, now));
+                committed = (await writes.CommitAsync(transaction, ct)).IsCommitted;
+            }
+            else
+            {
+                // Without an alert the state is one item: a plain conditional update costs half a transaction's write units.
+                committed = await writes.UpdateAsync(new UpdateItemRequest
+                {
+                    TableName = write.TableName,
+                    Key = write.Key,
+                    UpdateExpression = write.UpdateExpression,
+                    ConditionExpression = write.ConditionExpression,
+                    ExpressionAttributeNames = write.ExpressionAttributeNames,
+                    ExpressionAttributeValues = write.ExpressionAttributeValues,
+                }, onConditionFailed: null, ct) is not null;
+            }
+
+            if (committed)
+            {
+                if (crossing == CoverCrossing.FellBelow)
+                {
+                    logger.LogInformation(
+                        "{ProductId} in warehouse {WarehouseId} runs out soon: {DaysOfCover} days of cover, lead time {LeadTimeDays} days",
+                        row.ProductId, row.WarehouseId, cover.DaysOfCover, cover.LeadTimeDays);
+                }
+
+                return;
+            }
+
+            if (attempt >= WriteAttempts)
+            {
+                throw new InvalidOperationException($"The cover of {row.ProductId}/{row.WarehouseId} kept moving under its write ({attempt} attempts)");
+            }
+        }
+    }
+
+    private Update StateWrite(InventoryRow row, StockCover cover, DateTimeOffset now, long? storedMove, bool wasBelow)
+    {
+        var names = new Dictionary<string, string>
+        {
+            ["#w"] = Attr.WarehouseId, ["#a"] = Attr.AvailableCount, ["#s7"] = Attr.Sold7Days, ["#s28"] = Attr.Sold28Days,
+            ["#v7"] = Attr.Velocity7Days, ["#v28"] = Attr.Velocity28Days, ["#r"] = Attr.RunsOutSoon, ["#seq"] = Attr.LastMoveSequence,
+            ["#at"] = Attr.ComputedAt, ["#d"] = Attr.DaysOfCover, ["#lt"] = Attr.LeadTimeDays, ["#l"] = Attr.CoverList, ["#rank"] = Attr.CoverRank,
+        };
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":w"] = Items.S(row.WarehouseId), [":a"] = Items.N(row.AvailableCount), [":s7"] = Items.N(cover.Sold7Days),
+            [":s28"] = Items.N(cover.Sold28Days), [":v7"] = Items.N(cover.Velocity7Days), [":v28"] = Items.N(cover.Velocity28Days),
+            [":r"] = new AttributeValue { BOOL = cover.RunsOutSoon }, [":seq"] = Items.N(row.MoveSequence), [":at"] = Items.Time(now),
+        };
+        var set = new List<string> { "#w = :w", "#a = :a", "#s7 = :s7", "#s28 = :s28", "#v7 = :v7", "#v28 = :v28", "#r = :r", "#seq = :seq", "#at = :at" };
+        var remove = new List<string>();
+        if (cover.DaysOfCover is { } days)
+        {
+            values[":d"] = Items.N(days);
+            values[":l"] = Items.S(CoverListName);
+            values[":rank"] = Items.S(Rank(days, row.ProductId, row.WarehouseId));
+            set.AddRange(["#d = :d", "#l = :l", "#rank = :rank"]);
+        }
+        else
+        {
+            remove.AddRange(["#d", "#l", "#rank"]); // no sales in the window: no cover to list by
+        }
+
+        if (cover.LeadTimeDays is { } lead)
+        {
+            values[":lt"] = Items.N(lead);
+            set.Add("#lt = :lt");
+        }
+        else
+        {
+            remove.Add("#lt");
+        }
+
+        string condition;
+        if (storedMove is { } move)
+        {
+            values[":seen"] = Items.N(move);
+            values[":was"] = new AttributeValue { BOOL = wasBelow };
+            condition = "#seq = :seen AND " + (wasBelow ? "#r = :was" : "(attribute_not_exists(#r) OR #r = :was)");
+        }
+        else
+        {
+            condition = "attribute_not_exists(#seq)";
+        }
+
+        return new Update
+        {
+            TableName = table,
+            Key = StateKey(row.ProductId, row.WarehouseId),
+            UpdateExpression = "SET " + string.Join(", ", set) + (remove.Count > 0 ? " REMOVE " + string.Join(", ", remove) : string.Empty),
+            ConditionExpression = condition,
+            ExpressionAttributeNames = names,
+            ExpressionAttributeValues = values,
+        };
+    }
+
+    /// <summary>
+    /// The "runs out soon" alert, self-describing like a status alert (same table, same pipe, same SNS topic), with the
+    /// figures that made it. The row's status is unchanged by it: old and new status are both the status its counts imply.
+    /// </summary>
+    private TransactWriteItem Alert(InventoryRow row, StockCover cover, DateTimeOffset at)
+    {
+        var id = Guid.NewGuid().ToString("N");
+        var item = new Dictionary<string, AttributeValue>
+        {
+            [Attr.AlertStream] = Items.S(StatusTransitions.AlertStreamName),
+            [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(at)}#{id}"),
+            [Attr.AlertId] = Items.S(id),
+            [Attr.RecordType] = Items.S(AlertRecordType),
+            [Attr.ProductId] = Items.S(row.ProductId),
+            [Attr.WarehouseId] = Items.S(row.WarehouseId),
+            [Attr.StockCount] = Items.N(row.StockCount),
+            [Attr.AvailableCount] = Items.N(row.AvailableCount),
+            [Attr.ThresholdLevel] = Items.N(row.ThresholdLevel),
+            [Attr.OldStatus] = Items.S(row.Status.ToString()),
+            [Attr.NewStatus] = Items.S(row.Status.ToString()),
+            [Attr.CreatedAt] = Items.Time(at),
+            [Attr.Sold7Days] = Items.N(cover.Sold7Days),
+            [Attr.Sold28Days] = Items.N(cover.Sold28Days),
+            [Attr.Velocity7Days] = Items.N(cover.Velocity7Days),
+            [Attr.Velocity28Days] = Items.N(cover.Velocity28Days),
+            [Attr.DaysOfCover] = Items.N(cover.DaysOfCover!.Value),
+            [Attr.LeadTimeDays] = Items.N(cover.LeadTimeDays!.Value),
+            [Attr.Message] = Items.S(
+                $"{row.ProductId} in warehouse {row.WarehouseId} runs out soon: {cover.DaysOfCover.Value.ToString(CultureInfo.InvariantCulture)} days of cover " +
+                $"({row.AvailableCount} available, selling {cover.Velocity7Days.ToString(CultureInfo.InvariantCulture)}/day over 7 days, " +
+                $"{cover.Velocity28Days.ToString(CultureInfo.InvariantCulture)}/day over 28), lead time {cover.LeadTimeDays} days."),
+            [Attr.Ttl] = Items.N(at.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
+        };
+        return new TransactWriteItem { Put = new Put { TableName = alertsTable, Item = item } };
+    }
+
+    private async Task<int?> LeadTimeAsync(string productId, CancellationToken ct)
+    {
+        var item = (await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = productsTable,
+            Key = Items.ProductKey(productId),
+            ProjectionExpression = "#l",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#l"] = Attr.LeadTimeDays },
+            ConsistentRead = true,
+        }, ct)).Item;
+        return item is { Count: > 0 } && item.ContainsKey(Attr.LeadTimeDays) ? (int)Items.Long(item, Attr.LeadTimeDays) : null;
+    }
+
+    private static CoverView ToView(Dictionary<string, AttributeValue> item) => new(
+        Items.Str(item, Attr.ProductId)!,
+        Items.Str(item, Attr.WarehouseId)!,
+        Items.Long(item, Attr.AvailableCount),
+        Items.Long(item, Attr.Sold7Days),
+        Items.Long(item, Attr.Sold28Days),
+        Items.Decimal(item, Attr.Velocity7Days) ?? 0,
+        Items.Decimal(item, Attr.Velocity28Days) ?? 0,
+        Items.Decimal(item, Attr.DaysOfCover),
+        item.ContainsKey(Attr.LeadTimeDays) ? (int)Items.Long(item, Attr.LeadTimeDays) : null,
+        item.TryGetValue(Attr.RunsOutSoon, out var flag) && flag.BOOL == true,
+        Items.Timestamp(item, Attr.ComputedAt));
+
+    private static Dictionary<string, AttributeValue> StateKey(string productId, string warehouseId) => new()
+    {
+        [Attr.ProductId] = Items.S(productId),
+        [Attr.VelocityKey] = Items.S($"cover#{warehouseId}"),
+    };
+
+    private static Dictionary<string, AttributeValue> CounterKey(string productId, string warehouseId, DateOnly day) => new()
+    {
+        [Attr.ProductId] = Items.S(productId),
+        [Attr.VelocityKey] = Items.S($"day#{warehouseId}#{day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}"),
+    };
+
+    private static DateOnly DayOfCounter(string key) =>
+        DateOnly.ParseExact(key[(key.LastIndexOf('#') + 1)..], "yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>Days of cover in hundredths, zero-padded (text order is number order), then the row: the cover index's sort key.</summary>
+    private static string Rank(decimal days, string productId, string warehouseId) =>
+        $"{((long)Math.Round(days * 100)).ToString("D16", CultureInfo.InvariantCulture)}#{productId}#{warehouseId}";
+
+    private sealed class RowMoves(int first)
+    {
+        public int First { get; } = first;
+
+        public List<StockMovement> Sales { get; } = [];
+
+        public (StockMovement Movement, Dictionary<string, AttributeValue> Image)? Latest { get; set; }
+    }
+}
