@@ -13,6 +13,7 @@ using Inventory.Api.Features.Jobs;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
+using Inventory.Api.Features.Shipments;
 using Inventory.Api.Features.Web;
 using Inventory.Api.Infrastructure;
 using Inventory.Api.Local;
@@ -58,6 +59,8 @@ public static class InventoryApp
         services.AddSingleton<SalesStore>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<ReservationStore>();
+        services.AddSingleton<TransferStore>();
+        services.AddSingleton<ShipmentStore>();
         services.AddSingleton<ProductSearchIndex>();
         services.AddSingleton<ProductStore>();
         services.AddSingleton<ProcessedOrders>();
@@ -147,6 +150,8 @@ public static class InventoryApp
 
         app.MapHealthApi();
         app.MapInventoryApi();
+        app.MapTransfersApi();
+        app.MapShipmentsApi();
         app.MapHistoryApi();
         app.MapReservationsApi();
         app.MapFulfilmentApi();

@@ -26,6 +26,15 @@ public enum MoveKind
 
     /// <summary>An absolute write of the low-stock threshold alone.</summary>
     THRESHOLD,
+
+    /// <summary>
+    /// Available units moved between two warehouse rows of one product: one entry on each row, both with the transfer's
+    /// id as reference; the source's quantity is negative, the destination's positive.
+    /// </summary>
+    TRANSFER,
+
+    /// <summary>Units received on an inbound shipment (reference: shipment id / receipt id).</summary>
+    RECEIPT,
 }
 
 /// <summary>
@@ -75,8 +84,8 @@ public sealed record StockMovement(
 {
     /// <summary>
     /// The entry's quantity, from the counts before and after: units held, returned or sold (positive), the stock's
-    /// change for an adjustment or an absolute write (signed), the threshold's change for a threshold write, the
-    /// stock a row was created with.
+    /// change for an adjustment, a transfer (negative on the row the units left) or an absolute write (signed), the
+    /// units received (positive), the threshold's change for a threshold write, the stock a row was created with.
     /// </summary>
     public static long QuantityOf(MoveKind kind, StockCounts before, StockCounts after) => kind switch
     {
@@ -105,6 +114,8 @@ public sealed record StockMovement(
             MoveKind.ADJUSTMENT => Quantity != 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
             MoveKind.SET => a.Reserved == b.Reserved,
             MoveKind.THRESHOLD => a.Stock == b.Stock && a.Reserved == b.Reserved,
+            MoveKind.TRANSFER => Quantity != 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
+            MoveKind.RECEIPT => Quantity > 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
             _ => false,
         };
     }

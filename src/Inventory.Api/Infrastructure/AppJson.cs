@@ -8,6 +8,7 @@ using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
+using Inventory.Api.Features.Shipments;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -35,6 +36,9 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(CheckRequest))]
 [JsonSerializable(typeof(CreateProductRequest))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(TransferRequest))]
+[JsonSerializable(typeof(CreateShipmentRequest))]
+[JsonSerializable(typeof(ReceiptRequest))]
 // Answers
 [JsonSerializable(typeof(InventoryView))]
 [JsonSerializable(typeof(InventoryRowView))]
@@ -56,6 +60,12 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(ApiKeyView))]
 [JsonSerializable(typeof(ApiKeyListView))]
 [JsonSerializable(typeof(CreatedApiKeyView))]
+[JsonSerializable(typeof(TransferResponse))]
+[JsonSerializable(typeof(ShipmentView))]
+[JsonSerializable(typeof(ReceiptResponse))]
+[JsonSerializable(typeof(PageView<ShipmentLineView>))]
+[JsonSerializable(typeof(IReadOnlyList<OverReceivedLine>))]
+[JsonSerializable(typeof(List<OverReceivedLine>))]
 // Problems and the values their extensions carry
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
@@ -75,6 +85,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(AuthorizerResponse))]
 [JsonSerializable(typeof(OrderOutcomeEvent))]
 [JsonSerializable(typeof(Adjustment))]
+[JsonSerializable(typeof(Transfer))]
 [JsonSerializable(typeof(FulfilmentResult))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;

@@ -57,6 +57,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:IdempotencyTable={prefix}-idempotency",
             $"--Storage:AlertsTable={prefix}-alerts",
             $"--Storage:HistoryTable={prefix}-history",
+            $"--Storage:ShipmentsTable={prefix}-shipments",
             $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
             $"--Storage:ApiKeysTable={prefix}-api-keys",
             "--Logging:LogLevel:Default=Warning",
