@@ -208,21 +208,34 @@ public sealed class ShipmentStore(
                 return earlier.Fingerprint == fingerprint ? new ReceiptResult(earlier, shipment, Replayed: true) : throw Problems.IdempotencyConflict(receiptId);
             }
 
-            if (shipment.Closed)
+            // The shipment's receipts and its lines are two reads: a receipt that committed between them is in the lines'
+            // counts but not in the list. Replay before refusing: a refusal first looks for this receipt's own record.
+            var refusal = shipment.Closed ? Problems.ShipmentClosed(shipmentId, shipment.ClosedAt) : null;
+            if (refusal is null)
             {
-                throw Problems.ShipmentClosed(shipmentId, shipment.ClosedAt);
+                var unknown = new Validator();
+                for (var i = 0; i < lines.Count; i++)
+                {
+                    unknown.Check(shipment.Lines.Any(l => l.ProductId == lines[i].ProductId), $"lines[{i}].product_id", $"'{lines[i].ProductId}' is not on shipment '{shipmentId}'.");
+                }
+
+                unknown.ThrowIfInvalid();
+                refusal = shipment.OverReceived(lines) is { Count: > 0 } over ? Problems.OverReceipt(shipmentId, over) : null;
             }
 
-            var unknown = new Validator();
-            for (var i = 0; i < lines.Count; i++)
+            if (refusal is not null)
             {
-                unknown.Check(shipment.Lines.Any(l => l.ProductId == lines[i].ProductId), $"lines[{i}].product_id", $"'{lines[i].ProductId}' is not on shipment '{shipmentId}'.");
-            }
+                if (await RecordedReceiptAsync(shipmentId, receiptId, ct) is not { } recorded)
+                {
+                    throw refusal;
+                }
 
-            unknown.ThrowIfInvalid();
-            if (shipment.OverReceived(lines) is { Count: > 0 } over)
-            {
-                throw Problems.OverReceipt(shipmentId, over);
+                if (recorded.Fingerprint != fingerprint)
+                {
+                    throw Problems.IdempotencyConflict(receiptId);
+                }
+
+                continue; // recorded after all: the next round reads it with the shipment and answers it
             }
 
             var now = clock.UtcNowMillis();
@@ -278,6 +291,22 @@ public sealed class ShipmentStore(
         }
 
         throw Problems.Busy();
+    }
+
+    /// <summary>This receipt's record, read strongly consistent, or null.</summary>
+    private async Task<Receipt?> RecordedReceiptAsync(string shipmentId, string receiptId, CancellationToken ct)
+    {
+        var stored = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = table,
+            Key = new Dictionary<string, AttributeValue>
+            {
+                [Attr.PartitionKey] = Items.S(ShipmentPartition(shipmentId)),
+                [Attr.ItemKey] = Items.S(ReceiptPrefix + receiptId),
+            },
+            ConsistentRead = true,
+        }, ct);
+        return stored.Item is { Count: > 0 } item ? ToReceipt(item) : null;
     }
 
     /// <summary>Closes the shipment: what it has not delivered is no longer incoming. Closing it again answers it as it is.</summary>
