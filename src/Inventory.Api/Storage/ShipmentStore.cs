@@ -174,6 +174,23 @@ public sealed class ShipmentStore(
     public async Task<List<ShipmentLine>> OpenLinesAsync(string productId, CancellationToken ct) =>
         await Reads.QueryAllAsync(dynamo, OpenLinesQuery(productId, limit: null, start: null), ct).Select(ToLine).ToListAsync(ct);
 
+    /// <summary>
+    /// <see cref="OpenLinesAsync"/>, or null when they cannot be read now (logged): a product page must not fail for want
+    /// of a delivery date. Never throws but for cancellation.
+    /// </summary>
+    public async Task<List<ShipmentLine>?> OpenLinesOrNullAsync(string productId, CancellationToken ct)
+    {
+        try
+        {
+            return await OpenLinesAsync(productId, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            logger.LogWarning(e, "Open shipment lines of {ProductId} not read; its stock is answered without incoming units", productId);
+            return null;
+        }
+    }
+
     /// <summary>A page of a product's shipment lines: the open ones (earliest expected first), or all of them (by shipment id).</summary>
     public async Task<ShipmentLinePage> ListLinesAsync(string productId, bool openOnly, int limit, string? nextToken, CancellationToken ct)
     {

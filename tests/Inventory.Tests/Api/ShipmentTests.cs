@@ -223,3 +223,22 @@ internal static class ShipmentStoreLimits
     public const int Lines = Inventory.Api.Storage.ShipmentStore.MaxShipmentLines;
     public const int ReceiptLines = Inventory.Api.Storage.ShipmentStore.MaxReceiptLines;
 }
+
+/// <summary>A product page does not fail for want of a delivery date: without the shipments table, stock is answered without incoming units.</summary>
+public class IncomingUnavailableTests(TestService service) : IClassFixture<TestService>
+{
+    [Fact]
+    public async Task Stock_is_answered_without_incoming_units_when_the_shipments_cannot_be_read()
+    {
+        var sku = await service.CreateProductAsync(stock: 7);
+        Assert.Equal(0, (await service.GetInventoryAsync(sku)).GetProperty("incoming_count").GetInt64());
+
+        var table = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.ShipmentsTable;
+        await service.Dynamo.DeleteTableAsync(table);
+
+        var inventory = await service.GetInventoryAsync(sku);
+        Assert.Equal(7, inventory.GetProperty("available_count").GetInt64());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, inventory.GetProperty("incoming_count").ValueKind);
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, inventory.GetProperty("warehouses")[0].GetProperty("incoming_count").ValueKind);
+    }
+}

@@ -59,21 +59,15 @@ public static class InventoryApi
     {
         new Validator().Id("product_id", productId).Id("warehouse_id", warehouseId, required: false).ThrowIfInvalid();
 
-        // The product's open shipment lines (one Query of a sparse index, usually empty) are read beside its rows.
-        var openLines = shipments.OpenLinesAsync(productId, ct);
-        IReadOnlyList<InventoryRow> rows;
-        try
-        {
-            rows = await RowsAsync(productId, warehouseId, store, http, ct);
-        }
-        finally
-        {
-            await openLines.ContinueWith(t => t.Exception, TaskScheduler.Default); // never left unobserved
-        }
+        // The product's open shipment lines (one Query of a sparse index, usually empty) are read beside its rows; if
+        // they cannot be read, the stock is answered without them (incoming_count null), never refused.
+        var openLines = shipments.OpenLinesOrNullAsync(productId, ct);
+        var rows = await RowsAsync(productId, warehouseId, store, http, ct);
+        var lines = await openLines;
 
         // Stock is live data: no cache may answer for us.
         http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(InventoryView.From(productId, rows, Incoming.ByWarehouse(await openLines)));
+        return TypedResults.Ok(lines is null ? InventoryView.From(productId, rows) : InventoryView.From(productId, rows, Incoming.ByWarehouse(lines)));
     }
 
     private static async Task<IReadOnlyList<InventoryRow>> RowsAsync(
