@@ -1,10 +1,10 @@
 # The two commands: `make start` (run locally) and `make test` (every test). `make package` builds the Lambda zip;
-# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs`, `make bench-status-lag`, `make bench-search`, `make bench-coldstart` and `make bench-cost` measure.
+# `make bench`, `make bench-compare`, `make bench-requests`, `make bench-jobs`, `make bench-status-lag`, `make bench-search`, `make bench-coldstart`, `make bench-cost`, `make bench-partition` and `make bench-import` measure.
 SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-search bench-coldstart bench-cost package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-search bench-coldstart bench-cost bench-partition bench-import package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -110,6 +110,14 @@ bench-search: deps
 # DynamoDB round trips and request units of each operation, and a monthly cost estimate for one shop profile
 bench-cost: deps
 	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- cost
+
+# One product's holds per second under a simulated per-partition write budget, and what throttled shoppers are told
+bench-partition: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- partition
+
+# A 10,000-line stock import in chunks of 500 as the admin panel sends them: dry run, apply, apply again
+bench-import: deps
+	$(DOTNET) run --project bench/Inventory.Bench -c Release --no-restore -- import
 
 # The tests build the Lambda package for this machine's architecture as Native AOT, which needs clang.
 clang:

@@ -27,13 +27,19 @@ public sealed class BenchService : IAsyncDisposable
 
     /// <param name="key">The benchmark's API key and its scope (Read, Reserve or Admin).</param>
     /// <param name="extraArgs">Configuration of this benchmark (jobs, stream reader, ...).</param>
-    public static async Task<BenchService> StartAsync((string Key, string Scope) key, params string[] extraArgs)
+    public static Task<BenchService> StartAsync((string Key, string Scope) key, params string[] extraArgs) =>
+        StartAsync(key, dynamoUrl => Task.FromResult(dynamoUrl), extraArgs);
+
+    /// <param name="key">The benchmark's API key and its scope (Read, Reserve or Admin).</param>
+    /// <param name="storageUrl">Where the service sends its DynamoDB calls, given DynamoDB Local's address (a proxy in front of it).</param>
+    /// <param name="extraArgs">Configuration of this benchmark (jobs, stream reader, ...).</param>
+    public static async Task<BenchService> StartAsync((string Key, string Scope) key, Func<string, Task<string>> storageUrl, params string[] extraArgs)
     {
         var dynamoLocal = await DynamoDbLocal.StartAsync(dataDirectory: null);
         var app = await InventoryApp.BuildAsync(
         [
             "--environment=Benchmark", "--urls=http://127.0.0.1:0", "--Logging:LogLevel:Default=Warning",
-            $"--Storage:ServiceUrl={dynamoLocal.ServiceUrl}", "--Storage:CreateTables=true",
+            $"--Storage:ServiceUrl={await storageUrl(dynamoLocal.ServiceUrl)}", "--Storage:CreateTables=true",
             "--RateLimiting:PermitsPerSecond=1000000", "--RateLimiting:Burst=1000000",
             "--ApiKeys:Keys:0:Name=bench", $"--ApiKeys:Keys:0:Key={key.Key}", $"--ApiKeys:Keys:0:Scope={key.Scope}",
             .. extraArgs,

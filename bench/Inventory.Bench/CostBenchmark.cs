@@ -124,7 +124,7 @@ public static class CostBenchmark
         [
             "one read of the product's rows: 0.5 RRU eventually consistent; the service reads strongly consistent (1 RRU) so a page never shows stock older than a write",
             "take units + create the reservation atomically: one 2-item transaction (4 WRU) - met",
-            "move a held reservation's expiry: one conditional UpdateItem (1 WRU); the read first (1 RRU, 1 trip) could fold into the update's condition",
+            "move a held reservation's expiry: one conditional UpdateItem (1 WRU), whose condition carries every rule (active, not expired, the caller's own, later) - met",
             "the held quantity lives only in the reservation, so one read + one 2-item transaction (1 RRU, 4 WRU) - met",
             "",
             "read the hold's quantity + one transaction converting it and recording the order once (1 RRU, 6 WRU); the order-id read is a fast path for replays",

@@ -4,7 +4,9 @@
 // The scheduled jobs have their own run: make bench-jobs (JobsBenchmark.cs); cold starts: make bench-coldstart (ColdStartBenchmark.cs);
 // what each kind of DynamoDB Local request costs: make bench-requests (RequestCostBenchmark.cs); how far the stored
 // status trails the writes: make bench-status-lag (StatusLagBenchmark.cs); product search over 100,000 products: make
-// bench-search (SearchBenchmark.cs); DynamoDB round trips and request units per operation: make bench-cost (CostBenchmark.cs).
+// bench-search (SearchBenchmark.cs); DynamoDB round trips and request units per operation: make bench-cost (CostBenchmark.cs);
+// one product's holds per second under the per-partition limit: make bench-partition (PartitionLimitBenchmark.cs);
+// a 10,000-line stock import: make bench-import (ImportBenchmark.cs).
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -39,6 +41,16 @@ if (args is ["search", .. var searchArgs])
 if (args is ["cost", .. var costArgs])
 {
     return await CostBenchmark.RunAsync(costArgs);
+}
+
+if (args is ["partition", .. var partitionArgs])
+{
+    return await PartitionLimitBenchmark.RunAsync(partitionArgs);
+}
+
+if (args is ["import", .. var importArgs])
+{
+    return await ImportBenchmark.RunAsync(importArgs);
 }
 
 if (args is ["coldstart", .. var coldStartArgs])

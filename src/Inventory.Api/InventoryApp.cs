@@ -5,9 +5,11 @@ using Inventory.Api.Features;
 using Inventory.Api.Features.Admin;
 using Inventory.Api.Features.Alerts;
 using Inventory.Api.Features.Events;
+using Inventory.Api.Features.Exports;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.History;
+using Inventory.Api.Features.Imports;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Jobs;
 using Inventory.Api.Features.Keys;
@@ -72,6 +74,10 @@ public static class InventoryApp
         services.AddSingleton<ApiKeyRegistry>();
         services.AddSingleton<ApiKeyAuthorizer>();
         services.AddSingleton<WebAdapterEnvironment>();
+        services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section);
+        services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section);
+        services.AddSingleton<ImportWrites>();
+        services.AddSingleton<StockImporter>();
         services.AddOptions<JobOptions>().BindConfiguration(JobOptions.Section);
         services.AddOptions<AlertOptions>().BindConfiguration(AlertOptions.Section);
         var runJobsInProcess = builder.Configuration.GetValue<bool>($"{JobOptions.Section}:{nameof(JobOptions.RunInProcess)}");
@@ -158,6 +164,8 @@ public static class InventoryApp
         app.MapProductsApi();
         app.MapAdminApi();
         app.MapKeysApi();
+        app.MapImportsApi();
+        app.MapExportsApi();
         if (runJobsInProcess)
         {
             // The live feed needs a long-lived process; on Lambda alerts leave through the stream and SNS instead.

@@ -5,6 +5,9 @@
 import { chooseApi, keyEntry, savedKeyFor } from './admin-api.js';
 import { age, describeError, describeIncoming, describeTransferError, when } from './admin-messages.js';
 import { createClient } from './api-client.js';
+import {
+  TEMPLATE_CSV, changeText, chunks, duplicateRows, importIdOf, outcomeWord, readImportFile, reasonWords, summarize,
+} from './admin-import.js';
 
 const KEY_STORAGE = 'inventory-admin-key';
 const PAGE_SIZE = 20;
@@ -717,6 +720,218 @@ async function startAlerts() {
     onStatus: (status) => { $('#feed').textContent = labels[status] ?? status; $('#feed').dataset.status = status; },
   });
 }
+
+// ---- import and export -------------------------------------------------------------------------------
+
+/** Saves text as a file through a temporary link (the export needs the key header, so a plain link cannot fetch it). */
+function saveFile(name, text, type = 'text/csv') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+async function exportCsv(button, message, name, load) {
+  button.disabled = true;
+  show(message, 'Exporting…', 'ok');
+  try {
+    const text = await load();
+    const rows = Math.max(0, text.split('\r\n').length - 2);
+    saveFile(name, text);
+    report(message, `Exported ${rows} line${rows === 1 ? '' : 's'} to ${name}.`, 'ok');
+  } catch (error) {
+    const text = explain(error);
+    if (text) report(message, `Export failed: ${text}`, 'error');
+  } finally {
+    button.disabled = false;
+  }
+}
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+/**
+ * The file being imported: its lines, its id, the lines the panel itself refuses (a row named twice), and the
+ * versions its dry run saw, which the apply sends back so a row changed since then is not overwritten unasked.
+ */
+const importState = { file: null, id: null, lines: [], local: new Map(), versions: new Map(), busy: false };
+
+function resetImport() {
+  importState.id = null;
+  importState.lines = [];
+  importState.local = new Map();
+  importState.versions = new Map();
+  $('#import-apply').disabled = true;
+  show($('#import-message'), null);
+  show($('#import-summary'), null);
+  $('#import-results').hidden = true;
+  $('#import-progress-wrap').hidden = true;
+}
+
+function progress(done, total, verb) {
+  $('#import-progress-wrap').hidden = false;
+  $('#import-progress').max = Math.max(1, total);
+  $('#import-progress').value = done;
+  $('#import-progress-text').textContent = `${verb} ${done} of ${total} lines…`;
+}
+
+/** Every line's result in file order: the panel's own refusals with the service's answers. */
+function showResults(results) {
+  const body = $('#import-results tbody');
+  body.replaceChildren();
+  const adjustments = new Set(importState.lines.filter((l) => l.adjust !== undefined).map((l) => l.line));
+  // Errors first, then the rest, so a long file's problems are at the top; at most 1,000 rows are drawn.
+  const rank = (r) => (r.outcome === 'ERROR' ? 0 : 1);
+  const ordered = [...results].sort((a, b) => rank(a) - rank(b) || a.line - b.line);
+  for (const r of ordered.slice(0, 1000)) {
+    const tr = body.insertRow();
+    tr.className = r.outcome;
+    tr.dataset.line = String(r.line);
+    cell(tr, String(r.line), 'num');
+    cell(tr, r.product_id);
+    cell(tr, r.warehouse_id);
+    cell(tr, outcomeWord(r.outcome), 'outcome');
+    cell(tr, changeText(r, adjustments.has(r.line)));
+    cell(tr, r.error?.message ?? '', 'message');
+  }
+  $('#import-caption').textContent = results.length > 1000
+    ? `The first 1,000 of ${results.length} lines (errors first)`
+    : `${results.length} line${results.length === 1 ? '' : 's'}${results.some((r) => r.outcome === 'ERROR') ? ' (errors first)' : ''}`;
+  $('#import-results').hidden = false;
+}
+
+function localResult(line, code, message) {
+  return { line: line.line, product_id: line.product_id ?? null, warehouse_id: line.warehouse_id ?? null, outcome: 'ERROR', before: null, after: null, version: null, error: { code, message } };
+}
+
+/** Sends the lines a chunk at a time, one after another, showing progress; a failed request marks its lines. */
+async function sendLines(dryRun, overwrite) {
+  const sendable = importState.lines.filter((l) => !importState.local.has(l.line));
+  const results = importState.lines.filter((l) => importState.local.has(l.line)).map((l) => localResult(l, 'duplicate_row', importState.local.get(l.line)));
+  const verb = dryRun ? 'Checked' : 'Applied';
+  let done = 0;
+  progress(0, sendable.length, verb);
+  for (const chunk of chunks(sendable)) {
+    const lines = chunk.map((l) => (dryRun ? l : { ...l, expected_version: importState.versions.get(l.line) ?? null }));
+    try {
+      const answer = await client.importLines(importState.id, lines, { dryRun, overwrite });
+      results.push(...answer.lines);
+    } catch (error) {
+      const text = explain(error);
+      if (text === null) return null;
+      results.push(...chunk.map((l) => localResult(l, 'request_failed', `Not ${dryRun ? 'checked' : 'applied'}: ${text}`)));
+    }
+    done += chunk.length;
+    progress(done, sendable.length, verb);
+  }
+  $('#import-progress-text').textContent = `${verb} ${sendable.length} line${sendable.length === 1 ? '' : 's'}.`;
+  return results.sort((a, b) => a.line - b.line);
+}
+
+function summaryText(s, dryRun) {
+  const parts = dryRun
+    ? [`${s.wouldSet} would be set`, `${s.wouldAdjust} would be adjusted`, `${s.unchanged} unchanged`, `${s.refused} with errors`]
+    : [`${s.applied} applied`, `${s.unchanged} unchanged`, `${s.refused} refused`];
+  return `${dryRun ? 'Dry run (nothing was changed)' : 'Import finished'}: ${parts.join(', ')}.`;
+}
+
+function showSummary(results, dryRun) {
+  const s = summarize(results);
+  const element = $('#import-summary');
+  element.replaceChildren();
+  const head = document.createElement('strong');
+  head.textContent = summaryText(s, dryRun);
+  element.append(head);
+  if (s.reasons.length) {
+    const list = document.createElement('ul');
+    for (const { code, lines } of s.reasons) {
+      const li = document.createElement('li');
+      const shown = lines.slice(0, 12).join(', ') + (lines.length > 12 ? ', …' : '');
+      li.textContent = `${reasonWords(code)}: ${lines.length} line${lines.length === 1 ? '' : 's'} (${lines.length === 1 ? 'line' : 'lines'} ${shown})`;
+      list.append(li);
+    }
+    element.append(list);
+  }
+  element.hidden = false;
+  element.classList.remove('error', 'ok', 'conflict');
+  element.classList.add(s.refused ? 'conflict' : 'ok');
+  element.focus();
+}
+
+async function loadImportFile() {
+  resetImport();
+  const file = $('#import-file').files?.[0];
+  if (!file) {
+    report($('#import-message'), 'Choose a CSV file first.', 'error');
+    return false;
+  }
+  const text = await file.text();
+  const { lines, error } = readImportFile(text);
+  if (error) {
+    report($('#import-message'), `${file.name} cannot be imported: ${error}`, 'error');
+    return false;
+  }
+  importState.file = file;
+  importState.lines = lines;
+  importState.local = duplicateRows(lines);
+  importState.id = await importIdOf(text);
+  return true;
+}
+
+async function dryRun() {
+  if (importState.busy) return;
+  importState.busy = true;
+  $('#import-dry-run').disabled = true;
+  try {
+    if (!(await loadImportFile())) return;
+    const results = await sendLines(true, false);
+    if (!results) return;
+    for (const r of results) if (r.version != null) importState.versions.set(r.line, r.version);
+    showResults(results);
+    showSummary(results, true);
+    $('#import-apply').disabled = !results.some((r) => r.outcome === 'WOULD_SET' || r.outcome === 'WOULD_ADJUST');
+  } finally {
+    importState.busy = false;
+    $('#import-dry-run').disabled = false;
+  }
+}
+
+async function applyImport() {
+  if (importState.busy || !importState.id) return;
+  importState.busy = true;
+  $('#import-apply').disabled = true;
+  $('#import-dry-run').disabled = true;
+  try {
+    const results = await sendLines(false, $('#import-overwrite').checked);
+    if (!results) return;
+    showResults(results);
+    showSummary(results, false);
+    if (list.filters) loadPage();
+  } finally {
+    importState.busy = false;
+    $('#import-dry-run').disabled = false;
+    $('#import-apply').disabled = false;
+  }
+}
+
+$('#import-template').href = `data:text/csv;charset=utf-8,${encodeURIComponent(TEMPLATE_CSV)}`;
+$('#import-form').addEventListener('submit', (event) => { event.preventDefault(); dryRun(); });
+$('#import-apply').addEventListener('click', () => applyImport());
+$('#import-file').addEventListener('change', () => resetImport());
+$('#export-stock').addEventListener('click', () => {
+  const category = $('#q-category').value.trim() || undefined;
+  const status = $('#q-status').value || undefined;
+  const name = `stock-${category ?? status ?? 'all'}-${today()}.csv`;
+  exportCsv($('#export-stock'), $('#export-message'), name, () => client.exportStockCsv({ category, status }));
+});
+$('#export-history').addEventListener('click', () => {
+  if (!detail.productId) return;
+  const productId = detail.productId;
+  exportCsv($('#export-history'), $('#detail-error'), `history-${productId}-${today()}.csv`, () => client.exportHistoryCsv(productId));
+});
 
 // ---- wiring --------------------------------------------------------------------------------------------
 

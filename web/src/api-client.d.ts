@@ -92,6 +92,24 @@ export interface HistoryEntry {
   before: StockCounts; after: StockCounts; by: string; reason: string | null; reference: string | null; at: string;
 }
 
+/** One line of an import file: its number in the file and its cells as text; expected_version is the dry run's version. */
+export interface ImportLine {
+  line: number; product_id?: string; warehouse_id?: string; stock?: string; adjust?: string; reason?: string; threshold?: string;
+  expected_version?: number | null;
+}
+
+export type ImportOutcome = 'WOULD_SET' | 'WOULD_ADJUST' | 'UNCHANGED' | 'ERROR' | 'APPLIED';
+
+export interface ImportLineResult {
+  line: number; product_id: string | null; warehouse_id: string | null; outcome: ImportOutcome;
+  before: StockCounts | null; after: StockCounts | null; version: number | null; error: { code: string; message: string } | null;
+}
+
+export interface ImportAnswer {
+  import_id: string; dry_run: boolean; lines: ImportLineResult[];
+  summary: { would_set: number; would_adjust: number; applied: number; unchanged: number; errors: number };
+}
+
 export interface StockAlert {
   alert_id: string; product_id: string; warehouse_id: string; stock_count: number; available_count: number;
   threshold_level: number; old_status: StockStatus; new_status: StockStatus; created_at: string; message: string;
@@ -159,6 +177,13 @@ export interface InventoryClient {
   listAlerts(o?: RequestOptions & { limit?: number; nextToken?: string | null; acknowledged?: boolean; status?: StockStatus; productId?: string }): Promise<Page<StockAlert>>;
   acknowledgeAlert(alertId: string, o?: RequestOptions): Promise<StockAlert>;
   checkInvariants(o?: RequestOptions & { productId?: string }): Promise<{ rows_checked: number; active_reservations: number; violations: unknown[]; holds: boolean }>;
+
+  /** Checks (dryRun: true) or applies up to 500 lines of a stock import; each line is applied once per import id. */
+  importLines(importId: string, lines: ImportLine[], o?: RequestOptions & { dryRun: boolean; overwrite?: boolean }): Promise<ImportAnswer>;
+  /** The stock rows as CSV text (the import's columns first, so it imports again as it is). */
+  exportStockCsv(o?: RequestOptions & { category?: string; status?: StockStatus }): Promise<string>;
+  /** A product's stock history as CSV text, newest first. */
+  exportHistoryCsv(productId: string, o?: RequestOptions & { warehouseId?: string; kind?: MoveKind; from?: string; to?: string }): Promise<string>;
 
   streamAlerts(o: { onAlert: (alert: StockAlert) => void; onStatus?: (status: StreamStatus, error?: ApiError) => void; lastEventId?: string | null; signal?: AbortSignal }): AlertStream;
 }

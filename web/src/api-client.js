@@ -120,20 +120,20 @@ export function createClient(options = {}) {
   };
 
   /** One attempt: a fetch with a timeout, turned into a value or an ApiError. */
-  async function attempt(method, path, { body, headers, signal }) {
+  async function attempt(method, path, { body, headers, signal, raw = false, timeoutMs = settings.timeoutMs }) {
     if (signal?.aborted) throw abortedError(signal);
     const controller = new AbortController();
     const onAbort = () => controller.abort(signal.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
     let timedOut = false;
-    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, settings.timeoutMs);
+    const timer = setTimeout(() => { timedOut = true; controller.abort(); }, timeoutMs);
     try {
       let response;
       try {
         response = await settings.fetch(settings.baseUrl + path, {
           method,
           headers: {
-            accept: 'application/json',
+            accept: raw ? 'text/csv, application/problem+json' : 'application/json',
             ...(settings.apiKey ? { 'x-api-key': settings.apiKey } : {}),
             ...(body === undefined ? {} : { 'content-type': 'application/json' }),
             ...headers,
@@ -144,12 +144,14 @@ export function createClient(options = {}) {
       } catch (cause) {
         if (signal?.aborted) throw abortedError(signal);
         if (timedOut) {
-          throw new ApiError(`No answer from the inventory service within ${settings.timeoutMs} ms.`, { kind: 'timeout', code: 'timeout', cause });
+          throw new ApiError(`No answer from the inventory service within ${timeoutMs} ms.`, { kind: 'timeout', code: 'timeout', cause });
         }
         throw new ApiError('The inventory service could not be reached.', { kind: 'network', code: 'network_error', cause });
       }
 
       const text = await response.text().catch(() => '');
+      // A CSV download is its text; only a refusal is JSON.
+      if (raw && response.ok) return { status: response.status, body: text, etag: null, replayed: false };
       let json = null;
       if (text) {
         try { json = JSON.parse(text); } catch { json = null; }
@@ -176,10 +178,10 @@ export function createClient(options = {}) {
   }
 
   /** A request with retries. `idempotent` says whether repeating it after a lost answer is harmless. */
-  async function send(method, path, { body, headers, signal, idempotent = SAFE_METHODS.has(method) } = {}) {
+  async function send(method, path, { body, headers, signal, raw, timeoutMs, idempotent = SAFE_METHODS.has(method) } = {}) {
     for (let n = 1; ; n++) {
       try {
-        return await attempt(method, path, { body, headers, signal });
+        return await attempt(method, path, { body, headers, signal, raw, timeoutMs });
       } catch (error) {
         if (!(error instanceof ApiError) || n > settings.retries || !isRetryable(error, idempotent)) throw error;
         const wait = retryDelayMs(n, error, { baseMs: settings.retryBaseMs, maxMs: settings.retryMaxMs, random: settings.random });
@@ -291,6 +293,21 @@ export function createClient(options = {}) {
     /** Idempotent (the first acknowledgement stands), so it is safe to retry. */
     acknowledgeAlert: (alertId, o = {}) => value(send('POST', `/admin/alerts/${seg(alertId)}/acknowledge`, { ...o, idempotent: true })),
     checkInvariants: ({ productId, ...o } = {}) => value(send('GET', `/admin/invariants${query({ product_id: productId })}`, o)),
+
+    // Imports and exports
+    /**
+     * Checks (dryRun) or applies up to 500 lines of one import. Each line is applied once per import id, so a repeat
+     * after a lost answer is safe; a request of 500 lines may take a while, hence the longer timeout.
+     */
+    importLines: (importId, lines, { dryRun, overwrite, ...o } = {}) =>
+      value(send('POST', `/imports/${seg(importId)}/lines${query({ dry_run: dryRun ? 'true' : 'false', overwrite: overwrite ? 'true' : undefined })}`,
+        { timeoutMs: 60_000, ...o, body: { lines }, idempotent: true })),
+    /** The stock rows (all, or a category's or a status's) as CSV text. */
+    exportStockCsv: ({ category, status, ...o } = {}) =>
+      value(send('GET', `/admin/exports/stock${query({ category, status })}`, { timeoutMs: 120_000, ...o, raw: true })),
+    /** A product's stock history as CSV text, newest first. */
+    exportHistoryCsv: (productId, { warehouseId, kind, from, to, ...o } = {}) =>
+      value(send('GET', `/admin/exports/history/${seg(productId)}${query({ warehouse_id: warehouseId, kind, from, to })}`, { timeoutMs: 120_000, ...o, raw: true })),
 
     /**
      * Follows the live alert feed (server-sent events read with fetch, because EventSource cannot send the

@@ -4,6 +4,7 @@ using Inventory.Api.Features.Events;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Features.Health;
 using Inventory.Api.Features.History;
+using Inventory.Api.Features.Imports;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
@@ -39,6 +40,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(TransferRequest))]
 [JsonSerializable(typeof(CreateShipmentRequest))]
 [JsonSerializable(typeof(ReceiptRequest))]
+[JsonSerializable(typeof(ImportLinesRequest))]
 // Answers
 [JsonSerializable(typeof(InventoryView))]
 [JsonSerializable(typeof(InventoryRowView))]
@@ -66,6 +68,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(PageView<ShipmentLineView>))]
 [JsonSerializable(typeof(IReadOnlyList<OverReceivedLine>))]
 [JsonSerializable(typeof(List<OverReceivedLine>))]
+[JsonSerializable(typeof(ImportLinesResponse))]
 // Problems and the values their extensions carry
 [JsonSerializable(typeof(ProblemDetails))]
 [JsonSerializable(typeof(HttpValidationProblemDetails))]
@@ -87,5 +90,6 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(Adjustment))]
 [JsonSerializable(typeof(Transfer))]
 [JsonSerializable(typeof(FulfilmentResult))]
+[JsonSerializable(typeof(ImportedLine))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;

@@ -41,7 +41,17 @@ public sealed class ProblemHandling(IProblemDetailsService problems, ILogger<Pro
         }
         else if (problem.Status == 503)
         {
-            logger.LogWarning(exception, "Storage unavailable on {Method} {Path}", http.Request.Method, http.Request.Path);
+            // A busy database is a refusal the service made on purpose (the write path already logged why): one line,
+            // not a stack trace per throttled shopper. An unreachable one keeps the exception.
+            if (exception is InventoryException)
+            {
+                logger.LogWarning("Storage busy on {Method} {Path}: {Code}", http.Request.Method, http.Request.Path, problem.Extensions["code"]);
+            }
+            else
+            {
+                logger.LogWarning(exception, "Storage unavailable on {Method} {Path}", http.Request.Method, http.Request.Path);
+            }
+
             http.Response.Headers.RetryAfter = "1";
         }
 

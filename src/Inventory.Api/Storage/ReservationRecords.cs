@@ -89,29 +89,50 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
         return finish;
     }
 
-    /// <summary>Moves an ACTIVE hold's end to <paramref name="expiresAt"/>, only if nobody changed it since it was read.</summary>
-    public UpdateItemRequest Extend(Reservation hold, DateTimeOffset expiresAt) => new()
+    /// <summary>
+    /// Moves an ACTIVE hold's end to <paramref name="expiresAt"/>, only while it has not expired at
+    /// <paramref name="now"/>, only later (never shorter), and only for a caller the hold belongs to
+    /// (<see cref="Reservation.BelongsTo"/>). Answers the record as it is now; on a failed condition, as it was.
+    /// Times compare as their fixed-width UTC text.
+    /// </summary>
+    public UpdateItemRequest Extend(string productId, string reservationId, DateTimeOffset now, DateTimeOffset expiresAt, Actor by)
     {
-        TableName = storage.ReservationsTable,
-        Key = Items.ReservationKey(hold.ProductId, hold.ReservationId),
-        UpdateExpression = "SET #ea = :ea, #exp = :exp, #ttl = :ttl",
-        ConditionExpression = "#st = :active AND #ea = :seen",
-        ExpressionAttributeNames = new Dictionary<string, string>
+        var request = new UpdateItemRequest
         {
-            ["#ea"] = Attr.ExpiresAt,
-            ["#exp"] = Attr.ExpiresAtEpoch,
-            ["#ttl"] = Attr.ReservationExpiry,
-            ["#st"] = Attr.Status,
-        },
-        ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            TableName = storage.ReservationsTable,
+            Key = Items.ReservationKey(productId, reservationId),
+            UpdateExpression = "SET #ea = :ea, #exp = :exp, #ttl = :ttl",
+            ConditionExpression = "#st = :active AND #ea > :now AND #ea < :ea",
+            ExpressionAttributeNames = new Dictionary<string, string>
+            {
+                ["#ea"] = Attr.ExpiresAt,
+                ["#exp"] = Attr.ExpiresAtEpoch,
+                ["#ttl"] = Attr.ReservationExpiry,
+                ["#st"] = Attr.Status,
+            },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":ea"] = Items.Time(expiresAt),
+                [":exp"] = Items.N(expiresAt.ToUnixTimeSeconds()),
+                [":ttl"] = Items.N(expiresAt.AddHours(storage.ReservationRetentionHours).ToUnixTimeSeconds()),
+                [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
+                [":now"] = Items.Time(now),
+            },
+            ReturnValues = ReturnValue.ALL_NEW,
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        };
+        if (!by.ActsForAnyone)
         {
-            [":ea"] = Items.Time(expiresAt),
-            [":exp"] = Items.N(expiresAt.ToUnixTimeSeconds()),
-            [":ttl"] = Items.N(expiresAt.AddHours(storage.ReservationRetentionHours).ToUnixTimeSeconds()),
-            [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
-            [":seen"] = Items.Time(hold.ExpiresAt),
-        },
-    };
+            request.ExpressionAttributeNames["#hb"] = Attr.HeldBy;
+            request.ConditionExpression += by.KeyId is null ? " AND attribute_not_exists(#hb)" : " AND (attribute_not_exists(#hb) OR #hb = :hb)";
+            if (by.KeyId is not null)
+            {
+                request.ExpressionAttributeValues[":hb"] = Items.S(by.KeyId);
+            }
+        }
+
+        return request;
+    }
 
     /// <summary>Chosen once, when the hold is created, so a random spread is all that is needed.</summary>
     private static string ActiveShardOf() => "A" + Random.Shared.Next(Indexes.ActiveShards);

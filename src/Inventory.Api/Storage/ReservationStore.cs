@@ -165,33 +165,29 @@ public sealed class ReservationStore(
 
     /// <summary>
     /// Keeps a hold alive until at least <paramref name="ttlSeconds"/> from now (a shopper still in checkout).
-    /// It never shortens a hold, so repeating it changes nothing more.
+    /// It never shortens a hold, so repeating it changes nothing more. One conditional update carries every rule
+    /// (active, not yet expired, the caller's own, later than now): when it does not apply, the record as it was
+    /// says why, or that the hold already lasts long enough.
     /// </summary>
     public async Task<Reservation> ExtendAsync(string productId, string reservationId, int ttlSeconds, Actor by, CancellationToken ct)
     {
-        for (var attempt = 1; ; attempt++)
+        var now = clock.UtcNowMillis();
+        Dictionary<string, AttributeValue>? seen = null;
+        var extended = await writes.UpdateAsync(
+            records.Extend(productId, reservationId, now, now.AddSeconds(ttlSeconds), by), failed => seen = failed.Item, ct);
+        if (extended is not null)
         {
-            var hold = await GetAsync(productId, reservationId, by, ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
-            var now = clock.UtcNowMillis();
-            hold.EnsureExtendable(now);
-            var expiresAt = now.AddSeconds(ttlSeconds);
-            if (expiresAt <= hold.ExpiresAt)
-            {
-                return hold;
-            }
-
-            if (await writes.UpdateAsync(records.Extend(hold, expiresAt), onConditionFailed: null, ct) is not null)
-            {
-                return hold with { ExpiresAt = expiresAt };
-            }
-
-            if (attempt >= ResolveAttempts)
-            {
-                throw Problems.Busy();
-            }
-
-            // Sold, released, expired or extended meanwhile: answer from its new state.
+            return Items.ToReservation(extended.Attributes);
         }
+
+        var hold = seen is { Count: > 0 } ? Items.ToReservation(seen) : null;
+        if (hold is null || !hold.BelongsTo(by))
+        {
+            throw Problems.ReservationNotFound(productId, reservationId);
+        }
+
+        hold.EnsureExtendable(now);
+        return hold;
     }
 
     /// <summary>Gives a hold's units back. Releasing twice, or releasing an expired hold, is a no-op.</summary>

@@ -92,9 +92,9 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
     /// the version, so available is recomputed from the live reserved count inside the write (a hold taken a
     /// millisecond earlier is never lost), and stock may not go below what is held. A write of stock is a SET in the
     /// row's history, a write of the threshold alone a THRESHOLD; a write of the category alone changes no count and
-    /// is not in the history.
+    /// is not in the history. An import line gives its <paramref name="reason"/> and <paramref name="reference"/>.
     /// </summary>
-    public TransactWriteItem SetCounts(InventoryRow current, StockChange change, DateTimeOffset now, Actor by)
+    public TransactWriteItem SetCounts(InventoryRow current, StockChange change, DateTimeOffset now, Actor by, string? reason = null, string? reference = null)
     {
         var values = new Dictionary<string, AttributeValue>
         {
@@ -113,7 +113,7 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
 
         var kind = change.StockCount is not null ? MoveKind.SET : change.ThresholdLevel is not null ? MoveKind.THRESHOLD : (MoveKind?)null;
         return Update(current.ProductId, current.WarehouseId, sets, "attribute_exists(#p) AND #v = :v AND #r <= :s", values,
-            kind is { } moved ? new MoveCause(moved, by) : null);
+            kind is { } moved ? new MoveCause(moved, by, reason, reference) : null);
     }
 
     /// <summary>

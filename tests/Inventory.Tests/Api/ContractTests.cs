@@ -96,6 +96,11 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/shipments/contract-po-1/close", null)).StatusCode);
         await TestService.AssertProblemAsync(await admin.PostAsJsonAsync("/shipments/contract-po-1/receipts", new { receipt_id = "r-3", lines = new[] { new { product_id = moving, quantity = 1 } } }), 409, "shipment_closed");
 
+        var importLine = new { line = 2, product_id = sku, warehouse_id = "north", stock = "20" };
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/imports/contract-import/lines?dry_run=true", new { lines = new[] { importLine } })).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/exports/stock?category=tees")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/admin/exports/history/{sku}")).StatusCode);
+
         // Everything the document declares was answered (and checked) above.
         var contract = await OpenApiContract.ForAsync(service.BaseAddress);
         var reached = OpenApiContract.Reached[service.BaseAddress.GetLeftPart(UriPartial.Authority)];

@@ -306,6 +306,35 @@ public class ExtensionTests(TestService service) : IClassFixture<TestService>
         await TestService.AssertProblemAsync(
             await platform.PostAsJsonAsync($"/inventory/{sku}/reserve/late/extend", new { ttl_seconds = 0 }), 400, "validation_failed");
     }
+
+    [Fact]
+    public async Task Extensions_racing_a_release_either_extend_the_active_hold_or_say_it_is_released_and_never_revive_it()
+    {
+        var sku = await service.CreateProductAsync(stock: 5);
+        using var platform = service.Client(TestService.ReserveKey);
+        (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "raced", ttl_seconds = 30 })).EnsureSuccessStatusCode();
+
+        var extends = Enumerable.Range(0, 100).Select(i =>
+            platform.PostAsJsonAsync($"/inventory/{sku}/reserve/raced/extend", new { ttl_seconds = 60 + i })).ToList();
+        var release = platform.DeleteAsync($"/inventory/{sku}/reserve/raced");
+        Assert.Equal(HttpStatusCode.NoContent, (await release).StatusCode);
+        foreach (var answer in await Task.WhenAll(extends))
+        {
+            if (answer.StatusCode == HttpStatusCode.OK)
+            {
+                Assert.Equal("ACTIVE", (await TestService.ReadJsonAsync(answer)).GetProperty("status").GetString());
+            }
+            else
+            {
+                await TestService.AssertProblemAsync(answer, 409, "reservation_not_active");
+            }
+        }
+
+        var hold = await TestService.ReadJsonAsync(await platform.GetAsync($"/inventory/{sku}/reserve/raced"));
+        Assert.Equal("RELEASED", hold.GetProperty("status").GetString());
+        Assert.Equal(5, (await service.GetInventoryAsync(sku)).GetProperty("available_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
+    }
 }
 
 /// <summary>
