@@ -303,7 +303,7 @@ test("the manifest grants only IAM actions DynamoDB has, on tables and indexes t
     for (const [resource, granted] of Object.entries(f.dynamodb)) {
       const [table, kind, index, ...rest] = resource.split("/");
       if (!manifest.tables[table]) problems.push(`${fn}: ${resource}: no table "${table}" in the manifest`);
-      else if (kind !== undefined && (kind !== "index" || rest.length || !(tables[table]?.global_secondary_index ?? []).some((i) => i.name === index))) {
+      else if (kind !== undefined && (kind !== "index" || rest.length || ![...(tables[table]?.global_secondary_index ?? []), ...(tables[table]?.local_secondary_index ?? [])].some((i) => i.name === index))) {
         problems.push(`${fn}: ${resource}: not an index of aws_dynamodb_table.${table}`);
       }
       for (const action of granted) if (!actions.has(action)) problems.push(`${fn}: ${resource}: "${action}" is not a DynamoDB action IAM checks here`);

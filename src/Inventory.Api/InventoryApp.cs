@@ -16,6 +16,7 @@ using Inventory.Api.Features.Jobs;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
+using Inventory.Api.Features.Shipments;
 using Inventory.Api.Features.Web;
 using Inventory.Api.Infrastructure;
 using Inventory.Api.Local;
@@ -63,6 +64,8 @@ public static class InventoryApp
         services.AddSingleton<SalesStore>();
         services.AddSingleton<InventoryStore>();
         services.AddSingleton<ReservationStore>();
+        services.AddSingleton<TransferStore>();
+        services.AddSingleton<ShipmentStore>();
         services.AddSingleton<ProductSearchIndex>();
         services.AddSingleton<ProductStore>();
         services.AddSingleton<ProcessedOrders>();
@@ -156,6 +159,8 @@ public static class InventoryApp
 
         app.MapHealthApi();
         app.MapInventoryApi();
+        app.MapTransfersApi();
+        app.MapShipmentsApi();
         app.MapHistoryApi();
         app.MapHotProductsApi();
         app.MapReservationsApi();

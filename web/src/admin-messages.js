@@ -30,6 +30,9 @@ const sentences = {
   product_not_found: () => 'This product does not exist (any more).',
   warehouse_not_found: (p) => `This product has no stock row in warehouse ${p.warehouse_id ?? 'asked for'}.`,
   alert_not_found: () => 'This alert no longer exists (alerts are kept 30 days).',
+  shipment_not_found: (p) => `There is no shipment ${p.shipment_id ?? 'with that id'}.`,
+  shipment_closed: (p) => `Shipment ${p.shipment_id ?? ''} is closed${p.closed_at ? ` (since ${when(p.closed_at)})` : ''}: nothing more can be received on it.`,
+  over_receipt: (p) => `That is more than the shipment expects: ${p.received_quantity} of ${p.expected_quantity} already received, ${p.requested} more asked for.`,
   version_conflict: () => 'Someone else changed this row first. Reload to see their values.',
   precondition_required: () => 'This row already exists: reload it, then save again.',
   idempotency_conflict: () => 'This action was already sent with different values. Reload and try again.',
@@ -54,4 +57,32 @@ export function describeError(error) {
   if (error?.status === 429) return sentences.rate_limited();
   if (error?.status >= 500) return sentences.internal_error();
   return problem.detail ?? error?.message ?? 'Something went wrong.';
+}
+
+/** A day (YYYY-MM-DD) as the operator's locale writes it, without shifting it across time zones. */
+export const day = (ymd) => {
+  if (!ymd) return '';
+  const [year, month, date] = ymd.split('-').map(Number);
+  return new Date(year, month - 1, date).toLocaleDateString();
+};
+
+/** The incoming line of a warehouse card: what open shipments still bring, and when the next one is expected. */
+export function describeIncoming(row) {
+  if (row?.incoming_count == null) return null; // not read (a listing's or a write's answer): keep what is shown
+  if (row.incoming_count === 0) return 'Nothing incoming';
+  return `${units(row.incoming_count)} incoming${row.next_expected_date ? `, next expected ${day(row.next_expected_date)}` : ''}`;
+}
+
+/** Why a transfer was refused, in the operator's words; held units are named, since that is what surprises. */
+export function describeTransferError(error, { from, to } = {}) {
+  const p = error?.problem ?? {};
+  if (error?.code === 'insufficient_stock') {
+    const held = Number(p.reserved_count) > 0 ? ` (${units(p.reserved_count)} more ${Number(p.reserved_count) === 1 ? 'is' : 'are'} held in carts and cannot be moved)` : '';
+    return `Only ${units(p.available_count ?? 0)} available in warehouse ${p.warehouse_id ?? from}${held} — ${p.requested} were asked for. Nothing was moved.`;
+  }
+  if (error?.code === 'warehouse_not_found') {
+    return `This product has no stock row in warehouse ${p.warehouse_id ?? to}: create that row first (save stock 0 there), then transfer.`;
+  }
+  if (error?.code === 'stock_limit_exceeded') return `Warehouse ${to} would pass the limit of ${Number(p.limit).toLocaleString()} units. Nothing was moved.`;
+  return describeError(error);
 }

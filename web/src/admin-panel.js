@@ -1,9 +1,9 @@
 // The admin panel: product search by name or SKU, inventory filters and paging, per-warehouse edits guarded by ETag, adjustments with a
-// reason, a product's holds (released or extended from here), its stock history with a chart of available units, and
+// reason, incoming units of open shipments per warehouse, transfers between a product's warehouses, a product's holds (released or extended from here), its stock history with a chart of available units, and
 // low-stock alerts as they arrive. Data only ever goes in via
 // textContent, never as HTML.
 import { chooseApi, keyEntry, savedKeyFor } from './admin-api.js';
-import { age, describeError, when } from './admin-messages.js';
+import { age, describeError, describeIncoming, describeTransferError, when } from './admin-messages.js';
 import { createClient } from './api-client.js';
 import {
   TEMPLATE_CSV, changeText, chunks, duplicateRows, importIdOf, outcomeWord, readImportFile, reasonWords, summarize,
@@ -311,6 +311,7 @@ async function loadWarehouses() {
   state.textContent = '';
   const cards = inventory.warehouses.map((row) => warehouseCard(productId, row));
   $('#warehouses').replaceChildren(...cards);
+  fillTransferForm(inventory.warehouses);
   await Promise.all([loadCharts(productId), loadCardCover(productId), loadLeadTime(productId)]);
 }
 
@@ -364,6 +365,74 @@ $('#lead-time').addEventListener('submit', async (event) => {
   } finally {
     button.disabled = false;
   }
+});
+
+// ---- transfers between warehouses ---------------------------------------------------------------------
+
+/** The transfer form's warehouses, each with its available units; the choices made survive a reload of the rows. */
+function fillTransferForm(rows) {
+  const form = $('#transfer');
+  const hint = $('#transfer-hint');
+  // Another product (or the first one): start from its first two warehouses; the same product keeps the choices made.
+  const fresh = form.dataset.product !== detail.productId;
+  form.dataset.product = detail.productId;
+  for (const name of ['from', 'to']) {
+    const select = form[name];
+    const chosen = select.value;
+    select.replaceChildren(...rows.map((r) => {
+      const option = document.createElement('option');
+      option.value = r.warehouse_id;
+      option.textContent = `${r.warehouse_id} (${r.available_count} available)`;
+      return option;
+    }));
+    if (!fresh && rows.some((r) => r.warehouse_id === chosen)) select.value = chosen;
+  }
+  if (fresh && rows.length > 1) form.to.value = rows[1].warehouse_id;
+  const single = rows.length < 2;
+  $('button', form).disabled = single;
+  hint.hidden = !single;
+  hint.textContent = single ? 'This product has one warehouse. To move stock, first save a stock row in another warehouse.' : '';
+}
+
+$('#transfer').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const form = event.currentTarget;
+  const message = $('#transfer-message');
+  const productId = detail.productId;
+  const from = form.from.value;
+  const to = form.to.value;
+  const quantity = Number(form.quantity.value);
+  if (from === to) {
+    report(message, 'Choose two different warehouses: units move from one to the other.', 'error');
+    return;
+  }
+  if (!Number.isInteger(quantity) || quantity < 1) {
+    report(message, 'Enter how many units to move: a whole number, 1 or more.', 'error');
+    return;
+  }
+  const button = $('button', form);
+  button.disabled = true;
+  // One key per intended transfer: a double click or a retry after a lost answer moves the units once.
+  form.dataset.key ??= crypto.randomUUID();
+  let moved = false;
+  try {
+    const result = await client.transferStock(productId, { fromWarehouse: from, toWarehouse: to, quantity, reason: form.reason.value.trim() || undefined },
+      { idempotencyKey: form.dataset.key });
+    moved = true;
+    delete form.dataset.key;
+    form.quantity.value = '';
+    form.reason.value = '';
+    const t = result.transfer;
+    report(message, `Moved ${t.quantity} ${t.quantity === 1 ? 'unit' : 'units'} from ${t.from_warehouse} to ${t.to_warehouse}.` +
+      (result.from && result.to ? ` ${t.from_warehouse} now has ${result.from.available_count} available, ${t.to_warehouse} ${result.to.available_count}.` : ''), 'ok');
+  } catch (error) {
+    if (error.status && error.status < 500) delete form.dataset.key;
+    const text = error?.isUnauthorized || error?.isForbidden ? explain(error) : describeTransferError(error, { from, to });
+    if (text) report(message, text, 'error');
+  } finally {
+    button.disabled = false;
+  }
+  if (moved && productId === detail.productId) await Promise.all([loadWarehouses(), loadHistory(true), loadPage()]);
 });
 
 // ---- chart of available units -----------------------------------------------------------------------
@@ -441,6 +510,12 @@ function fillCard(card, row) {
   $('.counts', card).textContent =
     ` ${row.stock_count} in stock · ${row.reserved_count} held · ${row.available_count} available · updated ${when(row.last_updated)}`;
   $('.version', card).textContent = `version ${row.version}`;
+  const incoming = describeIncoming(row);
+  if (incoming !== null) {
+    const line = $('.incoming', card);
+    line.textContent = incoming;
+    line.classList.toggle('none', row.incoming_count === 0);
+  }
 }
 
 function warehouseCard(productId, row) {

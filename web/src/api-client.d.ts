@@ -2,7 +2,8 @@
 
 export type StockStatus = 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK';
 export type ReservationStatus = 'ACTIVE' | 'RELEASED' | 'FULFILLED' | 'EXPIRED';
-export type MoveKind = 'CREATE' | 'HOLD' | 'RELEASE' | 'EXPIRY' | 'SALE' | 'ADJUSTMENT' | 'SET' | 'THRESHOLD';
+export type MoveKind = 'CREATE' | 'HOLD' | 'RELEASE' | 'EXPIRY' | 'SALE' | 'ADJUSTMENT' | 'SET' | 'THRESHOLD' | 'TRANSFER' | 'RECEIPT';
+export type ShipmentStatus = 'OPEN' | 'RECEIVED' | 'CLOSED';
 
 export interface ClientOptions {
   /** The service's base URL. Default: the page's origin. */
@@ -45,6 +46,8 @@ export declare class ApiError extends Error {
 export interface InventoryRow {
   product_id: string; warehouse_id: string; stock_count: number; reserved_count: number; available_count: number;
   threshold_level: number; status: StockStatus; category: string | null; last_updated: string; version: number; etag: string;
+  /** Units still expected on open inbound shipments into this warehouse, and the earliest date (YYYY-MM-DD) one is expected; null where not read (listings). */
+  incoming_count?: number | null; next_expected_date?: string | null;
 }
 
 /**
@@ -54,6 +57,24 @@ export interface InventoryRow {
 export interface Inventory {
   product_id: string; stock_count: number; reserved_count: number; available_count: number; total_available_count: number;
   threshold_level: number; status: StockStatus; lead_warehouse_id: string; last_updated: string; warehouses: InventoryRow[];
+  /** Summed over the warehouses, and the earliest date; from GET /inventory (null in GET /products/{sku}). */
+  incoming_count?: number | null; next_expected_date?: string | null;
+}
+
+export interface Transfer {
+  transfer_id: string; product_id: string; from_warehouse: string; to_warehouse: string; quantity: number; reason: string | null; transferred_at: string;
+}
+
+export interface ShipmentLine {
+  shipment_id: string; supplier_reference: string; product_id: string; warehouse_id: string; expected_quantity: number;
+  received_quantity: number; incoming_count: number; expected_date: string; allow_over_receipt: boolean; status: ShipmentStatus;
+}
+
+export interface Receipt { receipt_id: string; shipment_id: string; lines: { product_id: string; quantity: number }[]; received_at: string; received_by: string }
+
+export interface Shipment {
+  shipment_id: string; supplier_reference: string; warehouse_id: string; status: ShipmentStatus; incoming_count: number;
+  created_at: string; created_by: string; closed_at: string | null; lines: ShipmentLine[]; receipts: Receipt[];
 }
 
 export interface Page<T> { items: T[]; next_token: string | null }
@@ -133,6 +154,10 @@ export interface InventoryClient {
   adjustStock(productId: string, adjustment: { warehouseId?: string; delta: number; reason: string },
     o?: RequestOptions & { idempotencyKey?: string }): Promise<{ adjustment: { warehouse_id: string; delta: number; reason: string; applied_at: string }; inventory: InventoryRow }>;
 
+  /** Moves available units between two rows of the product, all or nothing; idempotent on its key. */
+  transferStock(productId: string, transfer: { fromWarehouse: string; toWarehouse: string; quantity: number; reason?: string },
+    o?: RequestOptions & { idempotencyKey?: string }): Promise<{ transfer: Transfer; from: InventoryRow | null; to: InventoryRow | null }>;
+
   reserve(productId: string, hold: { quantity: number; reservationId?: string; warehouseId?: string; ttlSeconds?: number }, o?: RequestOptions): Promise<Reservation>;
   getReservation(productId: string, reservationId: string, o?: RequestOptions): Promise<Reservation>;
   extendReservation(productId: string, reservationId: string, ttlSeconds: number, o?: RequestOptions): Promise<Reservation>;
@@ -150,6 +175,16 @@ export interface InventoryClient {
   getProduct(sku: string, o?: RequestOptions): Promise<Product & { quantity: number; inventory: Inventory }>;
   /** Every product, or with `q` a search: each word of `q` starts a word of the name or sku (accents and case ignored). */
   listProducts(o?: RequestOptions & { q?: string; limit?: number; nextToken?: string | null }): Promise<Page<Product>>;
+
+  createShipment(shipment: {
+    shipmentId?: string; supplierReference: string; warehouseId?: string;
+    lines: { productId: string; expectedQuantity: number; expectedDate: string; allowOverReceipt?: boolean }[];
+  }, o?: RequestOptions): Promise<Shipment>;
+  getShipment(shipmentId: string, o?: RequestOptions): Promise<Shipment>;
+  listShipmentLines(productId: string, o?: RequestOptions & { status?: 'open' | 'all'; limit?: number; nextToken?: string | null }): Promise<Page<ShipmentLine>>;
+  receiveShipment(shipmentId: string, receipt: { receiptId?: string; lines: { productId: string; quantity: number }[] },
+    o?: RequestOptions): Promise<{ receipt: Receipt; shipment: Shipment }>;
+  closeShipment(shipmentId: string, o?: RequestOptions): Promise<Shipment>;
 
   runThresholdCheck(o?: RequestOptions): Promise<{ rows_scanned: number; statuses_repaired: number }>;
   /** Newest first; the filters apply after each page is read, so a page may be short (even empty) with a next_token. */

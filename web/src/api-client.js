@@ -212,6 +212,17 @@ export function createClient(options = {}) {
         headers: etag ? { 'if-match': etag } : {},
         idempotent: false,
       })),
+    /**
+     * Moves available units between two warehouse rows of a product. Idempotent through its Idempotency-Key (one is
+     * made if not given; keep it for retries of the same transfer), so it is safe to retry.
+     */
+    transferStock: (productId, { fromWarehouse, toWarehouse, quantity, reason }, { idempotencyKey = newKey(), ...o } = {}) =>
+      value(send('POST', `/inventory/${seg(productId)}/transfers`, {
+        ...o,
+        body: { from_warehouse: fromWarehouse, to_warehouse: toWarehouse, quantity, reason },
+        headers: { 'idempotency-key': idempotencyKey },
+        idempotent: true,
+      })),
     /** Idempotent through its Idempotency-Key (one is made if not given), so it is safe to retry. */
     adjustStock: (productId, { warehouseId, delta, reason }, { idempotencyKey = newKey(), ...o } = {}) =>
       value(send('POST', `/inventory/${seg(productId)}/adjustments`, {
@@ -257,6 +268,26 @@ export function createClient(options = {}) {
       value(send('PUT', `/products/${seg(sku)}/lead-time`, { ...o, body: { lead_time_days: leadTimeDays }, idempotent: true })),
     /** Every product, or with `q` those whose name or sku has words starting with each word of `q`. */
     listProducts: ({ q, limit, nextToken, ...o } = {}) => value(send('GET', `/products${query({ q, limit, next_token: nextToken })}`, o)),
+
+    // Inbound shipments (idempotent on shipment_id and receipt_id, so safe to retry)
+    createShipment: ({ shipmentId = newKey(), supplierReference, warehouseId, lines }, o = {}) =>
+      value(send('POST', '/shipments', {
+        ...o,
+        body: {
+          shipment_id: shipmentId, supplier_reference: supplierReference, warehouse_id: warehouseId,
+          lines: lines.map((l) => ({ product_id: l.productId, expected_quantity: l.expectedQuantity, expected_date: l.expectedDate, allow_over_receipt: l.allowOverReceipt })),
+        },
+        idempotent: true,
+      })),
+    getShipment: (shipmentId, o = {}) => value(send('GET', `/shipments/${seg(shipmentId)}`, o)),
+    /** A product's shipment lines: the open ones (default) or, with status 'all', every one. */
+    listShipmentLines: (productId, { status, limit, nextToken, ...o } = {}) =>
+      value(send('GET', `/shipments${query({ product_id: productId, status, limit, next_token: nextToken })}`, o)),
+    receiveShipment: (shipmentId, { receiptId = newKey(), lines }, o = {}) =>
+      value(send('POST', `/shipments/${seg(shipmentId)}/receipts`, {
+        ...o, body: { receipt_id: receiptId, lines: lines.map((l) => ({ product_id: l.productId, quantity: l.quantity })) }, idempotent: true,
+      })),
+    closeShipment: (shipmentId, o = {}) => value(send('POST', `/shipments/${seg(shipmentId)}/close`, { ...o, idempotent: true })),
 
     // Operations
     runThresholdCheck: (o = {}) => value(send('POST', '/admin/threshold-check', { ...o, idempotent: true })),

@@ -3,14 +3,29 @@ import type { ApiError, InventoryClient, Inventory, Reservation } from './api-cl
 
 export type WidgetState = 'loading' | 'in-stock' | 'low-stock' | 'out-of-stock' | 'unavailable';
 
-export interface StockDescription { state: WidgetState; text: string; available: number | null }
+export interface StockDescription {
+  state: WidgetState; text: string; available: number | null;
+  /** Out of stock with a shipment expected (YYYY-MM-DD), when restock dates are shown. */
+  expectedDate?: string;
+}
 
-/** The words and state for an inventory answer: from available units against the threshold. */
-export declare function describeStock(inventory: Pick<Inventory, 'available_count' | 'threshold_level'> | null | undefined): StockDescription;
+/**
+ * The words and state for an inventory answer: from available units against the threshold. With `restockDate`, an
+ * out-of-stock answer whose `next_expected_date` is `today` or later says "Back in stock around <date>".
+ */
+export declare function describeStock(
+  inventory: (Pick<Inventory, 'available_count' | 'threshold_level'> & Partial<Pick<Inventory, 'next_expected_date'>>) | null | undefined,
+  options?: { restockDate?: boolean; today?: string; locale?: string },
+): StockDescription;
+/** Today's date where the page runs, as YYYY-MM-DD. */
+export declare function localToday(now?: Date): string;
+/** A YYYY-MM-DD date in words, in the locale given (else the browser's). */
+export declare function formatDay(day: string, locale?: string): string;
 export declare function canAddToCart(state: WidgetState): boolean;
 
 /**
- * <inventory-status product-id api-base api-key warehouse-id refresh-seconds add-to-cart>.
+ * <inventory-status product-id api-base api-key warehouse-id refresh-seconds add-to-cart show-restock-date>.
+ * show-restock-date (off by default): out of stock with a shipment expected, it says "Back in stock around <date>".
  * Events: 'inventory-change' (detail: StockDescription & { productId }), 'inventory-error' (detail: { error }).
  */
 export declare class InventoryStatusElement extends HTMLElement {

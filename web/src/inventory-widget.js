@@ -1,14 +1,36 @@
-// <inventory-status product-id="..." api-base="..." api-key="..." add-to-cart="#button-id">: the storefront's
+// <inventory-status product-id="..." api-base="..." api-key="..." add-to-cart="#button-id" [show-restock-date]>: the storefront's
 // stock badge. Built as an ES module (inventory-widget.js) and a <script> file (inventory-widget.global.js).
 // Every state is styled through CSS custom properties and ::part(), so a shop can restyle it without forking.
 import { createClient } from './api-client.js';
 
-/** The words shown for each state. `available` is the number of units that can really be bought. */
-export function describeStock(inventory) {
+/** Today's date where the page runs, as YYYY-MM-DD (what a shipment's expected date is compared with). */
+export function localToday(now = new Date()) {
+  const two = (n) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${two(now.getMonth() + 1)}-${two(now.getDate())}`;
+}
+
+/** A YYYY-MM-DD date in words ("3 December 2026" or the locale's own order). */
+export function formatDay(day, locale) {
+  const [year, month, date] = day.split('-').map(Number);
+  return new Date(year, month - 1, date).toLocaleDateString(locale, { day: 'numeric', month: 'long', year: 'numeric' });
+}
+
+/**
+ * The words shown for each state. `available` is the number of units that can really be bought. With `restockDate`,
+ * an out-of-stock product with a shipment expected today or later also says when (`next_expected_date`); a date
+ * already past says nothing, since the shipment is late and no one knows when it comes.
+ */
+export function describeStock(inventory, { restockDate = false, today = localToday(), locale } = {}) {
   const available = Number(inventory?.available_count);
   const threshold = Number(inventory?.threshold_level);
   if (!Number.isFinite(available)) return { state: 'unavailable', text: 'Stock status unavailable', available: null };
-  if (available <= 0) return { state: 'out-of-stock', text: 'Out of stock', available: 0 };
+  if (available <= 0) {
+    const expected = inventory?.next_expected_date;
+    if (restockDate && typeof expected === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(expected) && expected >= today) {
+      return { state: 'out-of-stock', text: `Out of stock. Back in stock around ${formatDay(expected, locale)}`, available: 0, expectedDate: expected };
+    }
+    return { state: 'out-of-stock', text: 'Out of stock', available: 0 };
+  }
   if (Number.isFinite(threshold) && available <= threshold) {
     return { state: 'low-stock', text: `Low stock: only ${available} left`, available };
   }
@@ -37,7 +59,7 @@ const STYLE = `
 `;
 
 export class InventoryStatusElement extends HTMLElement {
-  static observedAttributes = ['product-id', 'api-base', 'api-key', 'warehouse-id', 'refresh-seconds', 'add-to-cart'];
+  static observedAttributes = ['product-id', 'api-base', 'api-key', 'warehouse-id', 'refresh-seconds', 'add-to-cart', 'show-restock-date'];
 
   #client = null;
   #shown = null;
@@ -105,7 +127,11 @@ export class InventoryStatusElement extends HTMLElement {
     const promise = (async () => {
       let next;
       try {
-        next = describeStock(await this.client.getInventory(productId, { warehouseId: this.getAttribute('warehouse-id') ?? undefined }));
+        // "Back in stock around <date>" only when the page asks for it (show-restock-date): a date is a promise.
+        next = describeStock(await this.client.getInventory(productId, { warehouseId: this.getAttribute('warehouse-id') ?? undefined }), {
+          restockDate: this.hasAttribute('show-restock-date'),
+          locale: this.closest('[lang]')?.getAttribute('lang') || undefined,
+        });
       } catch (error) {
         next = UNAVAILABLE;
         this.dispatchEvent(new CustomEvent('inventory-error', { detail: { error }, bubbles: true, composed: true }));

@@ -205,3 +205,24 @@ test('a cancelled request is reported as aborted and never retried', async () =>
   assert.equal(error.code, 'aborted');
   assert.equal(calls.length, 0);
 });
+
+test('a transfer keeps one Idempotency-Key across retries and sends the warehouses in the body', async () => {
+  const { fetch, calls } = scriptedFetch(new TypeError('connection reset'), json(200, { transfer: { transfer_id: 'k' }, from: null, to: null }));
+  await client(fetch).transferStock('demo-mug', { fromWarehouse: 'main', toWarehouse: 'east', quantity: 5, reason: 'rebalance' }, { idempotencyKey: 'move-1' });
+  assert.equal(calls.length, 2);
+  assert.deepEqual(calls.map((c) => c.headers['idempotency-key']), ['move-1', 'move-1']);
+  assert.equal(calls[0].url, 'http://api.test/inventory/demo-mug/transfers');
+  assert.deepEqual(JSON.parse(calls[1].init.body), { from_warehouse: 'main', to_warehouse: 'east', quantity: 5, reason: 'rebalance' });
+});
+
+test('a receipt is retried after a lost answer with the same receipt_id, and shipments are listed by product', async () => {
+  const { fetch, calls } = scriptedFetch(new TypeError('connection reset'), json(201, { receipt: { receipt_id: 'dock-7' }, shipment: {} }));
+  await client(fetch).receiveShipment('po 1', { receiptId: 'dock-7', lines: [{ productId: 'demo-mug', quantity: 12 }] });
+  assert.equal(calls[0].url, 'http://api.test/shipments/po%201/receipts');
+  assert.deepEqual(calls.map((c) => JSON.parse(c.init.body).receipt_id), ['dock-7', 'dock-7']);
+  assert.deepEqual(JSON.parse(calls[1].init.body).lines, [{ product_id: 'demo-mug', quantity: 12 }]);
+
+  const listing = scriptedFetch(json(200, { items: [], next_token: null }));
+  await client(listing.fetch).listShipmentLines('demo-mug', { status: 'all', limit: 10 });
+  assert.equal(listing.calls[0].url, 'http://api.test/shipments?product_id=demo-mug&status=all&limit=10');
+});

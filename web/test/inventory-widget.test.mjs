@@ -7,7 +7,7 @@ const window = new Window({ url: 'https://shop.test/product' });
 for (const name of ['HTMLElement', 'customElements', 'document', 'CustomEvent', 'Event']) globalThis[name] = window[name];
 globalThis.addEventListener = window.addEventListener.bind(window);
 globalThis.removeEventListener = window.removeEventListener.bind(window);
-const { describeStock, canAddToCart, attachAddToCart } = await import('../src/inventory-widget.js');
+const { describeStock, canAddToCart, attachAddToCart, formatDay, localToday } = await import('../src/inventory-widget.js');
 const { ApiError } = await import('../src/api-client.js');
 
 after(() => window.happyDOM.close());
@@ -185,4 +185,33 @@ test('add to cart explains a refusal for lack of stock', async () => {
   assert.equal((await result).ok, false);
   assert.equal(output.textContent, 'Sorry, only 2 left.');
   assert.equal(output.dataset.outcome, 'error');
+});
+
+test('out of stock with a shipment expected, the date is shown only when asked for and only if it is not past', () => {
+  const waiting = { product_id: 'p', available_count: 0, threshold_level: 5, next_expected_date: '2026-12-03' };
+  assert.deepEqual(describeStock(waiting), { state: 'out-of-stock', text: 'Out of stock', available: 0 });
+  assert.deepEqual(describeStock(waiting, { restockDate: true, today: '2026-11-30', locale: 'en-GB' }), {
+    state: 'out-of-stock', text: 'Out of stock. Back in stock around 3 December 2026', available: 0, expectedDate: '2026-12-03',
+  });
+  assert.equal(describeStock(waiting, { restockDate: true, today: '2026-12-03', locale: 'en-GB' }).expectedDate, '2026-12-03');
+  // Late: no date is better than a date already gone.
+  assert.equal(describeStock(waiting, { restockDate: true, today: '2026-12-04' }).text, 'Out of stock');
+  // In stock, the date is never shown; nor without one.
+  assert.equal(describeStock({ ...waiting, available_count: 2 }, { restockDate: true, today: '2026-11-30' }).text, 'Low stock: only 2 left');
+  assert.equal(describeStock({ ...waiting, next_expected_date: null }, { restockDate: true }).text, 'Out of stock');
+  assert.equal(localToday(new Date(2026, 0, 5)), '2026-01-05');
+});
+
+test('the element says when stock is back only with show-restock-date, and follows the attribute', async () => {
+  const tomorrow = localToday(new Date(Date.now() + 86_400_000));
+  const client = fakeClient({ product_id: 'p', available_count: 0, threshold_level: 5, next_expected_date: tomorrow });
+  const { element, text, button } = mount({ client });
+  await until(() => element.state === 'out-of-stock', 'out of stock');
+  assert.equal(text(), 'Out of stock');
+  element.setAttribute('show-restock-date', '');
+  await until(() => text() !== 'Out of stock', 'the restock date');
+  assert.equal(text(), `Out of stock. Back in stock around ${formatDay(tomorrow)}`);
+  assert.equal(button.disabled, true);
+  element.removeAttribute('show-restock-date');
+  await until(() => text() === 'Out of stock', 'the date to go');
 });

@@ -41,6 +41,18 @@ export async function admin(): Promise<void> {
   const withLead = await client.setLeadTime(row.product_id, 14);
   console.log(withLead.lead_time_days);
   if (seen.alert_type === 'RUNS_OUT_SOON') console.log(seen.days_of_cover, seen.lead_time_days);
+  const transfer = await client.transferStock(row.product_id, { fromWarehouse: 'main', toWarehouse: 'east', quantity: 5, reason: 'rebalance' });
+  console.log(transfer.transfer.transfer_id, transfer.from?.available_count, transfer.to?.stock_count);
+  const incoming: number | null | undefined = (await client.getInventory(row.product_id)).warehouses[0].incoming_count;
+  const shipment = await client.createShipment({
+    shipmentId: 'po-1001', supplierReference: 'PO-1001', warehouseId: 'main',
+    lines: [{ productId: row.product_id, expectedQuantity: 40, expectedDate: '2026-12-03' }],
+  });
+  const received = await client.receiveShipment(shipment.shipment_id, { receiptId: 'dock-7', lines: [{ productId: row.product_id, quantity: 12 }] });
+  const status: 'OPEN' | 'RECEIVED' | 'CLOSED' = received.shipment.status;
+  const lines = await client.listShipmentLines(row.product_id, { status: 'all' });
+  console.log(incoming, status, lines.items[0]?.incoming_count, (await client.closeShipment('po-1001')).closed_at);
+  await client.listHistory(row.product_id, { kind: 'RECEIPT' });
 }
 
 export function widget(): void {
@@ -48,5 +60,7 @@ export function widget(): void {
   const button = document.querySelector<HTMLButtonElement>('#add');
   if (element && button) attachAddToCart(element, button, { client, quantity: () => 2 });
   const words: string = describeStock({ available_count: 3, threshold_level: 5 }).text;
+  const restock = describeStock({ available_count: 0, threshold_level: 5, next_expected_date: '2026-12-03' }, { restockDate: true }).expectedDate;
+  console.log(restock);
   console.log(words, element?.state);
 }

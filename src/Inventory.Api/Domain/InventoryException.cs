@@ -169,6 +169,50 @@ public static class Problems
             $"stock_count is {stockCount}; adding {delta} would pass {Validator.MaxCount:N0}. Nothing was changed.",
             new Dictionary<string, object?> { ["stock_count"] = stockCount, ["limit"] = Validator.MaxCount });
 
+    /// <summary>A transfer asked for more than the source row has available: held units never move.</summary>
+    public static InventoryException TransferShortage(string productId, string fromWarehouse, long requested, long available, long reserved)
+    {
+        var details = new Dictionary<string, object?>
+        {
+            ["items"] = new List<ItemShortage> { new(productId, fromWarehouse, requested, available, "insufficient_stock") },
+            ["product_id"] = productId,
+            ["warehouse_id"] = fromWarehouse,
+            ["requested"] = requested,
+            ["available_count"] = available,
+            ["reserved_count"] = reserved,
+        };
+        return new("insufficient_stock", RefusalKind.Conflict, "Not enough available units to transfer.",
+            $"Warehouse '{fromWarehouse}' has {available} available unit(s) of '{productId}' ({reserved} more are held in carts and cannot be moved); {requested} were asked for. Nothing was moved.",
+            details);
+    }
+
+    public static InventoryException ShipmentNotFound(string shipmentId) =>
+        new("shipment_not_found", RefusalKind.NotFound, "Shipment not found.", $"No shipment '{shipmentId}' exists.",
+            new Dictionary<string, object?> { ["shipment_id"] = shipmentId });
+
+    public static InventoryException ShipmentClosed(string shipmentId, DateTimeOffset? closedAt) =>
+        new("shipment_closed", RefusalKind.Conflict, "The shipment is closed.",
+            $"Shipment '{shipmentId}' was closed{(closedAt is { } at ? $" at {at:O}" : "")}; nothing more can be received on it. Nothing was changed.",
+            new Dictionary<string, object?> { ["shipment_id"] = shipmentId, ["closed_at"] = closedAt });
+
+    /// <summary>Every line of a receipt that would take its shipment line past the expected quantity (lines that do not allow it).</summary>
+    public static InventoryException OverReceipt(string shipmentId, IReadOnlyList<OverReceivedLine> lines)
+    {
+        var details = new Dictionary<string, object?> { ["shipment_id"] = shipmentId, ["lines"] = lines };
+        if (lines is [var only])
+        {
+            details["product_id"] = only.ProductId;
+            details["expected_quantity"] = only.ExpectedQuantity;
+            details["received_quantity"] = only.ReceivedQuantity;
+            details["requested"] = only.Requested;
+        }
+
+        var detail = string.Join("; ", lines.Select(l =>
+            $"'{l.ProductId}': {l.ReceivedQuantity} of {l.ExpectedQuantity} received, {l.Requested} more would pass the expected quantity by {l.ReceivedQuantity + l.Requested - l.ExpectedQuantity}"));
+        return new("over_receipt", RefusalKind.Conflict, "More than the shipment expects.",
+            $"{detail}. These lines do not allow over-receipt; nothing was received.", details);
+    }
+
     public static InventoryException InvalidToken() =>
         new("invalid_token", RefusalKind.Invalid, "The page token is not valid here.",
             "next_token must be a token this listing returned, used with the same filters (category, status or product).");
@@ -183,3 +227,6 @@ public static class Problems
 }
 
 public sealed record ItemShortage(string ProductId, string? WarehouseId, long Requested, long AvailableCount, string Reason);
+
+/// <summary>A receipt line refused for passing its shipment line's expected quantity.</summary>
+public sealed record OverReceivedLine(string ProductId, long ExpectedQuantity, long ReceivedQuantity, long Requested);

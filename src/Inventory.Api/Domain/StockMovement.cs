@@ -29,6 +29,15 @@ public enum MoveKind
 
     /// <summary>Available units moved between the sub-rows of a hot row (spreading, gathering, folding back): the row's totals do not change.</summary>
     REBALANCE,
+
+    /// <summary>
+    /// Available units moved between two warehouse rows of one product: one entry on each row, both with the transfer's
+    /// id as reference; the source's quantity is negative, the destination's positive.
+    /// </summary>
+    TRANSFER,
+
+    /// <summary>Units received on an inbound shipment (reference: shipment id / receipt id).</summary>
+    RECEIPT,
 }
 
 /// <summary>
@@ -81,8 +90,8 @@ public sealed record StockMovement(
 {
     /// <summary>
     /// The entry's quantity, from the counts before and after: units held, returned or sold (positive), the stock's
-    /// change for an adjustment or an absolute write (signed), the threshold's change for a threshold write, the
-    /// stock a row was created with.
+    /// change for an adjustment, a transfer (negative on the row the units left) or an absolute write (signed), the
+    /// units received (positive), the threshold's change for a threshold write, the stock a row was created with.
     /// </summary>
     public static long QuantityOf(MoveKind kind, StockCounts before, StockCounts after) => kind switch
     {
@@ -112,6 +121,8 @@ public sealed record StockMovement(
             MoveKind.SET => a.Reserved == b.Reserved,
             MoveKind.THRESHOLD => a.Stock == b.Stock && a.Reserved == b.Reserved,
             MoveKind.REBALANCE => Quantity != 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
+            MoveKind.TRANSFER => Quantity != 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
+            MoveKind.RECEIPT => Quantity > 0 && a.Reserved == b.Reserved && a.Threshold == b.Threshold,
             _ => false,
         };
     }

@@ -10,6 +10,7 @@ using Inventory.Api.Features.Inventory;
 using Inventory.Api.Features.Keys;
 using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
+using Inventory.Api.Features.Shipments;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Mvc;
@@ -38,6 +39,9 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(CreateProductRequest))]
 [JsonSerializable(typeof(SetLeadTimeRequest))]
 [JsonSerializable(typeof(CreateApiKeyRequest))]
+[JsonSerializable(typeof(TransferRequest))]
+[JsonSerializable(typeof(CreateShipmentRequest))]
+[JsonSerializable(typeof(ReceiptRequest))]
 [JsonSerializable(typeof(ImportLinesRequest))]
 // Answers
 [JsonSerializable(typeof(InventoryView))]
@@ -63,6 +67,12 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(ApiKeyView))]
 [JsonSerializable(typeof(ApiKeyListView))]
 [JsonSerializable(typeof(CreatedApiKeyView))]
+[JsonSerializable(typeof(TransferResponse))]
+[JsonSerializable(typeof(ShipmentView))]
+[JsonSerializable(typeof(ReceiptResponse))]
+[JsonSerializable(typeof(PageView<ShipmentLineView>))]
+[JsonSerializable(typeof(IReadOnlyList<OverReceivedLine>))]
+[JsonSerializable(typeof(List<OverReceivedLine>))]
 [JsonSerializable(typeof(ImportLinesResponse))]
 // Problems and the values their extensions carry
 [JsonSerializable(typeof(ProblemDetails))]
@@ -83,6 +93,7 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(AuthorizerResponse))]
 [JsonSerializable(typeof(OrderOutcomeEvent))]
 [JsonSerializable(typeof(Adjustment))]
+[JsonSerializable(typeof(Transfer))]
 [JsonSerializable(typeof(FulfilmentResult))]
 [JsonSerializable(typeof(ImportedLine))]
 [JsonSerializable(typeof(Dictionary<string, string>))]

@@ -27,6 +27,15 @@ public static class DemoData
             {
                 await inventory.SetAsync(p.Sku, row.WarehouseId, new StockChange(p.Stock, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: p.Threshold, Actor.DemoData, ct);
             }
+
+            // The sold-out poster has a reprint on its way, so the demo page can say when it is back.
+            if (created && p.Stock == 0)
+            {
+                var expected = DateOnly.FromDateTime(now.UtcDateTime).AddDays(10);
+                await services.GetRequiredService<ShipmentStore>().CreateAsync(
+                    new NewShipment($"demo-po-{p.Sku}", "DEMO-PO-1", row.WarehouseId, [new NewShipmentLine(p.Sku, 20, expected, AllowOverReceipt: false)]),
+                    Actor.DemoData, ct);
+            }
         }
     }
 }

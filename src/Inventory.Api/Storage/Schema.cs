@@ -170,6 +170,27 @@ internal static class Attr
     public const string IdempotencyKey = "idempotency_key";
     public const string Result = "result";
     public const string Ttl = "ttl";
+
+    // Inbound shipments (ShipmentStore): one table, two kinds of partition. A product's partition (its id) holds one
+    // line item per shipment that brings it; a shipment's partition ("shipment#<id>": ids never contain '#') holds the
+    // shipment item and one item per receipt.
+    public const string PartitionKey = "partition_key";
+    public const string ItemKey = "item_key";
+
+    /// <summary>On a shipment line only while it still brings units (<c>expected_date#shipment_id</c>): the sparse open-lines index's sort key.</summary>
+    public const string OpenKey = "open_key";
+    public const string ShipmentId = "shipment_id";
+    public const string SupplierReference = "supplier_reference";
+    public const string ExpectedQuantity = "expected_quantity";
+    public const string ReceivedQuantity = "received_quantity";
+    public const string ExpectedDate = "expected_date";
+    public const string AllowOverReceipt = "allow_over_receipt";
+    public const string ShipmentLines = "lines";
+    public const string ReceiptId = "receipt_id";
+    public const string CreatedBy = "created_by";
+    public const string ClosedAt = "closed_at";
+    public const string ClosedBy = "closed_by";
+    public const string LastReceivedAt = "last_received_at";
 }
 
 internal static class Indexes
@@ -187,6 +208,9 @@ internal static class Indexes
 
     /// <summary>Active holds are spread over this many index partitions so no single one runs hot.</summary>
     public const int ActiveShards = 16;
+
+    /// <summary>The shipments table's sparse local index of open lines: a product's incoming units are one strongly consistent Query.</summary>
+    public const string OpenLines = "open-lines-index";
 }
 
 /// <summary>Conversions between DynamoDB items and domain records.</summary>

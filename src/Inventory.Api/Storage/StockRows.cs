@@ -64,6 +64,30 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
     }
 
     /// <summary>
+    /// The source side of a transfer: available units leave the row (stock and available together), never held ones,
+    /// so the condition is on available. <paramref name="cause"/> is a <see cref="MoveKind.TRANSFER"/>. Bumps the version.
+    /// </summary>
+    public TransactWriteItem TransferOut(string productId, string warehouseId, long quantity, DateTimeOffset now, MoveCause cause) =>
+        Update(productId, warehouseId, "SET #s = #s - :q, #a = #a - :q, #v = #v + :one, #lu = :now", "attribute_exists(#p) AND #a >= :q",
+            new() { [":q"] = Items.N(quantity), [":one"] = Items.N(1), [":now"] = Items.Time(now) }, cause);
+
+    /// <summary>
+    /// Units arrive on an existing row (the destination of a transfer, or a receipt of an inbound shipment:
+    /// <paramref name="cause"/> says which): stock and available rise together, up to <see cref="Validator.MaxCount"/>.
+    /// Never creates the row. Bumps the version.
+    /// </summary>
+    public TransactWriteItem Arrive(string productId, string warehouseId, long quantity, DateTimeOffset now, MoveCause cause) =>
+        Update(productId, warehouseId, "SET #s = #s + :q, #a = #a + :q, #v = #v + :one, #lu = :now", "attribute_exists(#p) AND #s <= :room",
+            new()
+            {
+                [":q"] = Items.N(quantity),
+                [":room"] = Items.N(Validator.MaxCount - quantity),
+                [":one"] = Items.N(1),
+                [":now"] = Items.Time(now),
+            },
+            cause);
+
+    /// <summary>
     /// The admin's absolute write, guarded by the version read (which pins stock and threshold). Holds do not bump
     /// the version, so available is recomputed from the live reserved count inside the write (a hold taken a
     /// millisecond earlier is never lost), and stock may not go below what is held. A write of stock is a SET in the

@@ -50,6 +50,12 @@ public sealed class StorageOptions
     public string VelocityTable { get; set; } = "inventory-velocity";
 
     /// <summary>
+    /// Inbound shipments (purchase orders): their lines, keyed by product so a product's open lines are one Query of a
+    /// sparse local index, and each shipment with its receipts (<see cref="ShipmentStore"/>).
+    /// </summary>
+    public string ShipmentsTable { get; set; } = "inventory-shipments";
+
+    /// <summary>
     /// Hashed API key records (created, listed and revoked through /admin/keys, read by the authorizer). Empty: no
     /// table, and the keys in configuration are the only keys.
     /// </summary>

@@ -99,6 +99,27 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
 
         await EnsureAsync(new CreateTableRequest
         {
+            TableName = storage.ShipmentsTable,
+            KeySchema = [Key(Attr.PartitionKey, KeyType.HASH), Key(Attr.ItemKey, KeyType.RANGE)],
+            AttributeDefinitions =
+            [
+                Def(Attr.PartitionKey, ScalarAttributeType.S), Def(Attr.ItemKey, ScalarAttributeType.S), Def(Attr.OpenKey, ScalarAttributeType.S),
+            ],
+            // A local index can be read strongly consistent (a global one cannot): right after a receipt, GET /inventory
+            // must not count the received units both as stock and as incoming.
+            LocalSecondaryIndexes =
+            [
+                new LocalSecondaryIndex
+                {
+                    IndexName = Indexes.OpenLines,
+                    KeySchema = [Key(Attr.PartitionKey, KeyType.HASH), Key(Attr.OpenKey, KeyType.RANGE)],
+                    Projection = new Projection { ProjectionType = ProjectionType.ALL },
+                },
+            ],
+        }, ttlAttribute: null, ct);
+
+        await EnsureAsync(new CreateTableRequest
+        {
             TableName = storage.IdempotencyTable,
             KeySchema = [Key(Attr.IdempotencyKey, KeyType.HASH)],
             AttributeDefinitions = [Def(Attr.IdempotencyKey, ScalarAttributeType.S)],

@@ -82,6 +82,30 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
         await admin.GetAsync("/admin/keys");
         Assert.Equal(HttpStatusCode.OK, (await admin.DeleteAsync($"/admin/keys/{keyId}")).StatusCode);
 
+        // Stock moves: a transfer between two rows, and an inbound shipment with a receipt.
+        var moving = await service.CreateProductAsync(stock: 10);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PutAsJsonAsync($"/inventory/{moving}", new { warehouse_id = "south", stock_count = 0 })).StatusCode);
+        using (var transfer = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{moving}/transfers") { Content = JsonContent.Create(new { from_warehouse = "main", to_warehouse = "south", quantity = 2 }) })
+        {
+            transfer.Headers.Add("Idempotency-Key", "contract-transfer-1");
+            Assert.Equal(HttpStatusCode.OK, (await admin.SendAsync(transfer)).StatusCode);
+        }
+
+        await TestService.AssertProblemAsync(await admin.PostAsJsonAsync($"/inventory/{moving}/transfers", new { from_warehouse = "main", to_warehouse = "south", quantity = 100, transfer_id = "contract-transfer-2" }), 409, "insufficient_stock");
+        var expected = DateTime.UtcNow.AddDays(3).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/shipments", new
+        {
+            shipment_id = "contract-po-1", supplier_reference = "PO-1", warehouse_id = "south",
+            lines = new[] { new { product_id = moving, expected_quantity = 5, expected_date = expected } },
+        })).StatusCode);
+        await admin.GetAsync($"/inventory/{moving}");
+        await admin.GetAsync($"/shipments?product_id={moving}");
+        await admin.GetAsync("/shipments/contract-po-1");
+        Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/shipments/contract-po-1/receipts", new { receipt_id = "r-1", lines = new[] { new { product_id = moving, quantity = 3 } } })).StatusCode);
+        await TestService.AssertProblemAsync(await admin.PostAsJsonAsync("/shipments/contract-po-1/receipts", new { receipt_id = "r-2", lines = new[] { new { product_id = moving, quantity = 3 } } }), 409, "over_receipt");
+        Assert.Equal(HttpStatusCode.OK, (await admin.PostAsync("/shipments/contract-po-1/close", null)).StatusCode);
+        await TestService.AssertProblemAsync(await admin.PostAsJsonAsync("/shipments/contract-po-1/receipts", new { receipt_id = "r-3", lines = new[] { new { product_id = moving, quantity = 1 } } }), 409, "shipment_closed");
+
         var importLine = new { line = 2, product_id = sku, warehouse_id = "north", stock = "20" };
         Assert.Equal(HttpStatusCode.OK, (await admin.PostAsJsonAsync("/imports/contract-import/lines?dry_run=true", new { lines = new[] { importLine } })).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/exports/stock?category=tees")).StatusCode);

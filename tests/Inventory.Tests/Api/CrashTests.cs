@@ -119,7 +119,7 @@ public class CrashTests
         "--environment=Testing", $"--Storage:ServiceUrl={dynamoUrl}", "--Storage:CreateTables=true", "--Storage:RequestTimeoutSeconds=30",
         $"--Storage:InventoryTable={prefix}-inventory", $"--Storage:ReservationsTable={prefix}-reservations",
         $"--Storage:ProductsTable={prefix}-products", $"--Storage:ProductSearchTable={prefix}-product-search", $"--Storage:IdempotencyTable={prefix}-idempotency",
-        $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:HistoryTable={prefix}-history", $"--Storage:VelocityTable={prefix}-velocity", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
+        $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:HistoryTable={prefix}-history", $"--Storage:VelocityTable={prefix}-velocity", $"--Storage:ShipmentsTable={prefix}-shipments", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
         "--Logging:LogLevel:Default=Warning", "--RateLimiting:PermitsPerSecond=100000", "--RateLimiting:Burst=100000",
         "--Jobs:RunInProcess=true", "--Jobs:ThresholdCheckIntervalSeconds=3600",
         "--ApiKeys:Keys:0:Name=admin", $"--ApiKeys:Keys:0:Key={TestService.AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",

@@ -18,7 +18,7 @@ public class LogInjectionTests
             "--environment=Testing", $"--Storage:ServiceUrl={await SharedDynamoDb.ServiceUrlAsync()}", "--Storage:CreateTables=true",
             $"--Storage:InventoryTable={prefix}-inventory", $"--Storage:ReservationsTable={prefix}-reservations",
             $"--Storage:ProductsTable={prefix}-products", $"--Storage:ProductSearchTable={prefix}-product-search", $"--Storage:IdempotencyTable={prefix}-idempotency",
-            $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:HistoryTable={prefix}-history", $"--Storage:VelocityTable={prefix}-velocity", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
+            $"--Storage:AlertsTable={prefix}-alerts", $"--Storage:HistoryTable={prefix}-history", $"--Storage:VelocityTable={prefix}-velocity", $"--Storage:ShipmentsTable={prefix}-shipments", $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
             "--Logging:LogLevel:Default=Warning", "--Logging:LogLevel:Inventory.Requests=Information",
             "--ApiKeys:Keys:0:Name=admin", $"--ApiKeys:Keys:0:Key={TestService.AdminKey}", "--ApiKeys:Keys:0:Scope=Admin",
         ];

@@ -85,6 +85,10 @@ public class InfrastructureTests(LambdaShapedService service) : IClassFixture<La
                 (described.GlobalSecondaryIndexes ?? []).Select(i => $"{i.IndexName}:{KeyOf(i.KeySchema, KeyType.HASH)}/{KeyOf(i.KeySchema, KeyType.RANGE)}:{i.Projection.ProjectionType.Value}").Order().ToList(),
                 (tf.TryGetProperty("global_secondary_index", out var gsis) ? gsis.EnumerateArray().ToList() : [])
                     .Select(i => $"{i.GetProperty("name").GetString()}:{i.GetProperty("hash_key").GetString()}/{i.GetProperty("range_key").GetString()}:{i.GetProperty("projection_type").GetString()}").Order().ToList());
+            Assert.Equal(
+                (described.LocalSecondaryIndexes ?? []).Select(i => $"{i.IndexName}:{KeyOf(i.KeySchema, KeyType.RANGE)}:{i.Projection.ProjectionType.Value}").Order().ToList(),
+                (tf.TryGetProperty("local_secondary_index", out var lsis) ? lsis.EnumerateArray().ToList() : [])
+                    .Select(i => $"{i.GetProperty("name").GetString()}:{i.GetProperty("range_key").GetString()}:{i.GetProperty("projection_type").GetString()}").Order().ToList());
             var ttlAttribute = ttl.TimeToLiveStatus == TimeToLiveStatus.ENABLED ? ttl.AttributeName : null;
             Assert.True(ttlAttribute == (tf.TryGetProperty("ttl", out var tfTtl) ? tfTtl[0].GetProperty("attribute_name").GetString() : null), context + " ttl");
             var stream = described.StreamSpecification is { StreamEnabled: true } spec ? spec.StreamViewType.Value : null;

@@ -54,6 +54,7 @@ public sealed class PackagedFunctions : IAsyncLifetime
             VelocityTable = TableName("velocity"),
             ProcessedOrdersTable = TableName("processed_orders"),
             ApiKeysTable = TableName("api_keys"),
+            ShipmentsTable = TableName("shipments"),
         };
         using var dynamo = new AmazonDynamoDBClient(new BasicAWSCredentials("local", "local"), new AmazonDynamoDBConfig { ServiceURL = dynamoUrl, AuthenticationRegion = "us-east-1" });
         await new TableProvisioner(dynamo, Options.Create(Storage), NullLogger<TableProvisioner>.Instance).EnsureTablesAsync(CancellationToken.None);

@@ -58,6 +58,7 @@ public class TestService : IAsyncLifetime
             $"--Storage:AlertsTable={prefix}-alerts",
             $"--Storage:HistoryTable={prefix}-history",
             $"--Storage:VelocityTable={prefix}-velocity",
+            $"--Storage:ShipmentsTable={prefix}-shipments",
             $"--Storage:ProcessedOrdersTable={prefix}-processed-orders",
             $"--Storage:ApiKeysTable={prefix}-api-keys",
             "--Logging:LogLevel:Default=Warning",

@@ -32,6 +32,7 @@ locals {
     velocity         = aws_dynamodb_table.velocity.arn
     processed_orders = aws_dynamodb_table.processed_orders.arn
     api_keys         = aws_dynamodb_table.api_keys.arn
+    shipments        = aws_dynamodb_table.shipments.arn
   }
 
   # The admin panel's own site is always allowed, so it works after the first deploy without a second one.

@@ -348,3 +348,43 @@ resource "aws_dynamodb_table" "api_keys" {
   }
   tags = local.tags
 }
+
+# Inbound shipments (purchase orders) and their receipts. A product's partition holds its shipment lines, a shipment's
+# partition ("shipment#<id>") the shipment and its receipts. A line carries open_key only while it still brings units,
+# so the local index holds a product's open lines and nothing else: GET /inventory reads its incoming units in one
+# strongly consistent Query (a global index could not be read strongly consistent).
+resource "aws_dynamodb_table" "shipments" {
+  name                        = local.table_names.shipments
+  billing_mode                = "PAY_PER_REQUEST"
+  hash_key                    = "partition_key"
+  range_key                   = "item_key"
+  deletion_protection_enabled = var.deletion_protection
+
+  attribute {
+    name = "partition_key"
+    type = "S"
+  }
+  attribute {
+    name = "item_key"
+    type = "S"
+  }
+  attribute {
+    name = "open_key"
+    type = "S"
+  }
+
+  local_secondary_index {
+    name            = "open-lines-index"
+    range_key       = "open_key"
+    projection_type = "ALL"
+  }
+
+  point_in_time_recovery {
+    enabled = true
+  }
+  server_side_encryption {
+    enabled     = true
+    kms_key_arn = var.kms_key_arn
+  }
+  tags = local.tags
+}

@@ -54,10 +54,25 @@ public static class InventoryApi
     }
 
     public static async Task<Ok<InventoryView>> GetInventory(
-        string productId, [FromQuery(Name = "warehouse_id")] string? warehouseId, InventoryStore store, HttpContext http, CancellationToken ct)
+        string productId, [FromQuery(Name = "warehouse_id")] string? warehouseId, InventoryStore store, ShipmentStore shipments, HttpContext http,
+        CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("warehouse_id", warehouseId, required: false).ThrowIfInvalid();
 
+        // The product's open shipment lines (one Query of a sparse index, usually empty) are read beside its rows; if
+        // they cannot be read, the stock is answered without them (incoming_count null), never refused.
+        var openLines = shipments.OpenLinesOrNullAsync(productId, ct);
+        var rows = await RowsAsync(productId, warehouseId, store, http, ct);
+        var lines = await openLines;
+
+        // Stock is live data: no cache may answer for us.
+        http.Response.Headers.CacheControl = "no-store";
+        return TypedResults.Ok(lines is null ? InventoryView.From(productId, rows) : InventoryView.From(productId, rows, Incoming.ByWarehouse(lines)));
+    }
+
+    private static async Task<IReadOnlyList<InventoryRow>> RowsAsync(
+        string productId, string? warehouseId, InventoryStore store, HttpContext http, CancellationToken ct)
+    {
         IReadOnlyList<InventoryRow> rows;
         if (warehouseId is null)
         {
@@ -79,9 +94,7 @@ public static class InventoryApi
             http.Response.Headers.ETag = row.ETag;
         }
 
-        // Stock is live data: no cache may answer for us.
-        http.Response.Headers.CacheControl = "no-store";
-        return TypedResults.Ok(InventoryView.From(productId, rows));
+        return rows;
     }
 
     public static async Task<Results<Ok<InventoryRowView>, Created<InventoryRowView>>> SetInventory(

@@ -1,0 +1,83 @@
+using System.Text.Json;
+using Inventory.Api.Domain;
+
+namespace Inventory.Api.Storage;
+
+public sealed record Transfer(
+    string TransferId, string ProductId, string FromWarehouse, string ToWarehouse, long Quantity, string? Reason, DateTimeOffset TransferredAt);
+
+/// <summary>The rows are read after the transfer committed (or after a replay found it); either is null if it could not be read.</summary>
+public sealed record TransferResult(Transfer Transfer, InventoryRow? From, InventoryRow? To, bool Replayed);
+
+/// <summary>
+/// Moves available units of one product from one warehouse row to another: both rows and the idempotency record in one
+/// TransactWriteItems, so the units are on exactly one of the rows at every moment, and "moved" and "key used" never
+/// disagree. The destination row must exist: a transfer never creates one (see docs/decisions.md).
+/// </summary>
+public sealed class TransferStore(
+    Writes writes, StockRows rows, IdempotencyRecords idempotency, InventoryStore inventory, TimeProvider clock, ILogger<TransferStore> logger)
+{
+    public async Task<TransferResult> TransferAsync(
+        string productId, string fromWarehouse, string toWarehouse, long quantity, string? reason, string transferId, Actor by, CancellationToken ct)
+    {
+        var key = IdempotencyRecords.KeyOf("transfer", productId, transferId);
+        var fingerprint = Domain.Fingerprint.Of("transfer", productId, fromWarehouse, toWarehouse, quantity, reason);
+        var transfer = new Transfer(transferId, productId, fromWarehouse, toWarehouse, quantity, reason, clock.UtcNowMillis());
+
+        // Each row's history entry says where the units went or came from, and carries the transfer's id as reference.
+        string Why(string direction, string other) => reason is null ? $"{direction} {other}" : $"{direction} {other}: {reason}";
+        var transaction = new Transaction();
+        var source = transaction.Add(rows.TransferOut(productId, fromWarehouse, quantity, transfer.TransferredAt,
+            new MoveCause(MoveKind.TRANSFER, by, Why("to", toWarehouse), transferId)));
+        var destination = transaction.Add(rows.Arrive(productId, toWarehouse, quantity, transfer.TransferredAt,
+            new MoveCause(MoveKind.TRANSFER, by, Why("from", fromWarehouse), transferId)));
+        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(transfer, Infrastructure.AppJsonContext.Default.Transfer)));
+        var outcome = await writes.CommitAsync(transaction, ct);
+        if (outcome.IsCommitted)
+        {
+            return await ResultAsync(transfer, replayed: false);
+        }
+
+        // Replay before refusing: the record's condition failed, or (a repeat whose source has since run short) another
+        // condition failed first and the record may still be there.
+        var first = outcome.OldItem(record) is { } stored ? IdempotencyRecords.ToRecord(stored) : await idempotency.GetAsync(key, ct);
+        if (first is not null)
+        {
+            if (first.Fingerprint != fingerprint)
+            {
+                throw Problems.IdempotencyConflict(transferId);
+            }
+
+            return await ResultAsync(JsonSerializer.Deserialize(first.ResultJson, Infrastructure.AppJsonContext.Default.Transfer)!, replayed: true);
+        }
+
+        if (outcome.Failed(source))
+        {
+            var row = outcome.OldItem(source) is { } old ? Items.ToRow(old) : throw await inventory.MissingRowProblemAsync(productId, fromWarehouse, ct);
+            throw Problems.TransferShortage(productId, fromWarehouse, quantity, row.AvailableCount, row.ReservedCount);
+        }
+
+        var target = outcome.OldItem(destination) is { } item ? Items.ToRow(item) : throw await inventory.MissingRowProblemAsync(productId, toWarehouse, ct);
+        throw Problems.StockLimit(target.StockCount, quantity);
+    }
+
+    private async Task<TransferResult> ResultAsync(Transfer transfer, bool replayed)
+    {
+        var (from, to) = (RowAsync(transfer.ProductId, transfer.FromWarehouse), RowAsync(transfer.ProductId, transfer.ToWarehouse));
+        return new TransferResult(transfer, await from, await to, replayed);
+    }
+
+    /// <summary>A row after the transfer committed; null if it cannot be read (logged): the transfer happened, and its answer must say so.</summary>
+    private async Task<InventoryRow?> RowAsync(string productId, string warehouseId)
+    {
+        try
+        {
+            return await inventory.GetRowAsync(productId, warehouseId, CancellationToken.None);
+        }
+        catch (Exception e)
+        {
+            logger.LogWarning(e, "Row {ProductId}/{WarehouseId} not read back after a transfer", productId, warehouseId);
+            return null;
+        }
+    }
+}
