@@ -153,10 +153,18 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
                 continue;
             }
 
-            var row = Items.ToRow(image);
-            if ((SubRows.IsSubRow(row.ProductId) || row.IsSpread) && seen.Add((SubRows.ProductOf(row.ProductId), row.WarehouseId)))
+            // Only the keys and the spread are read: a row whose counts cannot be read is the history's and the status's
+            // to report, and must not stop the others here.
+            var (productId, warehouseId) = (Items.Str(image, Attr.ProductId), Items.Str(image, Attr.WarehouseId));
+            if (productId is null || warehouseId is null)
             {
-                found.Add((SubRows.ProductOf(row.ProductId), row.WarehouseId, i));
+                continue;
+            }
+
+            var spread = SubRows.IsSubRow(productId) || image.ContainsKey(Attr.SubRowCount);
+            if (spread && seen.Add((SubRows.ProductOf(productId), warehouseId)))
+            {
+                found.Add((SubRows.ProductOf(productId), warehouseId, i));
             }
         }
 

@@ -348,7 +348,7 @@ public sealed class InventoryStore(
             // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one;
             // one row that cannot be repaired now is logged and left for the next run, never stopping the others.
             var now = clock.UtcNowMillis();
-            await Parallel.ForEachAsync(items.Where(i => NeedsStatus(i) || Items.ToRow(i).IsSpread), parallel, async (item, token) =>
+            await Parallel.ForEachAsync(items.Where(i => NeedsStatus(i) || i.ContainsKey(Attr.SubRowCount)), parallel, async (item, token) =>
             {
                 try
                 {

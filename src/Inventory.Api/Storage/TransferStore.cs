@@ -15,10 +15,11 @@ public sealed record TransferResult(Transfer Transfer, InventoryRow? From, Inven
 /// disagree. The destination row must exist: a transfer never creates one (see docs/decisions.md).
 /// </summary>
 public sealed class TransferStore(
-    Writes writes, StockRows rows, IdempotencyRecords idempotency, InventoryStore inventory, TimeProvider clock, ILogger<TransferStore> logger)
+    Writes writes, StockRows rows, HotRows hot, IdempotencyRecords idempotency, InventoryStore inventory, TimeProvider clock, ILogger<TransferStore> logger)
 {
     public async Task<TransferResult> TransferAsync(
-        string productId, string fromWarehouse, string toWarehouse, long quantity, string? reason, string transferId, Actor by, CancellationToken ct)
+        string productId, string fromWarehouse, string toWarehouse, long quantity, string? reason, string transferId, Actor by, CancellationToken ct,
+        bool gathered = false)
     {
         var key = IdempotencyRecords.KeyOf("transfer", productId, transferId);
         var fingerprint = Domain.Fingerprint.Of("transfer", productId, fromWarehouse, toWarehouse, quantity, reason);
@@ -54,7 +55,15 @@ public sealed class TransferStore(
         if (outcome.Failed(source))
         {
             var row = outcome.OldItem(source) is { } old ? Items.ToRow(old) : throw await inventory.MissingRowProblemAsync(productId, fromWarehouse, ct);
-            throw Problems.TransferShortage(productId, fromWarehouse, quantity, row.AvailableCount, row.ReservedCount);
+            if (row.IsSpread && !gathered)
+            {
+                // A hot source row gives from its sub-row 0: bring its units there from the other sub-rows, then again.
+                await hot.GatherAsync(productId, fromWarehouse, quantity, ct);
+                return await TransferAsync(productId, fromWarehouse, toWarehouse, quantity, reason, transferId, by, ct, gathered: true);
+            }
+
+            var whole = row.IsSpread ? await inventory.GetRowAsync(productId, fromWarehouse, ct) ?? row : row;
+            throw Problems.TransferShortage(productId, fromWarehouse, quantity, whole.AvailableCount, whole.ReservedCount);
         }
 
         var target = outcome.OldItem(destination) is { } item ? Items.ToRow(item) : throw await inventory.MissingRowProblemAsync(productId, toWarehouse, ct);

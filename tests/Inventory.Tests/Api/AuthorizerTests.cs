@@ -52,7 +52,7 @@ public class AuthorizerTests(WebAdapterService service) : IClassFixture<WebAdapt
         // GET/inventory/* also matches these nested routes of wider scopes, so they are denied explicitly.
         var deny = Statements(answer).Single(s => s.Effect == "Deny").Resources;
         Assert.Equal(
-            new HashSet<string> { $"{ApiPrefix}/GET/inventory/*/history", $"{ApiPrefix}/GET/inventory/*/reservations", $"{ApiPrefix}/GET/inventory/*/reserve/*" },
+            new HashSet<string> { $"{ApiPrefix}/GET/inventory/*/history", $"{ApiPrefix}/GET/inventory/*/hot", $"{ApiPrefix}/GET/inventory/*/reservations", $"{ApiPrefix}/GET/inventory/*/reserve/*" },
             deny.ToHashSet());
     }
 

@@ -228,6 +228,26 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
     }
 
     [Fact]
+    public async Task A_transfer_out_of_a_hot_row_takes_units_from_every_sub_row()
+    {
+        var sku = await service.CreateProductAsync(stock: 100, threshold: 5);
+        using var admin = service.Client();
+        (await admin.PutAsJsonAsync($"/inventory/{sku}", new { warehouse_id = "east", stock_count = 0 })).EnsureSuccessStatusCode();
+        await MarkHotAsync(sku, 4);
+
+        // 60 of 100, while sub-row 0 holds 25 of them.
+        (await admin.PostAsJsonAsync($"/inventory/{sku}/transfers", new { from_warehouse = "main", to_warehouse = "east", quantity = 60, transfer_id = "hot-move" })).EnsureSuccessStatusCode();
+        var refusal = await TestService.AssertProblemAsync(
+            await admin.PostAsJsonAsync($"/inventory/{sku}/transfers", new { from_warehouse = "main", to_warehouse = "east", quantity = 41, transfer_id = "hot-move-2" }), 409, "insufficient_stock");
+        Assert.Equal(40, refusal.GetProperty("available_count").GetInt64());
+
+        var rows = (await service.GetInventoryAsync(sku)).GetProperty("warehouses").EnumerateArray().ToDictionary(w => w.GetProperty("warehouse_id").GetString()!, w => w.GetProperty("stock_count").GetInt64());
+        Assert.Equal(40, rows["main"]);
+        Assert.Equal(60, rows["east"]);
+        await service.AssertHistoryAsync([sku]);
+    }
+
+    [Fact]
     public async Task Staff_writes_on_a_hot_row_count_the_units_of_every_sub_row()
     {
         var sku = await service.CreateProductAsync(stock: 100, threshold: 10);
