@@ -109,24 +109,9 @@ public sealed class CostRecordingProxy : IAsyncDisposable
                 forwarded = Encoding.UTF8.GetBytes("{\"ReturnConsumedCapacity\":\"TOTAL\"," + Encoding.UTF8.GetString(body)[1..]);
             }
 
-            using var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), new Uri(upstream, http.Request.Path + http.Request.QueryString))
-            {
-                Content = new ByteArrayContent(forwarded),
-            };
-            foreach (var (name, values) in http.Request.Headers)
-            {
-                if (name.Equals("content-type", StringComparison.OrdinalIgnoreCase))
-                {
-                    request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(values.ToString());
-                }
-                else if (!name.Equals("host", StringComparison.OrdinalIgnoreCase) && !name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
-                {
-                    request.Headers.TryAddWithoutValidation(name, values.ToArray());
-                }
-            }
-
-            using var response = await Upstream.SendAsync(request);
-            var responseBytes = await response.Content.ReadAsByteArrayAsync();
+            var answer = await DynamoForwarding.SendAsync(http, upstream, forwarded);
+            var responseBytes = answer.Body;
+            var succeeded = answer.Status is >= 200 and < 300;
 
             double rru = 0, wru = 0;
             var note = "";
@@ -137,9 +122,9 @@ public sealed class CostRecordingProxy : IAsyncDisposable
             {
                 using var req = JsonDocument.Parse(body.Length == 0 ? "{}"u8.ToArray() : body);
                 table = req.RootElement.TryGetProperty("TableName", out var t) ? t.GetString() ?? "" : "";
-                if (!response.IsSuccessStatusCode)
+                if (!succeeded)
                 {
-                    note = "failed " + (int)response.StatusCode;
+                    note = "failed " + answer.Status;
                 }
 
                 if (isWrite)
@@ -158,7 +143,7 @@ public sealed class CostRecordingProxy : IAsyncDisposable
                         table = string.Join(",", keys.Select(k => k.Table).Distinct());
                     }
                 }
-                else if (!service.StartsWith("DynamoDBStreams", StringComparison.Ordinal) && response.IsSuccessStatusCode)
+                else if (!service.StartsWith("DynamoDBStreams", StringComparison.Ordinal) && succeeded)
                 {
                     (rru, var readNote) = await ReadUnitsAsync(operation, req.RootElement, responseBytes, auth);
                     note += readNote;
@@ -172,8 +157,8 @@ public sealed class CostRecordingProxy : IAsyncDisposable
             double? reported = null;
             try
             {
-                using var answer = JsonDocument.Parse(responseBytes.Length == 0 ? "{}"u8.ToArray() : responseBytes);
-                if (answer.RootElement.ValueKind == JsonValueKind.Object && answer.RootElement.TryGetProperty("ConsumedCapacity", out var consumed))
+                using var parsed = JsonDocument.Parse(responseBytes.Length == 0 ? "{}"u8.ToArray() : responseBytes);
+                if (parsed.RootElement.ValueKind == JsonValueKind.Object && parsed.RootElement.TryGetProperty("ConsumedCapacity", out var consumed))
                 {
                     reported = consumed.ValueKind == JsonValueKind.Array
                         ? consumed.EnumerateArray().Sum(c => c.TryGetProperty("CapacityUnits", out var u) ? u.GetDouble() : 0)
@@ -189,16 +174,7 @@ public sealed class CostRecordingProxy : IAsyncDisposable
                 calls.Add(new RecordedCall(seq++, service, operation, table, requestText, responseText, rru, wru, note.Trim(), reported));
             }
 
-            http.Response.StatusCode = (int)response.StatusCode;
-            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
-            {
-                if (!name.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase) && !name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
-                {
-                    http.Response.Headers[name] = values.ToArray();
-                }
-            }
-
-            await http.Response.Body.WriteAsync(responseBytes);
+            await DynamoForwarding.ReplyAsync(http, answer);
         }
         finally
         {

@@ -98,19 +98,13 @@ public sealed class PartitionBudgetProxy : IAsyncDisposable
             BucketFor(charge.Key, charge.Write).Take(charge.Units);
         }
 
-        var (status, headers, answer) = await ForwardAsync(http, body);
-        if (operation == "Query" && charges is [{ Write: false } query] && status == 200)
+        var answer = await DynamoForwarding.SendAsync(http, upstream, body);
+        if (operation == "Query" && charges is [{ Write: false } query] && answer.Status == 200)
         {
-            BucketFor(query.Key, write: false).Take(ReadUnits(answer.Length, Consistent(body), transactional: false));
+            BucketFor(query.Key, write: false).Take(ReadUnits(answer.Body.Length, Consistent(body), transactional: false));
         }
 
-        http.Response.StatusCode = status;
-        foreach (var (name, values) in headers)
-        {
-            http.Response.Headers[name] = values;
-        }
-
-        await http.Response.Body.WriteAsync(answer);
+        await DynamoForwarding.ReplyAsync(http, answer);
     }
 
     /// <summary>What a request costs, per partition key it touches (a query's units are charged once its answer is in).</summary>
@@ -282,33 +276,6 @@ public sealed class PartitionBudgetProxy : IAsyncDisposable
         http.Response.StatusCode = 400;
         http.Response.ContentType = "application/x-amz-json-1.0";
         await http.Response.WriteAsync(answer);
-    }
-
-    private async Task<(int Status, List<(string Name, string[] Values)> Headers, byte[] Body)> ForwardAsync(HttpContext http, byte[] body)
-    {
-        using var request = new HttpRequestMessage(new HttpMethod(http.Request.Method), new Uri(upstream, http.Request.Path + http.Request.QueryString))
-        {
-            Content = new ByteArrayContent(body),
-        };
-        foreach (var (name, values) in http.Request.Headers)
-        {
-            if (name.Equals("content-type", StringComparison.OrdinalIgnoreCase))
-            {
-                request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(values.ToString());
-            }
-            else if (!name.Equals("host", StringComparison.OrdinalIgnoreCase) && !name.Equals("content-length", StringComparison.OrdinalIgnoreCase))
-            {
-                request.Headers.TryAddWithoutValidation(name, values.ToArray());
-            }
-        }
-
-        using var response = await Upstream.SendAsync(request);
-        var answer = await response.Content.ReadAsByteArrayAsync();
-        var headers = response.Headers.Concat(response.Content.Headers)
-            .Where(h => !h.Key.Equals("transfer-encoding", StringComparison.OrdinalIgnoreCase) && !h.Key.Equals("content-length", StringComparison.OrdinalIgnoreCase))
-            .Select(h => (h.Key, h.Value.ToArray()))
-            .ToList();
-        return ((int)response.StatusCode, headers, answer);
     }
 
     private sealed record Charge(string Key, bool Write, double Units);

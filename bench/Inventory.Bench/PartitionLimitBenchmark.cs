@@ -18,7 +18,7 @@ public static class PartitionLimitBenchmark
     {
         var seconds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 15;
         var shoppers = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 64;
-        var writeUnits = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 50;
+        var writeUnits = args.Length > 2 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 30;
 
         const string AdminKey = "bench-admin";
         PartitionBudgetProxy? proxy = null;

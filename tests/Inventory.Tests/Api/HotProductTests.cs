@@ -136,7 +136,10 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
         Assert.Equal(200, row.GetProperty("reserved_count").GetInt64());
         Assert.Equal("OUT_OF_STOCK", row.GetProperty("status").GetString());
         await service.AssertHistoryAsync([sku], TimeSpan.FromSeconds(60));
-        StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "OUT_OF_STOCK", minimum: 3);
+        // One chain from the stocking to sold out. A hot row's status is settled from all its sub-rows as they are after
+        // each batch of changes, so LOW_STOCK is announced only if a batch found the row there: a sale this fast may
+        // pass through it between two batches.
+        StatusStreamTests.AssertOneChain(await service.AlertsForAsync(sku), "OUT_OF_STOCK", "OUT_OF_STOCK", minimum: 2);
 
         // The holds landed on every sub-row, not on the row itself alone.
         using var admin = service.Client();

@@ -338,13 +338,14 @@ public class CheckCostTests(FaultyService service) : IClassFixture<FaultyService
         var sku = await service.CreateProductAsync(stock: 7);
         var other = await service.CreateProductAsync(stock: 1);
         using var reader = service.Client(TestService.ReadKey);
+        var stock = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
         service.Faults.TakeRequestsFor(sku);
 
         (await reader.PostAsJsonAsync("/inventory/check", new { items = new[] { new { sku, quantity = 1L } } })).EnsureSuccessStatusCode();
-        var once = service.Faults.TakeRequestsFor(sku);
+        var once = service.Faults.TakeRequestsFor(sku, stock);
         var lines = Enumerable.Range(1, 100).Select(i => i == 50 ? new { sku = other, quantity = 1L } : new { sku, quantity = (long)(i % 10) + 1 }).ToList();
         var answer = await reader.PostAsJsonAsync("/inventory/check", new { items = lines });
-        var hundred = service.Faults.TakeRequestsFor(sku);
+        var hundred = service.Faults.TakeRequestsFor(sku, stock);
 
         Assert.Equal(["Query"], once);
         Assert.Equal(once, hundred);
@@ -365,6 +366,7 @@ public class CheckCostTests(FaultyService service) : IClassFixture<FaultyService
 
         var problem = await TestService.AssertProblemAsync(response, 400, "validation_failed");
         Assert.Equal("must hold 1 to 100 items.", problem.GetProperty("errors").GetProperty("items")[0].GetString());
-        Assert.Empty(service.Faults.TakeRequestsFor(sku));
+        var stock = service.Get<Microsoft.Extensions.Options.IOptions<Inventory.Api.Storage.StorageOptions>>().Value.InventoryTable;
+        Assert.Empty(service.Faults.TakeRequestsFor(sku, stock));
     }
 }

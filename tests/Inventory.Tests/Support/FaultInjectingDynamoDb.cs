@@ -89,12 +89,14 @@ public sealed class FaultInjectingDynamoDb : AmazonDynamoDBClient
     /// The operations sent (and not injected) since the last call that touch this product: its key, an item naming
     /// it, or a value equal to it. Background jobs run too, so a test counts only its own product's requests.
     /// </summary>
-    public List<string> TakeRequestsFor(string productId)
+    /// <param name="table">Only requests to this table (background work on other tables, such as the days of cover after a
+    /// product's creation, is not the call being counted); null: every table.</param>
+    public List<string> TakeRequestsFor(string productId, string? table = null)
     {
         var taken = new List<string>();
         while (sent.TryDequeue(out var request))
         {
-            if (Touches(request, productId))
+            if (Touches(request, productId) && (table is null || TableOf(request) == table))
             {
                 taken.Add(request.GetType().Name.Replace("Request", "", StringComparison.Ordinal));
             }
@@ -102,6 +104,15 @@ public sealed class FaultInjectingDynamoDb : AmazonDynamoDBClient
 
         return taken;
     }
+
+    private static string? TableOf(AmazonWebServiceRequest request) => request switch
+    {
+        GetItemRequest get => get.TableName,
+        UpdateItemRequest update => update.TableName,
+        PutItemRequest put => put.TableName,
+        QueryRequest query => query.TableName,
+        _ => null,
+    };
 
     private static bool Touches(AmazonWebServiceRequest request, string productId)
     {

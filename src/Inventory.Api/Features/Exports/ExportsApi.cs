@@ -96,18 +96,7 @@ public static class ExportsApi
             .ThrowIfInvalid();
 
         // Refusals come before the first byte: once the CSV has started, the status is sent.
-        var rows = await inventory.GetRowsAsync(productId, ct);
-        if (rows.Count == 0)
-        {
-            throw Problems.ProductNotFound(productId);
-        }
-
-        if (warehouseId is not null && rows.All(r => r.WarehouseId != warehouseId))
-        {
-            throw Problems.WarehouseNotFound(productId, warehouseId);
-        }
-
-        var sources = StockHistory.Sources(rows, warehouseId);
+        var sources = await Features.History.HistoryApi.SourcesAsync(productId, warehouseId, inventory, ct);
         var filter = new HistoryFilter(parsedKind, since, until);
         return await CsvAsync(http, $"history-{productId}.csv", Domain.Csv.Line([.. HistoryColumns]), options.Value.PageSize, parsedLimit, nextToken,
             async (token, size, cancel) =>

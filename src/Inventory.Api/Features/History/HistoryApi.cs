@@ -70,18 +70,24 @@ public static class HistoryApi
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
             .ThrowIfInvalid();
 
+        var page = await history.ListAsync(productId, await SourcesAsync(productId, warehouseId, inventory, ct), new HistoryFilter(parsedKind, since, until), pageSize ?? 50, nextToken, ct);
+        return TypedResults.Ok(new PageView<HistoryEntryView>(page.Entries.Select(HistoryEntryView.From).ToList(), page.NextToken));
+    }
+
+    /// <summary>
+    /// Where a listing of the product's history reads (<see cref="StockHistory.Sources"/>), or the refusal: no such
+    /// product, or no row in the warehouse asked for. Read before anything is answered.
+    /// </summary>
+    public static async Task<List<(string Key, string Warehouse)>> SourcesAsync(string productId, string? warehouseId, InventoryStore inventory, CancellationToken ct)
+    {
         var rows = await inventory.GetRowsAsync(productId, ct);
         if (rows.Count == 0)
         {
             throw Problems.ProductNotFound(productId);
         }
 
-        if (warehouseId is not null && rows.All(r => r.WarehouseId != warehouseId))
-        {
-            throw Problems.WarehouseNotFound(productId, warehouseId);
-        }
-
-        var page = await history.ListAsync(productId, StockHistory.Sources(rows, warehouseId), new HistoryFilter(parsedKind, since, until), pageSize ?? 50, nextToken, ct);
-        return TypedResults.Ok(new PageView<HistoryEntryView>(page.Entries.Select(HistoryEntryView.From).ToList(), page.NextToken));
+        return warehouseId is not null && rows.All(r => r.WarehouseId != warehouseId)
+            ? throw Problems.WarehouseNotFound(productId, warehouseId)
+            : StockHistory.Sources(rows, warehouseId);
     }
 }
