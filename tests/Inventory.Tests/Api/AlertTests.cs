@@ -239,6 +239,8 @@ public class PoisonWriteTests(GiveUpService service) : IClassFixture<GiveUpServi
         using var platform = service.Client(TestService.ReserveKey);
 
         // Once the hold has committed, every status write of this row is refused for good (a request DynamoDB rejects).
+        var hold = "poison-" + sku;
+        service.Faults.AfterCommitNaming = hold;
         service.Faults.AfterCommit = () =>
         {
             service.Faults.InjectedCode = "ValidationError";
@@ -248,7 +250,7 @@ public class PoisonWriteTests(GiveUpService service) : IClassFixture<GiveUpServi
         };
         try
         {
-            (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "h", warehouse_id = "main" })).EnsureSuccessStatusCode();
+            (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = hold, warehouse_id = "main" })).EnsureSuccessStatusCode();
 
             // The reader retries the record, then moves on: the other rows' statuses follow again.
             var other = await service.CreateProductAsync(stock: 10, threshold: 5);
@@ -256,6 +258,7 @@ public class PoisonWriteTests(GiveUpService service) : IClassFixture<GiveUpServi
         }
         finally
         {
+            service.Faults.AfterCommitNaming = null;
             service.Faults.FailTransactionsNaming = null;
             service.Faults.InjectedCode = "TransactionConflict";
         }

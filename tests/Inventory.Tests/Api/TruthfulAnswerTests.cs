@@ -112,6 +112,7 @@ public class PostCommitTests(FaultyService service) : IClassFixture<FaultyServic
         service.Faults.FailNext(0);
         service.Faults.InjectedCode = "TransactionConflict";
         service.Faults.AfterCommit = null;
+        service.Faults.AfterCommitNaming = null;
         GC.SuppressFinalize(this);
     }
 
@@ -120,16 +121,18 @@ public class PostCommitTests(FaultyService service) : IClassFixture<FaultyServic
     {
         var sku = await service.CreateProductAsync(stock: 10, threshold: 5);
         using var hangUp = new CancellationTokenSource();
+        service.Faults.AfterCommitNaming = "gone-" + sku;
         service.Faults.AfterCommit = async () =>
         {
             service.Faults.AfterCommit = null;
+            service.Faults.AfterCommitNaming = null;
             await hangUp.CancelAsync();
             await Task.Delay(300); // the server notices the closed connection before its post-commit work starts
         };
         using var platform = service.Client(TestService.ReserveKey);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "gone" }, hangUp.Token));
+            platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 6, reservation_id = "gone-" + sku }, hangUp.Token));
 
         await Eventually.TrueAsync(async () => await service.StoredStatusAsync(sku) == "LOW_STOCK", "the stored status follows the committed hold");
         var alerts = await Eventually.ValueAsync(() => service.AlertsForAsync(sku), a => a.Count >= 2, "the alert of the committed hold");

@@ -41,6 +41,12 @@ public sealed class FaultInjectingDynamoDb : AmazonDynamoDBClient
     /// <summary>Runs after a transaction committed, before the caller sees its success (null: nothing).</summary>
     public Func<Task>? AfterCommit { get; set; }
 
+    /// <summary>
+    /// Runs <see cref="AfterCommit"/> only after a transaction naming this value (a reservation id): the service's own
+    /// background transactions commit at any moment too. Null: after any transaction.
+    /// </summary>
+    public string? AfterCommitNaming { get; set; }
+
     public int TransactionCalls => Volatile.Read(ref transactionCalls);
 
     public int Injected => Volatile.Read(ref injected);
@@ -67,7 +73,7 @@ public sealed class FaultInjectingDynamoDb : AmazonDynamoDBClient
 
         Interlocked.Exchange(ref pendingFaults, Math.Max(0, Volatile.Read(ref pendingFaults)));
         var response = await base.TransactWriteItemsAsync(request, cancellationToken);
-        if (AfterCommit is { } callback)
+        if (AfterCommit is { } callback && (AfterCommitNaming is null || Touches(request, AfterCommitNaming)))
         {
             await callback();
         }
