@@ -19,7 +19,7 @@ const API = chooseApi(location, document.documentElement.dataset.allowedApis);
 let client = null;
 let alertStream = null;
 const list = { filters: {}, tokens: [null], index: 0, ticket: 0 };
-const detail = { productId: null, reservationsToken: null, historyToken: null };
+const detail = { productId: null, reservationsToken: null, historyToken: null, historyTicket: 0, reservationsTicket: 0 };
 /** Product names by sku: stock rows carry only the sku, and a name is read once per product. */
 const names = new Map();
 /** How much longer one click on Extend keeps a hold (from the later of now and its current end). */
@@ -594,6 +594,7 @@ async function loadReservations(reset) {
   const productId = detail.productId;
   const body = $('#reservations tbody');
   const state = $('#res-state');
+  const ticket = (detail.reservationsTicket = (detail.reservationsTicket ?? 0) + 1); // only the latest read fills the table
   if (reset) {
     body.replaceChildren();
     detail.reservationsToken = null;
@@ -604,10 +605,10 @@ async function loadReservations(reset) {
   try {
     page = await client.listReservations(productId, { status: $('#res-status').value || undefined, limit: PAGE_SIZE, nextToken: detail.reservationsToken });
   } catch (error) {
-    state.textContent = explain(error) ?? '';
+    if (ticket === detail.reservationsTicket) state.textContent = explain(error) ?? '';
     return;
   }
-  if (productId !== detail.productId) return;
+  if (productId !== detail.productId || ticket !== detail.reservationsTicket) return;
   for (const r of page.items) {
     const tr = body.insertRow();
     tr.dataset.reservation = r.reservation_id;
@@ -684,6 +685,9 @@ async function loadHistory(reset) {
   const productId = detail.productId;
   const body = $('#history tbody');
   const state = $('#history-state');
+  // Only the latest read fills the table: a reload after a change, still on its way when the operator picks a kind,
+  // must not add its unfiltered entries to the filtered ones.
+  const ticket = (detail.historyTicket = (detail.historyTicket ?? 0) + 1);
   if (reset) {
     body.replaceChildren();
     detail.historyToken = null;
@@ -694,10 +698,10 @@ async function loadHistory(reset) {
   try {
     page = await client.listHistory(productId, { kind: $('#history-kind').value || undefined, limit: PAGE_SIZE, nextToken: detail.historyToken });
   } catch (error) {
-    state.textContent = explain(error) ?? '';
+    if (ticket === detail.historyTicket) state.textContent = explain(error) ?? '';
     return;
   }
-  if (productId !== detail.productId) return;
+  if (productId !== detail.productId || ticket !== detail.historyTicket) return;
   for (const e of page.items) {
     const tr = body.insertRow();
     tr.dataset.kind = e.kind;
