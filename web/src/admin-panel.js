@@ -19,7 +19,7 @@ const API = chooseApi(location, document.documentElement.dataset.allowedApis);
 let client = null;
 let alertStream = null;
 const list = { filters: {}, tokens: [null], index: 0, ticket: 0 };
-const detail = { productId: null, reservationsToken: null, historyToken: null, historyTicket: 0, reservationsTicket: 0 };
+const detail = { productId: null, reservationsToken: null, historyToken: null, historyTicket: 0, reservationsTicket: 0, awaited: null };
 /** Product names by sku: stock rows carry only the sku, and a name is read once per product. */
 const names = new Map();
 /** How much longer one click on Extend keeps a hold (from the later of now and its current end). */
@@ -284,6 +284,7 @@ async function find(q) {
 
 async function openDetail(productId) {
   detail.productId = productId;
+  detail.awaited = null;
   for (const tr of document.querySelectorAll('#rows tbody tr')) tr.setAttribute('aria-selected', String(tr.dataset.product === productId));
   $('#detail').hidden = false;
   $('#detail-title').textContent = productId;
@@ -423,6 +424,7 @@ $('#transfer').addEventListener('submit', async (event) => {
     form.quantity.value = '';
     form.reason.value = '';
     const t = result.transfer;
+    awaitInHistory(productId, 'TRANSFER', t.transfer_id, 2);
     report(message, `Moved ${t.quantity} ${t.quantity === 1 ? 'unit' : 'units'} from ${t.from_warehouse} to ${t.to_warehouse}.` +
       (result.from && result.to ? ` ${t.from_warehouse} now has ${result.from.available_count} available, ${t.to_warehouse} ${result.to.available_count}.` : ''), 'ok');
   } catch (error) {
@@ -541,6 +543,7 @@ function warehouseCard(productId, row) {
       fillCard(card, saved);
       show(message, 'Saved.', 'ok');
       loadPage();
+      loadHistory(true);
     } catch (error) {
       if (error.code === 'version_conflict' && error.problem?.current) {
         // Someone else saved first: show what is there now and keep the admin's values, ready to save over it.
@@ -571,6 +574,8 @@ function warehouseCard(productId, row) {
     try {
       const result = await client.adjustStock(productId, { warehouseId: row.warehouse_id, delta, reason: adjust.reason.value.trim() },
         { idempotencyKey: adjust.dataset.key });
+      awaitInHistory(productId, 'ADJUSTMENT', adjust.dataset.key, 1);
+      loadHistory(true);
       delete adjust.dataset.key;
       fillCard(card, result.inventory);
       edit.stock.value = result.inventory.stock_count;
@@ -656,6 +661,7 @@ async function releaseHold(r, button) {
   button.disabled = true;
   try {
     await client.releaseReservation(detail.productId, r.reservation_id);
+    awaitInHistory(detail.productId, 'RELEASE', r.reservation_id, 1);
     report($('#res-message'), `Released “${r.reservation_id}”: ${r.quantity} ${r.quantity === 1 ? 'unit is' : 'units are'} back on sale.`, 'ok');
   } catch (error) {
     button.disabled = false;
@@ -681,6 +687,27 @@ async function extendHold(r, button) {
 /** "before → after", or the one value when it did not move. */
 const moved = (before, after) => (before === after ? String(after) : `${before} → ${after}`);
 
+/**
+ * The history follows the change stream, so the operator's own change appears in it a moment after its answer: until
+ * `count` entries of `kind` with that reference are listed (or a few seconds pass), the history reads itself again.
+ */
+function awaitInHistory(productId, kind, reference, count) {
+  if (reference) detail.awaited = { productId, kind, reference, count, until: Date.now() + 5000 };
+}
+
+/** Reads the history again shortly when the change being awaited is not listed yet and the kind filter would show it. */
+function followAwaited(body, ticket) {
+  const awaited = detail.awaited;
+  if (!awaited || awaited.productId !== detail.productId) return;
+  const filter = $('#history-kind').value;
+  const listed = [...body.rows].filter((tr) => tr.dataset.kind === awaited.kind && tr.dataset.reference === awaited.reference).length;
+  if (listed >= awaited.count || (filter && filter !== awaited.kind) || Date.now() > awaited.until) {
+    detail.awaited = null;
+    return;
+  }
+  setTimeout(() => { if (ticket === detail.historyTicket) loadHistory(true); }, 250);
+}
+
 async function loadHistory(reset) {
   const productId = detail.productId;
   const body = $('#history tbody');
@@ -705,6 +732,7 @@ async function loadHistory(reset) {
   for (const e of page.items) {
     const tr = body.insertRow();
     tr.dataset.kind = e.kind;
+    tr.dataset.reference = e.reference ?? '';
     cell(tr, when(e.at));
     cell(tr, e.warehouse_id);
     cell(tr, e.kind.toLowerCase());
@@ -719,6 +747,7 @@ async function loadHistory(reset) {
   detail.historyToken = page.next_token;
   $('#history-more').hidden = !page.next_token;
   state.textContent = body.rows.length ? '' : 'No changes to show.';
+  if (reset) followAwaited(body, ticket);
 }
 
 // ---- alerts --------------------------------------------------------------------------------------------
