@@ -224,7 +224,8 @@ public sealed partial class OpenApiContract
             var response = await base.SendAsync(request, cancellationToken);
             var uri = request.RequestUri!;
             // /events is the Lambda event endpoint, left out of the document on purpose: its answers go to the Lambda
-            // runtime (partial batch failures), not to API clients.
+            // runtime (partial batch failures), not to API clients. The document itself is what is checked against, not
+            // an operation it describes (the schema of a schema is OpenAPI's own).
             if (uri.AbsolutePath is DocumentPath or "/events")
             {
                 return response;
