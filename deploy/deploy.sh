@@ -44,7 +44,7 @@ env_dir="deploy/terraform/environment"
 case "$arch" in arm64|x86_64) ;; *) fail "--arch must be arm64 or x86_64" ;; esac
 
 # Fail before building anything when a tool, the credentials or the account are wrong.
-command -v terraform >/dev/null || fail "terraform (1.10 or newer) is not installed: https://developer.hashicorp.com/terraform/install"
+command -v terraform >/dev/null || fail "terraform (1.10 or a later 1.x) is not installed: https://developer.hashicorp.com/terraform/install"
 command -v aws >/dev/null || fail "the AWS CLI v2 is not installed (it uploads the site and creates the first key): https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html"
 account=$(aws sts get-caller-identity --query Account --output text 2>/dev/null) \
   || fail "no usable AWS credentials (aws sts get-caller-identity failed): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"

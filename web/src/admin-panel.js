@@ -285,6 +285,8 @@ async function find(q) {
 async function openDetail(productId) {
   detail.productId = productId;
   detail.awaited = null;
+  // Another product's history starts unfiltered.
+  for (const id of ['#history-kind', '#history-warehouse', '#history-from', '#history-to']) $(id).value = '';
   for (const tr of document.querySelectorAll('#rows tbody tr')) tr.setAttribute('aria-selected', String(tr.dataset.product === productId));
   $('#detail').hidden = false;
   $('#detail-title').textContent = productId;
@@ -313,6 +315,7 @@ async function loadWarehouses() {
   const cards = inventory.warehouses.map((row) => warehouseCard(productId, row));
   $('#warehouses').replaceChildren(...cards);
   fillTransferForm(inventory.warehouses);
+  fillHistoryWarehouses(inventory.warehouses);
   await Promise.all([loadCharts(productId), loadCardCover(productId), loadLeadTime(productId)]);
 }
 
@@ -695,17 +698,37 @@ function awaitInHistory(productId, kind, reference, count) {
   if (reference) detail.awaited = { productId, kind, reference, count, until: Date.now() + 5000 };
 }
 
-/** Reads the history again shortly when the change being awaited is not listed yet and the kind filter would show it. */
-function followAwaited(body, ticket) {
+/** Reads the history again shortly when the change being awaited is not listed yet and the filters would show it. */
+function followAwaited(body, ticket, filters) {
   const awaited = detail.awaited;
   if (!awaited || awaited.productId !== detail.productId) return;
-  const filter = $('#history-kind').value;
   const listed = [...body.rows].filter((tr) => tr.dataset.kind === awaited.kind && tr.dataset.reference === awaited.reference).length;
-  if (listed >= awaited.count || (filter && filter !== awaited.kind) || Date.now() > awaited.until) {
+  const filteredOut = (filters.kind && filters.kind !== awaited.kind) || filters.to;
+  if (listed >= awaited.count || filteredOut || Date.now() > awaited.until) {
     detail.awaited = null;
     return;
   }
   setTimeout(() => { if (ticket === detail.historyTicket) loadHistory(true); }, 250);
+}
+
+/** The history warehouse filter lists the product's rows; the choice made survives a reload of the same product's rows. */
+function fillHistoryWarehouses(rows) {
+  const select = $('#history-warehouse');
+  const chosen = select.value;
+  const options = rows.map((r) => new Option(r.warehouse_id, r.warehouse_id));
+  select.replaceChildren(new Option('all', ''), ...options);
+  select.value = rows.some((r) => r.warehouse_id === chosen) ? chosen : '';
+}
+
+/** The history filters as the form sets them; a time is the operator's local time, sent as an instant. */
+function historyFilters() {
+  const instant = (input) => (input.value ? new Date(input.value).toISOString() : undefined);
+  return {
+    kind: $('#history-kind').value || undefined,
+    warehouseId: $('#history-warehouse').value || undefined,
+    from: instant($('#history-from')),
+    to: instant($('#history-to')),
+  };
 }
 
 async function loadHistory(reset) {
@@ -719,11 +742,16 @@ async function loadHistory(reset) {
     body.replaceChildren();
     detail.historyToken = null;
   }
-  state.textContent = 'Loading…';
   $('#history-more').hidden = true;
+  const filters = historyFilters();
+  if (filters.from && filters.to && filters.from > filters.to) {
+    state.textContent = 'The “From” time is after the “To” time: nothing can be in between. Change one of them.';
+    return;
+  }
+  state.textContent = 'Loading…';
   let page;
   try {
-    page = await client.listHistory(productId, { kind: $('#history-kind').value || undefined, limit: PAGE_SIZE, nextToken: detail.historyToken });
+    page = await client.listHistory(productId, { ...filters, limit: PAGE_SIZE, nextToken: detail.historyToken });
   } catch (error) {
     if (ticket === detail.historyTicket) state.textContent = explain(error) ?? '';
     return;
@@ -742,12 +770,12 @@ async function loadHistory(reset) {
     cell(tr, moved(e.before.available_count, e.after.available_count), 'num');
     cell(tr, e.by);
     cell(tr, e.reason ?? '', 'reason');
-    cell(tr, e.reference ?? '');
+    cell(tr, e.reference ?? '', 'reference');
   }
   detail.historyToken = page.next_token;
   $('#history-more').hidden = !page.next_token;
   state.textContent = body.rows.length ? '' : 'No changes to show.';
-  if (reset) followAwaited(body, ticket);
+  if (reset) followAwaited(body, ticket, filters);
 }
 
 // ---- alerts --------------------------------------------------------------------------------------------
@@ -1081,7 +1109,7 @@ $('#export-stock').addEventListener('click', () => {
 $('#export-history').addEventListener('click', () => {
   if (!detail.productId) return;
   const productId = detail.productId;
-  exportCsv($('#export-history'), $('#detail-error'), `history-${productId}-${today()}.csv`, () => client.exportHistoryCsv(productId));
+  exportCsv($('#export-history'), $('#detail-error'), `history-${productId}-${today()}.csv`, () => client.exportHistoryCsv(productId, historyFilters()));
 });
 
 // ---- wiring --------------------------------------------------------------------------------------------
@@ -1118,7 +1146,7 @@ $('#cover-refresh').addEventListener('click', () => loadCover(true));
 $('#next').addEventListener('click', () => { list.index++; loadPage(); });
 $('#res-status').addEventListener('change', () => loadReservations(true));
 $('#res-more').addEventListener('click', () => loadReservations(false));
-$('#history-kind').addEventListener('change', () => loadHistory(true));
+for (const id of ['#history-kind', '#history-warehouse', '#history-from', '#history-to']) $(id).addEventListener('change', () => loadHistory(true));
 $('#history-refresh').addEventListener('click', () => loadHistory(true));
 $('#history-more').addEventListener('click', () => loadHistory(false));
 $('#alert-filter').addEventListener('submit', (event) => { event.preventDefault(); loadAlerts(true); });

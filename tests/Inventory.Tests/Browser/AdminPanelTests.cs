@@ -178,7 +178,7 @@ public class AdminPanelTests(BrowserService service) : IClassFixture<BrowserServ
         }
 
         await Eventually.TrueAsync(async () => (await staff.HistoryAsync(sku)).Any(e => e.Kind.ToString() == "EXPIRY"), "the sweep expired cart-9");
-        foreach (var (kind, reference, text) in new[] { ("RELEASE", "cart-7", "release"), ("SALE", "order-8", "sale"), ("EXPIRY", "cart-9", "expiry"), ("THRESHOLD", "", "threshold") })
+        foreach (var (kind, reference, text) in new[] { ("RELEASE", "cart-7", "release"), ("SALE", "order-8", "sale"), ("EXPIRY", "cart-9", "expiry"), ("THRESHOLD", "", "threshold"), ("SET", "", "0 → 40"), ("CREATE", "", "create") })
         {
             await page.SelectOptionAsync("#history-kind", kind);
             await Expect(rows).ToHaveCountAsync(1);

@@ -100,6 +100,64 @@ public class StockMovesPanelTests(BrowserService service) : IClassFixture<Browse
     }
 
     [Fact]
+    public async Task The_history_reads_a_receipt_and_filters_by_warehouse_kind_and_time_on_a_1280_pixel_screen()
+    {
+        var sku = await TransferTestsSupport.TwoWarehousesAsync(service, main: 30, east: 4);
+        var shipment = "ui-po-" + Guid.NewGuid().ToString("N")[..6];
+        await ShipAsync(shipment, "east", sku, 12, Soon);
+        using (var admin = service.Client())
+        {
+            (await admin.PostAsJsonAsync($"/shipments/{shipment}/receipts", new { receipt_id = "pallet-1", lines = new[] { new { product_id = sku, quantity = 7 } } })).EnsureSuccessStatusCode();
+            using var adjust = new HttpRequestMessage(HttpMethod.Post, $"/inventory/{sku}/adjustments")
+            {
+                Content = JsonContent.Create(new { warehouse_id = "main", delta = -2, reason = "two mugs found broken on the lower shelf during the weekly count of aisle four" }),
+            };
+            adjust.Headers.Add("Idempotency-Key", "count-2026-week-48-aisle-4-lower-shelf");
+            (await admin.SendAsync(adjust)).EnsureSuccessStatusCode();
+        }
+
+        using var staff = service.Api();
+        var entries = await Eventually.ValueAsync(() => staff.HistoryAsync(sku), e => e.Count >= 5, "the rows' creation, stock, receipt and adjustment are in the history");
+        var page = await ProductPageAsync(sku);
+        await page.SetViewportSizeAsync(1280, 900);
+        var rows = page.Locator("#history tbody tr");
+        await Expect(rows).ToHaveCountAsync(entries.Count);
+
+        var receipt = page.Locator("#history tbody tr[data-kind=RECEIPT]");
+        await Expect(receipt).ToContainTextAsync("receipt");
+        await Expect(receipt).ToContainTextAsync("4 → 11");
+        await Expect(receipt.Locator("td.reason")).ToHaveTextAsync($"shipment {shipment} (PO-{shipment})");
+        await Expect(receipt.Locator("td.reference")).ToHaveTextAsync($"{shipment}/pallet-1");
+
+        // At 1280 px every table shows all its columns: long reasons and references wrap instead of pushing them out.
+        await Expect(page.Locator("#history tbody tr[data-kind=ADJUSTMENT] td.reason")).ToContainTextAsync("weekly count");
+        Assert.True(await page.EvaluateAsync<bool>("[...document.querySelectorAll('.scroll')].every((box) => box.scrollWidth <= box.clientWidth)"),
+            "a table scrolls sideways at 1280 px");
+        await BrowserService.ScreenshotAsync(page, "admin-panel-history.png");
+
+        await page.Locator("#history-warehouse").SelectOptionAsync("east");
+        await Expect(rows).ToHaveCountAsync(entries.Count(e => e.WarehouseId == "east"));
+        await Expect(page.Locator("#history tbody tr td:nth-child(2)")).ToHaveTextAsync(entries.Where(e => e.WarehouseId == "east").Select(_ => "east").ToArray());
+        await page.Locator("#history-kind").SelectOptionAsync("RECEIPT");
+        await Expect(rows).ToHaveCountAsync(1);
+        await page.Locator("#history-warehouse").SelectOptionAsync("main");
+        await Expect(page.Locator("#history-state")).ToHaveTextAsync("No changes to show.");
+
+        // A time range: everything so far is before tomorrow, nothing after it; a range the wrong way round is explained.
+        await page.Locator("#history-kind").SelectOptionAsync("");
+        await page.Locator("#history-warehouse").SelectOptionAsync("");
+        var tomorrow = DateTime.Now.AddDays(1).ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture);
+        await page.Locator("#history-to").FillAsync(tomorrow);
+        await Expect(rows).ToHaveCountAsync(entries.Count);
+        await page.Locator("#history-from").FillAsync(tomorrow);
+        await Expect(page.Locator("#history-state")).ToHaveTextAsync("No changes to show.");
+        await page.Locator("#history-to").FillAsync(DateTime.Now.ToString("yyyy-MM-ddTHH:mm", System.Globalization.CultureInfo.InvariantCulture));
+        await Expect(page.Locator("#history-state")).ToContainTextAsync("The “From” time is after the “To” time");
+        await Expect(rows).ToHaveCountAsync(0);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task The_product_page_says_when_a_sold_out_product_is_back_when_a_shipment_is_expected()
     {
         var sku = await service.CreateProductAsync(stock: 0);
