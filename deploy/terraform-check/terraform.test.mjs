@@ -406,12 +406,16 @@ test("orders waiting too long on the queue raise an alarm", () => {
 });
 
 test("the provider and Terraform versions are pinned in every root and module", () => {
+  const pinned = [];
   for (const [file, content] of Object.entries(parsed)) {
     for (const block of content.terraform ?? []) {
-      assert.equal(block.required_version, ">= 1.10", `${file}: required_version`);
+      // "~> 1.10" takes 1.x releases from 1.10 on but not a new major; a bare ">=" would take 2.0 too.
+      assert.equal(block.required_version, "~> 1.10", `${file}: required_version`);
       assert.equal(block.required_providers[0].aws.version, "~> 6.66", `${file}: the provider the schema snapshot was taken from`);
+      pinned.push(file);
     }
   }
+  assert.equal(pinned.length, 3, `a terraform block in the bootstrap, the environment and the module (found in ${pinned.join(", ")})`);
   assert.match(schema.provider, /hashicorp\/aws 6\.66/);
 });
 

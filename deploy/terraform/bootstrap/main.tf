@@ -7,7 +7,7 @@
 #   terraform -chdir=deploy/terraform/bootstrap apply -state=<region>.tfstate -var region=<region> -var create_state_bucket=false
 
 terraform {
-  required_version = ">= 1.10"
+  required_version = "~> 1.10"
   required_providers {
     aws = {
       source  = "hashicorp/aws"

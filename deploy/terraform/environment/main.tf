@@ -3,7 +3,7 @@
 # passes both (-var-file, -backend-config key=inventory/ENV/terraform.tfstate).
 
 terraform {
-  required_version = ">= 1.10"
+  required_version = "~> 1.10"
   required_providers {
     aws = {
       source  = "hashicorp/aws"

@@ -3,7 +3,7 @@
 # against the code, so the infrastructure cannot drift from what the code does.
 
 terraform {
-  required_version = ">= 1.10"
+  required_version = "~> 1.10"
   required_providers {
     aws = {
       source  = "hashicorp/aws"
