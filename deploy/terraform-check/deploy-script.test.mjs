@@ -3,6 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -34,6 +35,7 @@ case "$1 $2" in
   "lambda list-versions-by-function") printf '$LATEST\t1\t2\t3\t4\n' ;;
   "lambda update-alias") f=$(sed -E 's/.*--function-name ([^ ]+).*/\1/' <<< "$*"); v=$(sed -E 's/.*--function-version ([^ ]+).*/\1/' <<< "$*"); echo "$v" > "$STATE/alias-$f"; echo "$v" ;;
   "dynamodb scan") echo 0 ;;
+  "s3 cp") mkdir -p "$STATE/site"; cp -R "$3/." "$STATE/site/" ;;
   "dynamodb get-item") sed -E 's/.*"order_id":\{"S":"([^"]+)"\}.*/\1/' <<< "$*" ;;
 esac
 `,
@@ -121,4 +123,30 @@ test("--rollback moves every live alias one version back, without Terraform or a
   assert.equal(result.status, 0, result.stderr);
   for (const fn of functions) assert.equal(result.alias(fn), "3");
   assert.doesNotMatch(result.log, /terraform|make /);
+});
+
+test("the uploaded admin panel sends its key to this environment's API and no other", () => {
+  const root = workspace();
+  const result = run(root, ["dev"]);
+  assert.equal(result.status, 0, result.stderr);
+  const panel = readFileSync(join(root, "state", "site", "admin-panel.html"), "utf8");
+  assert.match(panel, /data-allowed-apis="https:\/\/abc123\.execute-api\.eu-west-1\.amazonaws\.com"/);
+});
+
+test("--new-admin-key stores a new Admin key's hash and writes the key to a file only its owner reads, without a plan or a build", () => {
+  const root = workspace(Object.fromEntries(functions.map((fn) => [fn, 4])));
+  const result = run(root, ["dev", "--new-admin-key"]);
+  assert.equal(result.status, 0, result.stderr);
+  const dir = join(root, ".inventory");
+  const [file] = readdirSync(dir);
+  assert.equal(statSync(join(dir, file)).mode & 0o777, 0o600);
+  const secret = readFileSync(join(dir, file), "utf8").trim();
+  assert.match(secret, /^ik_[A-Za-z0-9_-]{43}$/);
+  const hash = createHash("sha256").update(secret).digest("hex");
+  const put = result.log.split("\n").find((line) => line.startsWith("aws dynamodb put-item"));
+  assert.ok(put, "no key was written");
+  assert.match(put, /--table-name dev-inventory-api-keys --condition-expression attribute_not_exists\(key_id\)/);
+  assert.ok(put.includes(`"key_hash":{"S":"${hash}"}`) && put.includes('"scope":{"S":"Admin"}'), put);
+  assert.ok(!put.includes(secret) && !result.stdout.includes(secret), "the key itself left the file");
+  assert.doesNotMatch(result.log, /terraform (plan|apply)|make /);
 });
