@@ -13,6 +13,15 @@ public sealed partial class Validator
     /// <summary>Above any real shelf and far below 2^53, so counts stay exact in JSON numbers everywhere.</summary>
     public const long MaxCount = 1_000_000_000;
 
+    /// <summary>Far above any token the service hands out; a longer one is refused before it is decoded.</summary>
+    public const int MaxPageTokenLength = 4096;
+
+    /// <summary>What an id may look like (besides its length); the OpenAPI document states it too.</summary>
+    public const string IdFormat = "^[A-Za-z0-9][A-Za-z0-9._:@~-]*$";
+
+    /// <summary>RFC 3339 with a required offset, as <see cref="Time"/> accepts it; the OpenAPI document states it too.</summary>
+    public const string TimeFormat = @"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})$";
+
     private readonly Dictionary<string, List<string>> errors = new(StringComparer.Ordinal);
 
     /// <summary>An id; an optional one may be left out (null), but an empty string is never an id.</summary>
@@ -164,7 +173,7 @@ public sealed partial class Validator
             }
         }
 
-        return Text("next_token", nextToken, 4096, required: false);
+        return Text("next_token", nextToken, MaxPageTokenLength, required: false);
     }
 
     /// <summary>
@@ -238,9 +247,9 @@ public sealed partial class Validator
         list.Add(message);
     }
 
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._:@~-]*$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(IdFormat, RegexOptions.CultureInvariant)]
     private static partial Regex IdPattern();
 
-    [GeneratedRegex(@"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,7})?(Z|[+-][0-9]{2}:[0-9]{2})$", RegexOptions.CultureInvariant)]
+    [GeneratedRegex(TimeFormat, RegexOptions.CultureInvariant)]
     private static partial Regex TimePattern();
 }

@@ -1,5 +1,6 @@
 using Inventory.Api.Security;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.Infrastructure;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.OpenApi;
@@ -9,8 +10,9 @@ namespace Inventory.Api.Infrastructure;
 /// <summary>
 /// What /openapi/v1.json says beyond what the endpoints declare: the x-api-key scheme, one problem schema for every
 /// error with the fields every error really carries, the refusals every operation can answer (no key, a key without
-/// the scope, the rate limit, an unreadable body, the database not answering), and request fields marked required
-/// only when the service refuses a request without them. The tests check every answer they receive against it.
+/// the scope, the rate limit, an unreadable body, the database not answering), request fields marked required
+/// only when the service refuses a request without them, and what each query parameter accepts. The tests check every
+/// answer they receive against it.
 /// </summary>
 public static class OpenApiDocumentation
 {
@@ -21,6 +23,7 @@ public static class OpenApiDocumentation
     {
         options.AddDocumentTransformer(DescribeDocument);
         options.AddOperationTransformer(DeclareRefusals);
+        options.AddOperationTransformer(DescribeQueryValues);
         options.AddSchemaTransformer(MarkRequiredRequestFields);
     }
 
@@ -163,6 +166,32 @@ public static class OpenApiDocumentation
         }
 
         responses[key] = new OpenApiResponse { Description = description };
+    }
+
+    /// <summary>
+    /// Query parameters are bound as text, which the framework documents as a plain string; a
+    /// <see cref="QueryValueAttribute"/> on the parameter says what the service really accepts (an enum, a time, a
+    /// limit, a boolean, an id), and whether it is required.
+    /// </summary>
+    private static Task DescribeQueryValues(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)
+    {
+        foreach (var description in context.Description.ParameterDescriptions)
+        {
+            if (description.ParameterDescriptor is not IParameterInfoParameterDescriptor { ParameterInfo: var info }
+                || info.GetCustomAttributes(typeof(QueryValueAttribute), inherit: false) is not [QueryValueAttribute accepts])
+            {
+                continue;
+            }
+
+            var parameter = operation.Parameters?.OfType<OpenApiParameter>()
+                .SingleOrDefault(p => p.In == ParameterLocation.Query && p.Name == description.Name)
+                ?? throw new InvalidOperationException($"{info.Name} of {context.Description.RelativePath} has a {nameof(QueryValueAttribute)} but is not a query parameter.");
+            parameter.Schema = accepts.Schema(context.ApplicationServices);
+            parameter.Required = accepts.Required;
+            parameter.Description ??= accepts.Description ?? accepts.Accepts(context.ApplicationServices);
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>

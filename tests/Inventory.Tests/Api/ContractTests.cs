@@ -119,6 +119,62 @@ public class ContractTests(TestService service) : IClassFixture<TestService>
     }
 
     [Fact]
+    public async Task The_document_describes_each_query_parameter_as_the_service_accepts_it()
+    {
+        using var anonymous = service.Client(apiKey: null);
+        var paths = JsonDocument.Parse(await anonymous.GetStringAsync("/openapi/v1.json")).RootElement.GetProperty("paths");
+        JsonElement Parameter(string path, string method, string name) =>
+            paths.GetProperty(path).GetProperty(method).GetProperty("parameters").EnumerateArray()
+                .Single(p => p.GetProperty("in").GetString() == "query" && p.GetProperty("name").GetString() == name);
+        static string[] Values(JsonElement parameter) =>
+            [.. parameter.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(v => v.GetString()!)];
+
+        Assert.Equal(Enum.GetNames<Inventory.Api.Domain.MoveKind>(), Values(Parameter("/inventory/{productId}/history", "get", "kind")));
+        foreach (var bound in new[] { "from", "to" })
+        {
+            var time = Parameter("/inventory/{productId}/history", "get", bound).GetProperty("schema");
+            Assert.Equal("string", time.GetProperty("type").GetString());
+            Assert.Equal("date-time", time.GetProperty("format").GetString());
+        }
+
+        var limit = Parameter("/inventory/{productId}/history", "get", "limit");
+        Assert.Equal("integer", limit.GetProperty("schema").GetProperty("type").GetString());
+        Assert.Equal(1, limit.GetProperty("schema").GetProperty("minimum").GetInt32());
+        Assert.Equal(new Inventory.Api.Features.InventoryOptions().MaxPageSize, limit.GetProperty("schema").GetProperty("maximum").GetInt32());
+        Assert.False(string.IsNullOrEmpty(limit.GetProperty("description").GetString()));
+        Assert.Equal(
+            Inventory.Api.Features.Exports.ExportsApi.MaxLimit,
+            Parameter("/admin/exports/history/{productId}", "get", "limit").GetProperty("schema").GetProperty("maximum").GetInt32());
+
+        Assert.Equal("boolean", Parameter("/admin/alerts", "get", "acknowledged").GetProperty("schema").GetProperty("type").GetString());
+        Assert.Equal(Enum.GetNames<Inventory.Api.Domain.StockStatus>(), Values(Parameter("/admin/alerts", "get", "status")));
+        Assert.Equal(Enum.GetNames<Inventory.Api.Domain.ReservationStatus>(), Values(Parameter("/inventory/{productId}/reservations", "get", "status")));
+        Assert.Equal(["open", "all"], Values(Parameter("/shipments", "get", "status")));
+        Assert.True(Parameter("/shipments", "get", "product_id").GetProperty("required").GetBoolean());
+
+        var dryRun = Parameter("/imports/{importId}/lines", "post", "dry_run");
+        Assert.Equal("boolean", dryRun.GetProperty("schema").GetProperty("type").GetString());
+        Assert.True(dryRun.GetProperty("required").GetBoolean());
+        Assert.Equal("boolean", Parameter("/imports/{importId}/lines", "post", "overwrite").GetProperty("schema").GetProperty("type").GetString());
+        Assert.Equal("boolean", Parameter("/admin/invariants", "get", "history").GetProperty("schema").GetProperty("type").GetString());
+
+        // And the service takes what the document describes: an integer limit, a date-time, a boolean, an enum value.
+        using var admin = service.Client();
+        var sku = await service.CreateProductAsync(stock: 3);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/inventory/{sku}/history?limit=10&kind=CREATE&from=2026-01-01T00:00:00Z&to=2100-01-01T00:00:00.5%2B01:00")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/admin/alerts?acknowledged=false&status=LOW_STOCK")).StatusCode);
+
+        // Every query parameter of every operation says what it is for.
+        var undescribed = paths.EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Where(m => m.Value.TryGetProperty("parameters", out _))
+                .SelectMany(method => method.Value.GetProperty("parameters").EnumerateArray()
+                    .Where(p => p.GetProperty("in").GetString() == "query" && !p.TryGetProperty("description", out _))
+                    .Select(p => $"{method.Name} {path.Name} {p.GetProperty("name").GetString()}")))
+            .ToList();
+        Assert.True(undescribed.Count == 0, "No description: " + string.Join(", ", undescribed));
+    }
+
+    [Fact]
     public async Task A_body_over_a_megabyte_is_refused_with_413_before_it_is_read_and_events_take_more()
     {
         using var reader = service.Client(TestService.ReadKey);

@@ -1,4 +1,5 @@
 using Inventory.Api.Domain;
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -35,7 +36,9 @@ public static class AdminApi
     }
 
     public static async Task<Ok<PageView<CoverView>>> ListCover(
-        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, [FromQuery(Name = "product_id")] string? productId,
+        [FromQuery, QueryLimit] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
+        [FromQuery(Name = "product_id"), QueryId(Description = "Only this product's rows.")] string? productId,
         CoverTracker cover, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
@@ -50,8 +53,11 @@ public static class AdminApi
         TypedResults.Ok(await store.CheckThresholdsAsync(ct));
 
     public static async Task<Ok<PageView<StockAlert>>> ListAlerts(
-        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, [FromQuery] string? acknowledged,
-        [FromQuery] string? status, [FromQuery(Name = "product_id")] string? productId, StatusTransitions alerts,
+        [FromQuery, QueryLimit] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
+        [FromQuery, QueryBoolean(Description = "Only acknowledged alerts (true) or only unacknowledged ones (false).")] string? acknowledged,
+        [FromQuery, QueryEnum(typeof(StockStatus), Description = "Only alerts of transitions to this status.")] string? status,
+        [FromQuery(Name = "product_id"), QueryId(Description = "Only this product's alerts.")] string? productId, StatusTransitions alerts,
         IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
@@ -75,7 +81,9 @@ public static class AdminApi
     }
 
     public static async Task<Ok<InvariantReport>> CheckInvariants(
-        [FromQuery(Name = "product_id")] string? productId, [FromQuery] string? history, InvariantChecker checker, CancellationToken ct)
+        [FromQuery(Name = "product_id"), QueryId(Description = "Check only this product; without it, every row.")] string? productId,
+        [FromQuery, QueryBoolean(Description = "true to check each row's stock history too (it reads every kept entry).")] string? history,
+        InvariantChecker checker, CancellationToken ct)
     {
         new Validator()
             .Id("product_id", productId, required: false)

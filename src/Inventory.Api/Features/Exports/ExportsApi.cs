@@ -1,5 +1,6 @@
 using System.Text;
 using Inventory.Api.Domain;
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -52,7 +53,10 @@ public static class ExportsApi
     public const int MaxLimit = 20_000;
 
     public static async Task<PushStreamHttpResult> Stock(
-        [FromQuery] string? category, [FromQuery] string? status, [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken,
+        [FromQuery, QueryId(Description = "Only rows of this category (not with status).")] string? category,
+        [FromQuery, QueryEnum(typeof(StockStatus), Description = "Only rows of this status (not with category).")] string? status,
+        [FromQuery, QueryLimit(MaxLimit, Description = "At most this many lines in this part; without it, every line in one answer.")] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         InventoryStore store, IOptions<ExportOptions> options, TimeProvider clock, HttpContext http, CancellationToken ct)
     {
         new Validator()
@@ -73,12 +77,12 @@ public static class ExportsApi
 
     public static async Task<PushStreamHttpResult> History(
         string productId,
-        [FromQuery(Name = "warehouse_id")] string? warehouseId,
-        [FromQuery] string? kind,
-        [FromQuery] string? from,
-        [FromQuery] string? to,
-        [FromQuery] string? limit,
-        [FromQuery(Name = "next_token")] string? nextToken,
+        [FromQuery(Name = "warehouse_id"), QueryId(Description = "Only this warehouse's entries.")] string? warehouseId,
+        [FromQuery, QueryEnum(typeof(MoveKind), Description = "Only changes of this kind.")] string? kind,
+        [FromQuery, QueryTime(Description = "Only changes at or after this time, with its offset, such as 2026-11-29T10:00:00Z.")] string? from,
+        [FromQuery, QueryTime(Description = "Only changes at or before this time, with its offset, such as 2026-11-29T10:00:00Z.")] string? to,
+        [FromQuery, QueryLimit(MaxLimit, Description = "At most this many lines in this part; without it, every line in one answer.")] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         InventoryStore inventory,
         StockHistory history,
         IOptions<ExportOptions> options,

@@ -1,4 +1,5 @@
 using Inventory.Api.Domain;
+using Inventory.Api.Infrastructure;
 using Inventory.Api.Features.Inventory;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
@@ -49,12 +50,12 @@ public static class HistoryApi
 
     public static async Task<Ok<PageView<HistoryEntryView>>> List(
         string productId,
-        [FromQuery(Name = "warehouse_id")] string? warehouseId,
-        [FromQuery] string? kind,
-        [FromQuery] string? from,
-        [FromQuery] string? to,
-        [FromQuery] string? limit,
-        [FromQuery(Name = "next_token")] string? nextToken,
+        [FromQuery(Name = "warehouse_id"), QueryId(Description = "Only this warehouse's entries.")] string? warehouseId,
+        [FromQuery, QueryEnum(typeof(MoveKind), Description = "Only changes of this kind.")] string? kind,
+        [FromQuery, QueryTime(Description = "Only changes at or after this time, with its offset, such as 2026-11-29T10:00:00Z.")] string? from,
+        [FromQuery, QueryTime(Description = "Only changes at or before this time, with its offset, such as 2026-11-29T10:00:00Z.")] string? to,
+        [FromQuery, QueryLimit] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         InventoryStore inventory,
         StockHistory history,
         IOptions<InventoryOptions> options,

@@ -49,14 +49,14 @@ public static class HotProductsApi
     }
 
     public static async Task<Ok<HotRowView>> Describe(
-        string productId, [FromQuery(Name = "warehouse_id")] string? warehouseId, HotRows hot, IOptions<InventoryOptions> options, CancellationToken ct)
+        string productId, [FromQuery(Name = "warehouse_id"), QueryId(Description = "The row's warehouse; without it, the default warehouse.")] string? warehouseId, HotRows hot, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("warehouse_id", warehouseId, required: false).ThrowIfInvalid();
         return TypedResults.Ok(HotRowView.From(await hot.DescribeAsync(productId, warehouseId ?? options.Value.DefaultWarehouseId, ct)));
     }
 
     public static async Task<Ok<HotRowView>> Fold(
-        string productId, [FromQuery(Name = "warehouse_id")] string? warehouseId, HotRows hot, IOptions<InventoryOptions> options, CancellationToken ct)
+        string productId, [FromQuery(Name = "warehouse_id"), QueryId(Description = "The row's warehouse; without it, the default warehouse.")] string? warehouseId, HotRows hot, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("warehouse_id", warehouseId, required: false).ThrowIfInvalid();
         return TypedResults.Ok(HotRowView.From(await hot.FoldAsync(productId, warehouseId ?? options.Value.DefaultWarehouseId, ct)));

@@ -43,7 +43,8 @@ public static class ImportsApi
     }
 
     public static async Task<Ok<ImportLinesResponse>> Lines(
-        string importId, ImportLinesRequest body, [FromQuery(Name = "dry_run")] string? dryRun, [FromQuery] string? overwrite,
+        string importId, ImportLinesRequest body, [FromQuery(Name = "dry_run"), QueryBoolean(Required = true, Description = "true to check the lines, false to apply them.")] string? dryRun,
+        [FromQuery, QueryBoolean(Description = "true to apply an absolute line even if its row changed since the dry run, or without expected_version.")] string? overwrite,
         StockImporter importer, HttpContext http, CancellationToken ct)
     {
         var lines = body.Lines ?? [];

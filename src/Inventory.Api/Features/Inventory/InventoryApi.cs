@@ -54,7 +54,7 @@ public static class InventoryApi
     }
 
     public static async Task<Ok<InventoryView>> GetInventory(
-        string productId, [FromQuery(Name = "warehouse_id")] string? warehouseId, InventoryStore store, ShipmentStore shipments, HttpContext http,
+        string productId, [FromQuery(Name = "warehouse_id"), QueryId(Description = "Only this warehouse's row.")] string? warehouseId, InventoryStore store, ShipmentStore shipments, HttpContext http,
         CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("warehouse_id", warehouseId, required: false).ThrowIfInvalid();
@@ -161,8 +161,10 @@ public static class InventoryApi
     }
 
     public static async Task<Ok<PageView<InventoryRowView>>> List(
-        [FromQuery] string? category, [FromQuery] string? status, [FromQuery] string? limit,
-        [FromQuery(Name = "next_token")] string? nextToken, InventoryStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+        [FromQuery, QueryId(Description = "Only rows of this category (not with status).")] string? category,
+        [FromQuery, QueryEnum(typeof(StockStatus), Description = "Only rows of this status (not with category).")] string? status,
+        [FromQuery, QueryLimit] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken, InventoryStore store, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Id("category", category, required: false)

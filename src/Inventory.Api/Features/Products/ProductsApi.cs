@@ -111,7 +111,9 @@ public static class ProductsApi
     public const int DefaultSearchPageSize = 20;
 
     public static async Task<Ok<PageView<ProductView>>> List(
-        [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken, [FromQuery] string? q,
+        [FromQuery, QueryLimit] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
+        [FromQuery, QuerySearch(SearchQuery.MaxQueryLength, Description = "Words that start words of the product's name or sku, all of them; without it, every product.")] string? q,
         ProductStore products, ProductSearchIndex search, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()

@@ -78,7 +78,7 @@ public static class ReservationsApi
     }
 
     public static async Task<Ok<PageView<ReservationView>>> List(
-        string productId, [FromQuery] string? status, [FromQuery] string? limit, [FromQuery(Name = "next_token")] string? nextToken,
+        string productId, [FromQuery, QueryEnum(typeof(ReservationStatus), Description = "Only holds of this status.")] string? status, [FromQuery, QueryLimit] string? limit, [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         ReservationStore store, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()

@@ -120,8 +120,10 @@ public static class ShipmentsApi
     }
 
     public static async Task<Ok<PageView<ShipmentLineView>>> List(
-        [FromQuery(Name = "product_id")] string? productId, [FromQuery] string? status, [FromQuery] string? limit,
-        [FromQuery(Name = "next_token")] string? nextToken, ShipmentStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+        [FromQuery(Name = "product_id"), QueryId(Required = true, Description = "The product whose shipment lines to list.")] string? productId,
+        [FromQuery, QueryEnum("open", "all", Description = "open (the default): lines still expected; all: every line.")] string? status,
+        [FromQuery, QueryLimit] string? limit,
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken, ShipmentStore store, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Id("product_id", productId)
