@@ -18,6 +18,10 @@ namespace Inventory.Api.Domain;
 /// <param name="Folding">The row is being folded back into one: new holds take from sub-row 0 only.</param>
 /// <param name="GatheredAt">On a hot row: when units were last gathered on sub-row 0 for a write that needed them (a rebalance waits a moment after).</param>
 /// <param name="SubRowsEver">The most sub-rows the row has ever been spread over: where its history may be.</param>
+/// <param name="ClaimingHolds">
+/// Just marked hot: the holds made before are being given claims, and until they have them no units go to the other
+/// sub-rows.
+/// </param>
 public sealed record InventoryRow(
     string ProductId,
     string WarehouseId,
@@ -33,7 +37,8 @@ public sealed record InventoryRow(
     int SubRowCount = 1,
     bool Folding = false,
     int SubRowsEver = 1,
-    DateTimeOffset GatheredAt = default)
+    DateTimeOffset GatheredAt = default,
+    bool ClaimingHolds = false)
 {
     /// <summary>Whether the row's units are spread over sub-rows (hot, or still folding back).</summary>
     public bool IsSpread => SubRowCount > 1;

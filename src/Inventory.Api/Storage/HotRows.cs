@@ -14,7 +14,8 @@ public sealed record SpreadResult(string ProductId, string WarehouseId, int SubR
 /// <see cref="StockRows.Shift"/>s that add up to zero, each conditioned on the units it takes being available, so a
 /// rebalance racing holds either applies whole or not at all and no unit is lost or invented.
 /// </summary>
-public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows rows, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HotRows> logger)
+public sealed class HotRows(
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HotRows> logger)
     : IDisposable
 {
     /// <summary>A rebalance races the holds on every sub-row; after this many refused attempts it leaves it to the next change.</summary>
@@ -38,16 +39,16 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
 
     public void Dispose() => directoryRead.Dispose();
 
-    /// <summary>The hot rows as last read: each one's number of sub-rows (absent: not hot, or folding back).</summary>
-    private sealed record Directory(IReadOnlyDictionary<(string, string), int> SubRows, long ReadAt);
+    /// <summary>The spread rows as last read (hot, or folding back); a row absent is one row.</summary>
+    private sealed record Directory(IReadOnlyDictionary<(string, string), HoldSpread> Rows, long ReadAt);
 
     /// <summary>
-    /// Over how many sub-rows a hold on this row may spread (1: take from the row itself), from the list of hot rows
-    /// read at most a second ago: one small read per instance and second, whatever the traffic, and none per hold. A
-    /// row marked hot since costs a hold nothing either: its sub-row 0 is one of its sub-rows, and a hold it refuses
-    /// tells from the row itself that it is spread (<see cref="InventoryRow.IsSpread"/>).
+    /// Over how many sub-rows a hold on this row may spread (1: take from the row itself) and whether it must claim its
+    /// id, from the list of spread rows read at most a second ago: one small read per instance and second, whatever the
+    /// traffic, and none per hold. A row marked hot since costs a hold one refused try: the row refuses a hold without a
+    /// claim and, in doing so, tells that it is spread (<see cref="InventoryRow.IsSpread"/>).
     /// </summary>
-    public async Task<int> HoldSpreadAsync(string productId, string warehouseId, CancellationToken ct)
+    public async Task<HoldSpread> HoldSpreadAsync(string productId, string warehouseId, CancellationToken ct)
     {
         var known = directory;
         if (known is null || clock.GetElapsedTime(known.ReadAt) > DirectoryFreshFor)
@@ -66,8 +67,8 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
                         KeyConditionExpression = "#hot = :hot",
                         ExpressionAttributeNames = new Dictionary<string, string> { ["#hot"] = Attr.HotListing },
                         ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":hot"] = Items.S(Indexes.HotListingValue) },
-                    }, ct).Select(Items.ToRow).Where(r => !r.Folding).ToListAsync(ct);
-                    known = new Directory(listed.ToDictionary(r => (r.ProductId, r.WarehouseId), r => r.SubRowCount), started);
+                    }, ct).Select(Items.ToRow).ToListAsync(ct);
+                    known = new Directory(listed.ToDictionary(r => (r.ProductId, r.WarehouseId), HoldSpread.Of), started);
                     directory = known;
                 }
             }
@@ -77,7 +78,7 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
             }
         }
 
-        return known.SubRows.TryGetValue((productId, warehouseId), out var count) ? count : 1;
+        return known.Rows.TryGetValue((productId, warehouseId), out var spread) ? spread : HoldSpread.OneRow;
     }
 
     /// <summary>
@@ -189,14 +190,37 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
         var outcome = await writes.CommitAsync(transaction, ct);
         if (!outcome.IsCommitted)
         {
-            var old = outcome.OldItem(mark);
-            throw old is null
-                ? Problems.WarehouseNotFound(productId, warehouseId)
-                : Problems.AlreadySpread(productId, warehouseId, Items.ToRow(old).SubRowCount, Items.ToRow(old).Folding);
+            var old = outcome.OldItem(mark) is { } item ? Items.ToRow(item) : throw Problems.WarehouseNotFound(productId, warehouseId);
+            // The same marking again after one cut off before it had claimed the row's earlier holds: finish that one.
+            if (!(old.ClaimingHolds && old.SubRowCount == count && !old.Folding))
+            {
+                throw Problems.AlreadySpread(productId, warehouseId, old.SubRowCount, old.Folding);
+            }
         }
 
+        await ClaimEarlierHoldsAsync(productId, warehouseId, ct);
         await RebalanceAsync(productId, warehouseId, ct);
         return await DescribeAsync(productId, warehouseId, ct);
+    }
+
+    /// <summary>
+    /// Gives each hold the row had before it was marked hot a claim, then lets its units spread. Without it, a replay of
+    /// such a hold (kept under the row, with no claim) could land on another sub-row and hold the units a second time.
+    /// Once the row is marked, every new hold on it writes its own claim (<see cref="StockRows.TakeHold"/> refuses one
+    /// without), so the earlier holds read here are all there will ever be; until they have their claims the units stay
+    /// on the row (<see cref="RebalanceAsync"/> waits), so a replay can only land there and find its record.
+    /// </summary>
+    private async Task ClaimEarlierHoldsAsync(string productId, string warehouseId, CancellationToken ct)
+    {
+        var earlier = await records.ActiveAsync(productId, warehouseId, ct).ToListAsync(ct);
+        foreach (var batch in earlier.Chunk(Writes.MaxBatchWriteItems))
+        {
+            await writes.PutBatchAsync(records.Table, batch.Select(records.ClaimItem).ToList(), ct);
+        }
+
+        var transaction = new Transaction();
+        transaction.Add(rows.FinishClaiming(productId, warehouseId));
+        await writes.CommitAsync(transaction, ct); // refused: another call finished it first
     }
 
     /// <summary>
@@ -327,7 +351,7 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
         for (var attempt = 1; attempt <= MoveAttempts; attempt++)
         {
             var parts = await SnapshotAsync(productId, warehouseId, ct);
-            if (parts is null || !parts[0].IsSpread || parts[0].Folding || parts.Count != parts[0].SubRowCount)
+            if (parts is null || !parts[0].IsSpread || parts[0].Folding || parts[0].ClaimingHolds || parts.Count != parts[0].SubRowCount)
             {
                 return false;
             }
@@ -365,4 +389,13 @@ public sealed class HotRows(IAmazonDynamoDB dynamo, Writes writes, StockRows row
 
         return (await writes.CommitAsync(transaction, ct)).IsCommitted;
     }
+}
+
+/// <summary>Where a hold on a row takes its units: over how many sub-rows, and whether the row is spread (hot, or folding back), so the hold must claim its id.</summary>
+public readonly record struct HoldSpread(int SubRows, bool Spread)
+{
+    public static readonly HoldSpread OneRow = new(1, false);
+
+    /// <summary>A row folding back takes holds on sub-row 0 only, each still with its claim.</summary>
+    public static HoldSpread Of(InventoryRow row) => new(row.Folding ? 1 : row.SubRowCount, row.IsSpread);
 }

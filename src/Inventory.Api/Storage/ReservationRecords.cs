@@ -42,23 +42,47 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
     /// is held once whichever sub-row it lands on, and found again by its id. It lives as long as the record would.
     /// Answers the existing claim when the id is taken.
     /// </summary>
-    public TransactWriteItem Claim(Reservation reservation)
+    public TransactWriteItem Claim(Reservation reservation) => new()
+    {
+        Put = new Put
+        {
+            TableName = storage.ReservationsTable,
+            Item = ClaimItem(reservation),
+            ConditionExpression = "attribute_not_exists(#p)",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+            ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
+        },
+    };
+
+    /// <summary>
+    /// The claim item of a hold: where its record is kept, for as long as the record is. Written over an older claim of
+    /// the same id when a row is marked hot (<see cref="HotRows.SpreadAsync"/>): that one's hold ended before this one
+    /// was made.
+    /// </summary>
+    public Dictionary<string, AttributeValue> ClaimItem(Reservation reservation)
     {
         var item = Items.HoldClaimKey(reservation.ProductId, reservation.ReservationId);
         item[Attr.HeldOn] = Items.S(reservation.RowKey);
         item[Attr.ReservationExpiry] = Items.N(reservation.ExpiresAt.AddHours(storage.ReservationRetentionHours).AddDays(1).ToUnixTimeSeconds());
-        return new TransactWriteItem
-        {
-            Put = new Put
-            {
-                TableName = storage.ReservationsTable,
-                Item = item,
-                ConditionExpression = "attribute_not_exists(#p)",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
-                ReturnValuesOnConditionCheckFailure = ReturnValuesOnConditionCheckFailure.ALL_OLD,
-            },
-        };
+        return item;
     }
+
+    /// <summary>The ACTIVE holds kept under this product key (a row, or a sub-row) in one warehouse: a consistent read, page after page.</summary>
+    public IAsyncEnumerable<Reservation> ActiveAsync(string rowKey, string warehouseId, CancellationToken ct) =>
+        Reads.QueryAllAsync(dynamo, new QueryRequest
+        {
+            TableName = storage.ReservationsTable,
+            KeyConditionExpression = "#p = :p",
+            FilterExpression = "#st = :active AND #w = :w",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#st"] = Attr.Status, ["#w"] = Attr.WarehouseId },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":p"] = Items.S(rowKey),
+                [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
+                [":w"] = Items.S(warehouseId),
+            },
+            ConsistentRead = true,
+        }, ct).Select(Items.ToReservation);
 
     /// <summary>A new ACTIVE hold, only if its (product, reservation id) is unused; the existing one comes back otherwise.</summary>
     public TransactWriteItem Create(Reservation reservation)

@@ -119,9 +119,9 @@ public sealed class ReservationStore(
             var transaction = new Transaction();
             var steps = holds.Select((h, n) => (
                 Hold: h,
-                Row: transaction.Add(rows.TakeHold(h.RowKey, h.WarehouseId, h.Quantity, now, new MoveCause(MoveKind.HOLD, by, Reference: reservationId))),
+                Row: transaction.Add(rows.TakeHold(h.RowKey, h.WarehouseId, h.Quantity, now, new MoveCause(MoveKind.HOLD, by, Reference: reservationId), claimed: routes[n].Claims)),
                 Record: transaction.Add(records.Create(h)),
-                Claim: routes[n].IsSpread ? transaction.Add(records.Claim(h)) : (ActionHandle?)null)).ToList();
+                Claim: routes[n].Claims ? transaction.Add(records.Claim(h)) : (ActionHandle?)null)).ToList();
             var outcomeStep = outcomeRecord is null ? (ActionHandle?)null : transaction.Add(outcomeRecord(holds));
             if (transaction.Count > Transaction.MaxActions)
             {
@@ -169,8 +169,8 @@ public sealed class ReservationStore(
                     continue;
                 }
 
-                old ??= routes[n].IsSpread ? null : throw await inventory.MissingRowProblemAsync(item.ProductId, step.Hold.WarehouseId, ct);
-                var available = routes[n].IsSpread || old!.IsSpread
+                old ??= routes[n].Claims ? null : throw await inventory.MissingRowProblemAsync(item.ProductId, step.Hold.WarehouseId, ct);
+                var available = routes[n].Claims || old!.IsSpread
                     ? (await inventory.GetRowAsync(item.ProductId, step.Hold.WarehouseId, ct))?.AvailableCount ?? 0
                     : old.AvailableCount;
                 choseWarehouse |= item.WarehouseId is null;
@@ -199,11 +199,12 @@ public sealed class ReservationStore(
     }
 
     /// <summary>
-    /// Where one item of a hold takes its units. On a row that is not hot, the row itself. On a hot row, a sub-row
+    /// Where one item of a hold takes its units. On a row that is not spread, the row itself. On a hot row, a sub-row
     /// picked at random, so the holds of a flash sale spread over the sub-rows' partitions; one that is short sends the
     /// hold to another it has not tried, and once every sub-row has been tried the units are gathered on sub-row 0 (a
     /// hold larger than any one sub-row's share, or units a rebalance moved in between), so a hold is refused only when
-    /// the row as a whole is short.
+    /// the row as a whole is short. On a row folding back, sub-row 0 alone. A hold on a spread row (hot or folding)
+    /// claims its id, so that id is held once whichever sub-row it lands on.
     /// </summary>
     private sealed class HoldRoute
     {
@@ -213,7 +214,8 @@ public sealed class ReservationStore(
         private int chosen;
         private bool gathered;
 
-        public bool IsSpread => subRows > 1;
+        /// <summary>The row is spread (hot, or folding back): the hold writes a claim, without which the row refuses it.</summary>
+        public bool Claims { get; private set; }
 
         public string? HeldOn(string productId) => chosen == 0 ? null : SubRows.KeyOf(productId, chosen);
 
@@ -222,13 +224,14 @@ public sealed class ReservationStore(
             if (warehouseId != item.WarehouseId)
             {
                 // First choice, or the warehouse choice moved to another row: start over on that row.
-                (warehouseId, subRows, gathered) = (item.WarehouseId, 0, false);
+                (warehouseId, subRows, gathered, Claims) = (item.WarehouseId, 0, false, false);
                 tried.Clear();
             }
 
             if (subRows == 0)
             {
-                subRows = await hot.HoldSpreadAsync(item.ProductId, item.WarehouseId!, ct);
+                var spread = await hot.HoldSpreadAsync(item.ProductId, item.WarehouseId!, ct);
+                (subRows, Claims) = (spread.SubRows, spread.Spread);
                 chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
             }
         }
@@ -236,20 +239,26 @@ public sealed class ReservationStore(
         /// <summary>After a refusal of this item: whether there is somewhere else to try (false: the row as a whole is short).</summary>
         public async Task<bool> RerouteAsync(HotRows hot, Reservation hold, InventoryRow? refusedBy, CancellationToken ct)
         {
-            if (!IsSpread && refusedBy is { IsSpread: true } row && !gathered)
+            if (!Claims && refusedBy is { IsSpread: true } row)
             {
-                // Hot (or folding back) since the list of hot rows was read: go on as a hold on a hot row.
-                subRows = row.Folding ? 1 : row.SubRowCount;
-                if (!IsSpread)
-                {
-                    gathered = true;
-                    return await hot.GatherAsync(hold.ProductId, hold.WarehouseId, hold.Quantity, ct) >= hold.Quantity;
-                }
+                // Hot (or folding back) since the list of spread rows was read: the row refused a hold without a claim.
+                var spread = HoldSpread.Of(row);
+                (subRows, Claims) = (spread.SubRows, true);
+                chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
+                tried.Clear();
+                return true;
             }
 
-            if (!IsSpread)
+            if (subRows <= 1)
             {
-                return false;
+                // One place to take from (a folding row's sub-row 0): its units there, once gathered from the others.
+                if (!Claims || gathered)
+                {
+                    return false;
+                }
+
+                gathered = true;
+                return await hot.GatherAsync(hold.ProductId, hold.WarehouseId, hold.Quantity, ct) >= hold.Quantity;
             }
 
             tried.Add(chosen);

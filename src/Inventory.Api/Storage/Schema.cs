@@ -55,6 +55,12 @@ internal static class Attr
     /// <summary>On a hot row: being folded back into one row (new holds take from sub-row 0 only).</summary>
     public const string Folding = "folding";
 
+    /// <summary>
+    /// On a row just marked hot: the holds it had before are being given claims, so units are not spread to the other
+    /// sub-rows yet (a replay of such a hold landing there would hold it twice).
+    /// </summary>
+    public const string ClaimingHolds = "claiming_holds";
+
     /// <summary>On a hot row (and only there): the constant key of the sparse index that lists the hot rows.</summary>
     public const string HotListing = "hot";
 
@@ -270,6 +276,7 @@ internal static class Items
             ? counts.Max(c => int.Parse(c, CultureInfo.InvariantCulture))
             : 1,
         Folding: item.TryGetValue(Attr.Folding, out var folding) && folding.BOOL == true,
+        ClaimingHolds: item.TryGetValue(Attr.ClaimingHolds, out var claiming) && claiming.BOOL == true,
         GatheredAt: item.ContainsKey(Attr.GatheredAt) ? Timestamp(item, Attr.GatheredAt) : DateTimeOffset.MinValue);
 
     /// <summary>

@@ -22,8 +22,14 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
     private readonly string table = options.Value.InventoryTable;
 
     /// <summary>Units move from available to reserved; needs them available.</summary>
-    public TransactWriteItem TakeHold(string productId, string warehouseId, long quantity, DateTimeOffset now, MoveCause cause) =>
-        Update(productId, warehouseId, "SET #r = #r + :q, #a = #a - :q, #lu = :now", "attribute_exists(#p) AND #a >= :q",
+    /// <remarks>
+    /// A hold without a claim (<paramref name="claimed"/> false) is refused by a spread row (hot or folding back), whose
+    /// holds must each have one: the claim is what keeps a reservation id held once across sub-rows, and the refusal
+    /// (the row as it is) tells the hold to try again with one.
+    /// </remarks>
+    public TransactWriteItem TakeHold(string productId, string warehouseId, long quantity, DateTimeOffset now, MoveCause cause, bool claimed) =>
+        Update(productId, warehouseId, "SET #r = #r + :q, #a = #a - :q, #lu = :now",
+            claimed ? "attribute_exists(#p) AND #a >= :q" : "attribute_exists(#p) AND #a >= :q AND attribute_not_exists(#sr)",
             new() { [":q"] = Items.N(quantity), [":now"] = Items.Time(now) }, cause);
 
     /// <summary>Units move back from reserved to available (a release or an expiry: <paramref name="cause"/> says which); needs them reserved.</summary>
@@ -197,15 +203,21 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
     }
 
     /// <summary>Marks a row hot over <paramref name="count"/> sub-rows, only if it is not spread already (hot or still folding).</summary>
+    /// <remarks>The row starts out claiming its earlier holds (<see cref="Attr.ClaimingHolds"/>): its units stay on it until <see cref="FinishClaiming"/>.</remarks>
     public TransactWriteItem MarkSpread(string productId, string warehouseId, int count) =>
-        Update(productId, warehouseId, "SET #sr = :n, #hot = :hot ADD #sre :ever", "attribute_exists(#p) AND attribute_not_exists(#sr)",
+        Update(productId, warehouseId, "SET #sr = :n, #hot = :hot, #cl = :yes ADD #sre :ever", "attribute_exists(#p) AND attribute_not_exists(#sr)",
             new()
             {
                 [":n"] = Items.N(count),
                 [":hot"] = Items.S(Indexes.HotListingValue),
+                [":yes"] = new AttributeValue { BOOL = true },
                 [":ever"] = new AttributeValue { NS = [count.ToString(System.Globalization.CultureInfo.InvariantCulture)] },
             },
             cause: null);
+
+    /// <summary>Every hold the row had before it was marked hot has its claim: its units may spread now.</summary>
+    public TransactWriteItem FinishClaiming(string productId, string warehouseId) =>
+        Update(productId, warehouseId, "REMOVE #cl", "#cl = :yes", new() { [":yes"] = new AttributeValue { BOOL = true } }, cause: null);
 
     /// <summary>Starts folding a hot row back: from now on holds take from sub-row 0 only.</summary>
     public TransactWriteItem MarkFolding(string productId, string warehouseId) =>
@@ -335,6 +347,7 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
         ["#hot"] = Attr.HotListing,
         ["#sre"] = Attr.SubRowsEver,
         ["#ga"] = Attr.GatheredAt,
+        ["#cl"] = Attr.ClaimingHolds,
     };
 
     /// <summary>The names each expression text uses; the texts are a handful of fixed strings, so each is scanned once.</summary>

@@ -205,6 +205,84 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
     }
 
     [Fact]
+    public async Task A_hold_replayed_while_its_row_is_marked_hot_or_folds_back_is_the_first_hold_never_a_second()
+    {
+        var sku = await service.CreateProductAsync(stock: 400, threshold: 10);
+        using var platform = service.Client(TestService.ReserveKey);
+        var first = new System.Collections.Concurrent.ConcurrentDictionary<string, string>();
+        var wrong = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        async Task HoldAsync(string id, bool replay)
+        {
+            using var answer = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = id });
+            var body = await answer.Content.ReadAsStringAsync();
+            var expected = replay ? HttpStatusCode.OK : HttpStatusCode.Created;
+            var expires = answer.IsSuccessStatusCode ? JsonDocument.Parse(body).RootElement.GetProperty("expires_at").GetString()! : "";
+            if (answer.StatusCode != expected || (replay && first[id] != expires))
+            {
+                wrong.Add($"{id} ({(replay ? "replay" : "first")}): {(int)answer.StatusCode} {body}");
+            }
+
+            first.TryAdd(id, expires);
+        }
+
+        // Replays of each id, sent over and over by 16 clients until told to stop: the retries of shoppers whose
+        // answers were lost, arriving on both sides of the moment the row changes shape.
+        async Task ReplayUntilAsync(IReadOnlyList<string> ids, CancellationToken stop) =>
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+            {
+                for (var n = worker; !stop.IsCancellationRequested; n++)
+                {
+                    await HoldAsync(ids[n % ids.Count], replay: true);
+                }
+            }));
+
+        var before = Enumerable.Range(0, 40).Select(i => $"before-{i}").ToList();
+        await Task.WhenAll(before.Select(id => HoldAsync(id, replay: false)));
+        using (var stop = new CancellationTokenSource())
+        {
+            var replays = ReplayUntilAsync(before, stop.Token);
+            Assert.Equal(4, (await MarkHotAsync(sku, 4)).GetProperty("sub_rows").GetInt32());
+            // Until every instance has read the new list of hot rows (about a second) and well after.
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await stop.CancelAsync();
+            await replays;
+        }
+
+        var during = Enumerable.Range(0, 40).Select(i => $"hot-{i}").ToList();
+        await Task.WhenAll(during.Select(id => HoldAsync(id, replay: false)));
+        using (var stop = new CancellationTokenSource())
+        {
+            var replays = ReplayUntilAsync(during, stop.Token);
+            using (var admin = service.Client())
+            {
+                (await admin.DeleteAsync($"/inventory/{sku}/hot")).EnsureSuccessStatusCode();
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2.5));
+            await stop.CancelAsync();
+            await replays;
+        }
+
+        Assert.True(wrong.IsEmpty, string.Join("\n", wrong.Take(10)));
+        var row = await service.GetInventoryAsync(sku);
+        Assert.Equal(80, row.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(320, row.GetProperty("available_count").GetInt64());
+
+        // Each id is one hold: released once, the row holds nothing, and with that it folds back into one row.
+        foreach (var id in before.Concat(during))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/{id}")).StatusCode);
+        }
+
+        await Eventually.TrueAsync(async () => (await HotRowAsync(sku)).GetProperty("sub_rows").GetInt32() == 1, "the row folded back into one");
+        row = await service.GetInventoryAsync(sku);
+        Assert.Equal(0, row.GetProperty("reserved_count").GetInt64());
+        Assert.Equal(400, row.GetProperty("available_count").GetInt64());
+        await service.AssertHistoryAsync([sku], TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task Sales_on_every_sub_row_add_up_to_the_rows_days_of_cover_and_one_runs_out_soon_alert()
     {
         var sku = await service.CreateProductAsync(stock: 100, threshold: 5);
