@@ -358,3 +358,68 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
         await service.AssertHistoryAsync([sku]);
     }
 }
+
+/// <summary>Marking a row hot when the request dies half-way: nothing is held twice, and the same request finishes it.</summary>
+public class HotMarkingCutOffTests(FaultyService service) : IClassFixture<FaultyService>
+{
+    [Fact]
+    public async Task A_marking_cut_off_after_the_row_was_marked_spreads_no_unit_until_the_same_request_again_finishes_it()
+    {
+        var sku = await service.CreateProductAsync(stock: 100, threshold: 10);
+        using var platform = service.Client(TestService.ReserveKey);
+        using var admin = service.Client();
+        var early = await TestService.ReadJsonAsync(await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "early" }));
+        var expires = early.GetProperty("expires_at").GetString();
+
+        // The request dies right after the transaction that marked the row: its earlier hold has no claim yet.
+        service.Faults.AfterCommitNaming = sku;
+        service.Faults.AfterCommit = () =>
+        {
+            service.Faults.AfterCommit = null;
+            throw new IOException("Injected: the instance stopped here.");
+        };
+        try
+        {
+            Assert.False((await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 4 })).IsSuccessStatusCode);
+        }
+        finally
+        {
+            service.Faults.AfterCommit = null;
+            service.Faults.AfterCommitNaming = null;
+        }
+
+        // Marked, but the units stay on the row itself, however many changes the stream sees: a replay of the earlier
+        // hold can land only there, where its record is.
+        for (var i = 0; i < 20; i++)
+        {
+            using var replay = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "early" });
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+            Assert.Equal(expires, (await TestService.ReadJsonAsync(replay)).GetProperty("expires_at").GetString());
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = "late" })).StatusCode);
+        using var staff = service.Api();
+        await Eventually.TrueAsync(async () => (await staff.HistoryAsync(sku)).Any(e => e.Reference == "late"), "the stream handled the later hold");
+        var stuck = await TestService.ReadJsonAsync(await admin.GetAsync($"/inventory/{sku}/hot"));
+        Assert.Equal(new long[] { 97, 0, 0, 0 }, stuck.GetProperty("available_by_sub_row").EnumerateArray().Select(e => e.GetInt64()).ToArray());
+
+        // The same request again claims the earlier hold and spreads the units.
+        var hot = await TestService.ReadJsonAsync(await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 4 }));
+        Assert.Equal(97, hot.GetProperty("available_by_sub_row").EnumerateArray().Sum(e => e.GetInt64()));
+        Assert.True(hot.GetProperty("available_by_sub_row").EnumerateArray().All(e => e.GetInt64() >= 24), hot.ToString());
+        await TestService.AssertProblemAsync(await admin.PutAsJsonAsync($"/inventory/{sku}/hot", new { sub_rows = 4 }), 409, "row_already_hot");
+
+        // Replays now land on any sub-row, and each finds the claim of the first hold.
+        for (var i = 0; i < 20; i++)
+        {
+            using var replay = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = "early" });
+            Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        }
+
+        Assert.Equal(3, (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64());
+        Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/early")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await platform.DeleteAsync($"/inventory/{sku}/reserve/late")).StatusCode);
+        Assert.Equal(0, (await service.GetInventoryAsync(sku)).GetProperty("reserved_count").GetInt64());
+        await service.AssertInvariantsAsync(sku);
+    }
+}
