@@ -787,6 +787,7 @@ function alertFilters() {
     acknowledged: acknowledged === '' ? undefined : acknowledged === 'true',
     status: $('#alert-status').value || undefined,
     productId: $('#alert-product').value.trim() || undefined,
+    alertType: $('#alert-type').value || undefined,
   };
 }
 
@@ -794,7 +795,8 @@ function alertFilters() {
 function matches(alert, filters) {
   return (filters.acknowledged === undefined || filters.acknowledged === Boolean(alert.acknowledged_at))
     && (!filters.status || alert.new_status === filters.status)
-    && (!filters.productId || alert.product_id === filters.productId);
+    && (!filters.productId || alert.product_id === filters.productId)
+    && (!filters.alertType || (alert.alert_type ?? 'STATUS_CHANGE') === filters.alertType);
 }
 
 function fillAcknowledgement(li, alert) {
@@ -1150,7 +1152,7 @@ for (const id of ['#history-kind', '#history-warehouse', '#history-from', '#hist
 $('#history-refresh').addEventListener('click', () => loadHistory(true));
 $('#history-more').addEventListener('click', () => loadHistory(false));
 $('#alert-filter').addEventListener('submit', (event) => { event.preventDefault(); loadAlerts(true); });
-for (const select of ['#alert-ack', '#alert-status']) $(select).addEventListener('change', () => loadAlerts(true));
+for (const select of ['#alert-ack', '#alert-status', '#alert-type']) $(select).addEventListener('change', () => loadAlerts(true));
 $('#alerts-more').addEventListener('click', () => loadAlerts(false));
 
 if (API.error) {

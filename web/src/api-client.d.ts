@@ -1,6 +1,7 @@
 // Types for api-client.js. Field names are the service's own (snake_case), as in docs/api.md.
 
 export type StockStatus = 'IN_STOCK' | 'LOW_STOCK' | 'OUT_OF_STOCK';
+export type AlertType = 'STATUS_CHANGE' | 'RUNS_OUT_SOON';
 export type ReservationStatus = 'ACTIVE' | 'RELEASED' | 'FULFILLED' | 'EXPIRED';
 export type MoveKind = 'CREATE' | 'HOLD' | 'RELEASE' | 'EXPIRY' | 'SALE' | 'ADJUSTMENT' | 'SET' | 'THRESHOLD' | 'TRANSFER' | 'RECEIPT';
 export type ShipmentStatus = 'OPEN' | 'RECEIVED' | 'CLOSED';
@@ -116,7 +117,7 @@ export interface StockAlert {
   /** The name of the admin key that acknowledged it and when; null until someone does. */
   acknowledged_by: string | null; acknowledged_at: string | null;
   /** STATUS_CHANGE, or RUNS_OUT_SOON (days of cover fell below the lead time; the status did not move, old = new). */
-  alert_type: 'STATUS_CHANGE' | 'RUNS_OUT_SOON';
+  alert_type: AlertType;
   /** Set on RUNS_OUT_SOON alerts only: the figures that made it. */
   sold_7d: number | null; sold_28d: number | null; velocity_7d: number | null; velocity_28d: number | null;
   days_of_cover: number | null; lead_time_days: number | null;
@@ -188,7 +189,7 @@ export interface InventoryClient {
 
   runThresholdCheck(o?: RequestOptions): Promise<{ rows_scanned: number; statuses_repaired: number }>;
   /** Newest first; the filters apply after each page is read, so a page may be short (even empty) with a next_token. */
-  listAlerts(o?: RequestOptions & { limit?: number; nextToken?: string | null; acknowledged?: boolean; status?: StockStatus; productId?: string }): Promise<Page<StockAlert>>;
+  listAlerts(o?: RequestOptions & { limit?: number; nextToken?: string | null; acknowledged?: boolean; status?: StockStatus; productId?: string; alertType?: AlertType }): Promise<Page<StockAlert>>;
   acknowledgeAlert(alertId: string, o?: RequestOptions): Promise<StockAlert>;
   /** Rows by days of cover, soonest to run out first; with `productId`, that product's rows (admin). */
   listCover(o?: RequestOptions & { productId?: string; limit?: number; nextToken?: string | null }): Promise<Page<CoverRow>>;

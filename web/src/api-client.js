@@ -291,8 +291,8 @@ export function createClient(options = {}) {
 
     // Operations
     runThresholdCheck: (o = {}) => value(send('POST', '/admin/threshold-check', { ...o, idempotent: true })),
-    listAlerts: ({ limit, nextToken, acknowledged, status, productId, ...o } = {}) =>
-      value(send('GET', `/admin/alerts${query({ limit, next_token: nextToken, acknowledged, status, product_id: productId })}`, o)),
+    listAlerts: ({ limit, nextToken, acknowledged, status, productId, alertType, ...o } = {}) =>
+      value(send('GET', `/admin/alerts${query({ limit, next_token: nextToken, acknowledged, status, product_id: productId, alert_type: alertType })}`, o)),
     /** Idempotent (the first acknowledgement stands), so it is safe to retry. */
     acknowledgeAlert: (alertId, o = {}) => value(send('POST', `/admin/alerts/${seg(alertId)}/acknowledge`, { ...o, idempotent: true })),
     listCover: ({ productId, limit, nextToken, ...o } = {}) =>

@@ -37,7 +37,7 @@ public enum AlertType
 }
 
 /// <summary>Which alerts a listing shows; a null field does not filter.</summary>
-public sealed record AlertFilter(bool? Acknowledged = null, StockStatus? Status = null, string? ProductId = null);
+public sealed record AlertFilter(bool? Acknowledged = null, StockStatus? Status = null, string? ProductId = null, AlertType? Type = null);
 
 public sealed record ThresholdCheckResult(int RowsScanned, int StatusesRepaired);
 

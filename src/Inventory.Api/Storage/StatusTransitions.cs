@@ -227,6 +227,13 @@ public sealed class StatusTransitions(
             conditions.Add("#p = :p");
         }
 
+        if (filter.Type is { } type)
+        {
+            names["#rt"] = Attr.RecordType;
+            values[":rt"] = Items.S(type == AlertType.RUNS_OUT_SOON ? CoverTracker.AlertRecordType : AlertRecordType);
+            conditions.Add("#rt = :rt");
+        }
+
         var response = await dynamo.QueryAsync(new QueryRequest
         {
             TableName = alertsTable,

@@ -155,6 +155,15 @@ public class CoverAlertTests(TestService service) : IClassFixture<TestService>
         Assert.Equal(2, alerts.Count);
         Assert.True(alerts[1].GetProperty("sold_7d").GetInt64() > 600);
 
+        // The listing filters by kind of alert: the two warnings, or the status changes alone.
+        static IEnumerable<string?> Ids(List<JsonElement> list) => list.Select(a => a.GetProperty("alert_id").GetString());
+        Assert.Equal(Ids(alerts), Ids(await service.AlertsForAsync(sku, "&alert_type=RUNS_OUT_SOON")));
+        var changes = await service.AlertsForAsync(sku, "&alert_type=STATUS_CHANGE");
+        Assert.NotEmpty(changes);
+        Assert.All(changes, a => Assert.Equal("STATUS_CHANGE", a.GetProperty("alert_type").GetString()));
+        Assert.Equal((await service.AlertsForAsync(sku)).Count, alerts.Count + changes.Count);
+        await TestService.AssertProblemAsync(await admin.GetAsync("/admin/alerts?alert_type=runs_out_soon"), 400, "validation_failed");
+
         await service.AssertHistoryAsync([sku]);
     }
 

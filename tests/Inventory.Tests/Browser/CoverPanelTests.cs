@@ -61,6 +61,16 @@ public class CoverPanelTests(BrowserService service) : IClassFixture<BrowserServ
         await Expect(alert).ToContainTextAsync("0.14 days of cover, lead time 10 days: 2 available, selling 14/day (7 d) and 3.5/day (28 d)");
         await BrowserService.ScreenshotAsync(page, "admin-panel-cover.png");
 
+        // The feed filtered by kind: this product's warning alone, or its status changes alone.
+        await page.FillAsync("#alert-product", fast);
+        await page.SelectOptionAsync("#alert-type", "RUNS_OUT_SOON");
+        await Expect(page.Locator("#alerts li")).ToHaveCountAsync(1);
+        await Expect(page.Locator("#alerts li")).ToContainTextAsync("runs out soon");
+        await page.SelectOptionAsync("#alert-type", "STATUS_CHANGE");
+        await Expect(page.Locator("#alerts li").Filter(new() { HasText = "runs out soon" })).ToHaveCountAsync(0);
+        await Expect(page.Locator("#alerts li", new() { HasText = fast }).First).ToBeVisibleAsync();
+        await page.SelectOptionAsync("#alert-type", "");
+
         // Clearing the lead time takes the flag away; a refused value is explained and changes nothing.
         await page.FillAsync("#lead-time input[name=days]", "0");
         await page.ClickAsync("#lead-time button");

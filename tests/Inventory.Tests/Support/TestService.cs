@@ -216,15 +216,15 @@ public class TestService : IAsyncLifetime
             ConsistentRead = true,
         })).Item;
 
-    /// <summary>The product's status-transition alerts, oldest first, read page by page from the admin listing.</summary>
-    public async Task<List<JsonElement>> AlertsForAsync(string productId)
+    /// <summary>The product's alerts, oldest first, read page by page from the admin listing (with <paramref name="filters"/>, a query string part: "&amp;alert_type=…").</summary>
+    public async Task<List<JsonElement>> AlertsForAsync(string productId, string filters = "")
     {
         using var admin = Client();
         var alerts = new List<JsonElement>();
         string? token = null;
         do
         {
-            var page = await ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100" + (token is null ? "" : "&next_token=" + token)));
+            var page = await ReadJsonAsync(await admin.GetAsync("/admin/alerts?limit=100" + filters + (token is null ? "" : "&next_token=" + token)));
             alerts.AddRange(page.GetProperty("items").EnumerateArray().Where(a => a.GetProperty("product_id").GetString() == productId));
             token = page.GetProperty("next_token").GetString();
         }

@@ -19,7 +19,7 @@ public static class AdminApi
         app.MapPost("/admin/threshold-check", CheckThresholds).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Run the threshold check now: repair any stale status and emit the alerts it missed.");
         app.MapGet("/admin/alerts", ListAlerts).WithTags("Admin").RequireAuthorization(Policies.Admin)
-            .WithSummary("Recent stock status transitions (low-stock alerts), newest first, a page at a time; filtered by acknowledged, status and product_id.")
+            .WithSummary("Recent stock alerts (status transitions and runs-out-soon warnings), newest first, a page at a time; filtered by acknowledged, status, product_id and alert_type.")
             .ProducesProblem(400);
         app.MapPost("/admin/alerts/{alertId}/acknowledge", AcknowledgeAlert).WithTags("Admin").RequireAuthorization(Policies.Admin)
             .WithSummary("Record that this key's owner has seen the alert (its name and the time). Idempotent: the first acknowledgement stands.")
@@ -57,16 +57,18 @@ public static class AdminApi
         [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         [FromQuery, QueryBoolean(Description = "Only acknowledged alerts (true) or only unacknowledged ones (false).")] string? acknowledged,
         [FromQuery, QueryEnum(typeof(StockStatus), Description = "Only alerts of transitions to this status.")] string? status,
-        [FromQuery(Name = "product_id"), QueryId(Description = "Only this product's alerts.")] string? productId, StatusTransitions alerts,
-        IOptions<InventoryOptions> options, CancellationToken ct)
+        [FromQuery(Name = "product_id"), QueryId(Description = "Only this product's alerts.")] string? productId,
+        [FromQuery(Name = "alert_type"), QueryEnum(typeof(AlertType), Description = "Only status changes (STATUS_CHANGE) or only runs-out-soon warnings (RUNS_OUT_SOON).")] string? alertType,
+        StatusTransitions alerts, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
             .Check(acknowledged is null or "true" or "false", "acknowledged", "must be true or false.")
             .OneOf<StockStatus>("status", status, out var parsedStatus)
             .Id("product_id", productId, required: false)
+            .OneOf<AlertType>("alert_type", alertType, out var parsedType)
             .ThrowIfInvalid();
-        var filter = new AlertFilter(acknowledged is null ? null : acknowledged == "true", parsedStatus, productId);
+        var filter = new AlertFilter(acknowledged is null ? null : acknowledged == "true", parsedStatus, productId, parsedType);
         var page = await alerts.ListAlertsAsync(pageSize ?? 50, nextToken, filter, ct);
         return TypedResults.Ok(new PageView<StockAlert>(page.Alerts, page.NextToken));
     }
