@@ -67,20 +67,14 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
         return item;
     }
 
-    /// <summary>The ACTIVE holds kept under this product key (a row, or a sub-row) in one warehouse: a consistent read, page after page.</summary>
-    public IAsyncEnumerable<Reservation> ActiveAsync(string rowKey, string warehouseId, CancellationToken ct) =>
+    /// <summary>Every hold kept under this product key, in any warehouse and state (the ended ones until their retention runs out): a consistent read, page after page.</summary>
+    public IAsyncEnumerable<Reservation> KeptUnderAsync(string rowKey, CancellationToken ct) =>
         Reads.QueryAllAsync(dynamo, new QueryRequest
         {
             TableName = storage.ReservationsTable,
             KeyConditionExpression = "#p = :p",
-            FilterExpression = "#st = :active AND #w = :w",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#st"] = Attr.Status, ["#w"] = Attr.WarehouseId },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-            {
-                [":p"] = Items.S(rowKey),
-                [":active"] = Items.S(nameof(ReservationStatus.ACTIVE)),
-                [":w"] = Items.S(warehouseId),
-            },
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(rowKey) },
             ConsistentRead = true,
         }, ct).Select(Items.ToReservation);
 

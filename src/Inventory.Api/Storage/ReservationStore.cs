@@ -173,6 +173,13 @@ public sealed class ReservationStore(
                 var available = routes[n].Claims || old!.IsSpread
                     ? (await inventory.GetRowAsync(item.ProductId, step.Hold.WarehouseId, ct))?.AvailableCount ?? 0
                     : old.AvailableCount;
+                if (available >= item.Quantity && routes[n].TryAgain())
+                {
+                    // A spread row has the units, but other holds took them from each sub-row this one tried: not short.
+                    rerouted = true;
+                    continue;
+                }
+
                 choseWarehouse |= item.WarehouseId is null;
                 shortages.Add(new ItemShortage(item.ProductId, step.Hold.WarehouseId, item.Quantity, available, "insufficient_stock"));
             }
@@ -213,6 +220,10 @@ public sealed class ReservationStore(
         private int subRows;
         private int chosen;
         private bool gathered;
+        private int rounds;
+
+        /// <summary>How many times a hold goes round a spread row's sub-rows again while the row as a whole has its units.</summary>
+        private const int MaxRounds = 8;
 
         /// <summary>The row is spread (hot, or folding back): the hold writes a claim, without which the row refuses it.</summary>
         public bool Claims { get; private set; }
@@ -234,6 +245,25 @@ public sealed class ReservationStore(
                 (subRows, Claims) = (spread.SubRows, spread.Spread);
                 chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
             }
+        }
+
+        /// <summary>
+        /// Another round over a spread row's sub-rows, gathering again if need be: the row as a whole was read with enough
+        /// units after every sub-row refused, so racing holds took them from under this one. Bounded, so a row that keeps
+        /// changing hands ends in an answer.
+        /// </summary>
+        public bool TryAgain()
+        {
+            if (!Claims || rounds >= MaxRounds)
+            {
+                return false;
+            }
+
+            rounds++;
+            tried.Clear();
+            gathered = false;
+            chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
+            return true;
         }
 
         /// <summary>After a refusal of this item: whether there is somewhere else to try (false: the row as a whole is short).</summary>

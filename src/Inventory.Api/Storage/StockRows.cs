@@ -225,7 +225,7 @@ public sealed partial class StockRows(IOptions<StorageOptions> options)
 
     /// <summary>The row is one row again: its last sub-row is gone.</summary>
     public TransactWriteItem FinishFolding(string productId, string warehouseId) =>
-        Update(productId, warehouseId, "REMOVE #sr, #fo, #hot", "#fo = :yes", new() { [":yes"] = new AttributeValue { BOOL = true } }, cause: null);
+        Update(productId, warehouseId, "REMOVE #sr, #fo, #hot, #cl", "#fo = :yes", new() { [":yes"] = new AttributeValue { BOOL = true } }, cause: null);
 
     /// <summary>Deletes a sub-row of a folding row once it holds nothing: no stock, so no held units either.</summary>
     public TransactWriteItem DeleteEmptySubRow(string subRowKey, string warehouseId) => new()
