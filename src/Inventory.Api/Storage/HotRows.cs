@@ -21,6 +21,9 @@ public sealed class HotRows(
     /// <summary>A rebalance races the holds on every sub-row; after this many refused attempts it leaves it to the next change.</summary>
     private const int MoveAttempts = 4;
 
+    /// <summary>Holds that ended this recently before a row is marked hot get a claim too: a retry of one may still be on its way.</summary>
+    private static readonly TimeSpan RecentlyEnded = TimeSpan.FromMinutes(1);
+
     /// <summary>How long the list of hot rows is taken as known before a hold reads it again.</summary>
     private static readonly TimeSpan DirectoryFreshFor = TimeSpan.FromSeconds(1);
 
@@ -206,15 +209,19 @@ public sealed class HotRows(
     /// <summary>
     /// Gives each hold of the product made before the row was marked hot a claim, then lets the row's units spread.
     /// Without it, a replay of such a hold (kept under the product, with no claim) could land on another sub-row and hold
-    /// the units a second time; that goes for ended holds too (a replay of a released or sold hold answers it, as on any
-    /// row), and for the product's other warehouses (an id is the product's, whatever the warehouse). Once the row is
-    /// marked, every new hold on it writes its own claim (<see cref="StockRows.TakeHold"/> refuses one without); until
-    /// the earlier ones have theirs, the units stay on the row (<see cref="RebalanceAsync"/> waits), so a replay can
-    /// only land there and find its record. Costs one read and one batch write per 25 holds kept (3 days of them).
+    /// the units a second time. That goes for the product's other warehouses (an id is the product's, whatever the
+    /// warehouse) and for holds that ended a moment ago (one released between the marking and this read, or a retry
+    /// whose hold has since been released or sold), but not for older ended holds: the claims written stay bounded by
+    /// the product's traffic, not its three days of kept records. Once the row is marked, every new hold on it writes
+    /// its own claim (<see cref="StockRows.TakeHold"/> refuses one without); until the earlier ones have theirs, the
+    /// units stay on the row (<see cref="RebalanceAsync"/> waits), so a replay can only land there and find its record.
     /// </summary>
     private async Task ClaimEarlierHoldsAsync(string productId, string warehouseId, CancellationToken ct)
     {
-        var earlier = await records.KeptUnderAsync(productId, ct).ToListAsync(ct);
+        var endedSince = clock.GetUtcNow() - RecentlyEnded;
+        var earlier = await records.KeptUnderAsync(productId, ct)
+            .Where(r => r.Status == ReservationStatus.ACTIVE || r.FinishedAt is null || r.FinishedAt >= endedSince)
+            .ToListAsync(ct);
         await Parallel.ForEachAsync(
             earlier.Chunk(Writes.MaxBatchWriteItems),
             new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },

@@ -139,24 +139,20 @@ public class HotProductRaceTests(TestService service, Xunit.Abstractions.ITestOu
 
         var wrong = new ConcurrentBag<string>();
         var sent = 0;
-        async Task ReplayAsync(CancellationToken stop) => await Task.WhenAll(Enumerable.Range(0, 64).Select(async worker =>
+        async Task ReplayAsync(int worker, int round)
         {
-            for (var n = worker; !stop.IsCancellationRequested; n++)
+            var id = ids[(worker + round) % ids.Count];
+            using var answer = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = id });
+            Interlocked.Increment(ref sent);
+            var body = await answer.Content.ReadAsStringAsync();
+            if (answer.StatusCode != HttpStatusCode.OK || JsonDocument.Parse(body).RootElement.GetProperty("expires_at").GetString() != expires[id])
             {
-                var id = ids[n % ids.Count];
-                using var answer = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 2, reservation_id = id });
-                Interlocked.Increment(ref sent);
-                var body = await answer.Content.ReadAsStringAsync();
-                if (answer.StatusCode != HttpStatusCode.OK || JsonDocument.Parse(body).RootElement.GetProperty("expires_at").GetString() != expires[id])
-                {
-                    wrong.Add($"{id}: {(int)answer.StatusCode} {body}");
-                }
+                wrong.Add($"{id}: {(int)answer.StatusCode} {body}");
             }
-        }));
+        }
 
-        using (var stop = new CancellationTokenSource())
+        await using (var replays = new BackgroundClients(64, ReplayAsync))
         {
-            var replays = ReplayAsync(stop.Token);
             await Task.Delay(300);
             var marks = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => MarkHotAsync(sku, 4)));
             output.WriteLine("concurrent PUT hot: " + Summary(marks.Select(m => m.StatusCode)));
@@ -164,8 +160,7 @@ public class HotProductRaceTests(TestService service, Xunit.Abstractions.ITestOu
             await Task.Delay(TimeSpan.FromSeconds(2.5));
             (await FoldAsync(sku)).EnsureSuccessStatusCode();
             await Task.Delay(TimeSpan.FromSeconds(2.5));
-            await stop.CancelAsync();
-            await replays;
+            await replays.StopAsync();
         }
 
         output.WriteLine($"{sent} replays, {wrong.Count} wrong");
@@ -237,23 +232,19 @@ public class HotProductRaceTests(TestService service, Xunit.Abstractions.ITestOu
         }
 
         var wrong = new ConcurrentBag<string>();
-        async Task ReplayAsync(CancellationToken stop) => await Task.WhenAll(Enumerable.Range(0, 32).Select(async worker =>
+        async Task ReplayAsync(int worker, int round)
         {
-            for (var n = worker; !stop.IsCancellationRequested; n++)
+            var id = firsts.Keys.ElementAt((worker + round) % firsts.Count);
+            using var answer = await platform.PostAsJsonAsync("/reservations", Body(id));
+            var body = await answer.Content.ReadAsStringAsync();
+            if (answer.StatusCode != HttpStatusCode.OK || JsonDocument.Parse(body).RootElement.GetProperty("expires_at").GetString() != firsts[id])
             {
-                var id = firsts.Keys.ElementAt(n % firsts.Count);
-                using var answer = await platform.PostAsJsonAsync("/reservations", Body(id));
-                var body = await answer.Content.ReadAsStringAsync();
-                if (answer.StatusCode != HttpStatusCode.OK || JsonDocument.Parse(body).RootElement.GetProperty("expires_at").GetString() != firsts[id])
-                {
-                    wrong.Add($"{id}: {(int)answer.StatusCode} {body}");
-                }
+                wrong.Add($"{id}: {(int)answer.StatusCode} {body}");
             }
-        }));
+        }
 
-        using (var stop = new CancellationTokenSource())
+        await using (var replays = new BackgroundClients(32, ReplayAsync))
         {
-            var replays = ReplayAsync(stop.Token);
             await Task.Delay(200);
             (await MarkHotAsync(hotSku, 4)).EnsureSuccessStatusCode();
             await Task.Delay(TimeSpan.FromSeconds(2.5));
@@ -265,8 +256,7 @@ public class HotProductRaceTests(TestService service, Xunit.Abstractions.ITestOu
             await Task.Delay(TimeSpan.FromSeconds(1));
             (await FoldAsync(hotSku)).EnsureSuccessStatusCode();
             await Task.Delay(TimeSpan.FromSeconds(2.5));
-            await stop.CancelAsync();
-            await replays;
+            await replays.StopAsync();
         }
 
         Assert.True(wrong.IsEmpty, string.Join("\n", wrong.Take(10)));
@@ -363,47 +353,51 @@ public class HotProductRaceTests(TestService service, Xunit.Abstractions.ITestOu
         var sku = await service.CreateProductAsync(stock: 200, threshold: 5);
         using var platform = Platform();
         var failures = new ConcurrentBag<string>();
-        using var stop = new CancellationTokenSource();
         var pairs = 0;
-        var shoppers = Task.WhenAll(Enumerable.Range(0, 24).Select(async worker =>
+        async Task ShopAsync(int worker, int n)
         {
-            for (var n = 0; !stop.IsCancellationRequested; n++)
+            var id = $"w{worker}-{n}";
+            using var held = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = id });
+            if (held.StatusCode != HttpStatusCode.Created)
             {
-                var id = $"w{worker}-{n}";
-                using var held = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = id });
-                if (held.StatusCode != HttpStatusCode.Created)
-                {
-                    failures.Add($"hold {id}: {(int)held.StatusCode} {await held.Content.ReadAsStringAsync()}");
-                    continue;
-                }
-
-                using var replay = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = id });
-                if (replay.StatusCode != HttpStatusCode.OK)
-                {
-                    failures.Add($"replay {id}: {(int)replay.StatusCode}");
-                }
-
-                using var released = await platform.DeleteAsync($"/inventory/{sku}/reserve/{id}");
-                if (released.StatusCode != HttpStatusCode.NoContent)
-                {
-                    failures.Add($"release {id}: {(int)released.StatusCode}");
-                }
-
-                Interlocked.Increment(ref pairs);
+                failures.Add($"hold {id}: {(int)held.StatusCode} {await held.Content.ReadAsStringAsync()}");
+                return;
             }
-        }));
 
-        var admin = new List<string>();
-        for (var round = 0; round < 6; round++)
-        {
-            var ops = await Task.WhenAll(MarkHotAsync(sku, 2 + (round % 3) * 3), FoldAsync(sku), MarkHotAsync(sku, 2 + (round % 3) * 3), FoldAsync(sku));
-            admin.Add(string.Join("/", ops.Select(o => (int)o.StatusCode)));
-            Assert.All(ops, o => Assert.True((int)o.StatusCode < 500, $"{(int)o.StatusCode} {o.Content.ReadAsStringAsync().Result}"));
-            await Task.Delay(700);
+            using var replay = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1, reservation_id = id });
+            if (replay.StatusCode != HttpStatusCode.OK)
+            {
+                failures.Add($"replay {id}: {(int)replay.StatusCode}");
+            }
+
+            using var released = await platform.DeleteAsync($"/inventory/{sku}/reserve/{id}");
+            if (released.StatusCode != HttpStatusCode.NoContent)
+            {
+                failures.Add($"release {id}: {(int)released.StatusCode}");
+            }
+
+            Interlocked.Increment(ref pairs);
         }
 
-        await stop.CancelAsync();
-        await shoppers;
+        var admin = new List<string>();
+        await using (var shoppers = new BackgroundClients(24, ShopAsync))
+        {
+            for (var round = 0; round < 6; round++)
+            {
+                var started = System.Diagnostics.Stopwatch.StartNew();
+                var ops = await Task.WhenAll(MarkHotAsync(sku, 2 + (round % 3) * 3), FoldAsync(sku), MarkHotAsync(sku, 2 + (round % 3) * 3), FoldAsync(sku));
+                admin.Add($"{string.Join("/", ops.Select(o => (int)o.StatusCode))} in {started.ElapsedMilliseconds} ms");
+                foreach (var op in ops)
+                {
+                    Assert.True((int)op.StatusCode < 500, $"{(int)op.StatusCode} {await op.Content.ReadAsStringAsync()}");
+                }
+
+                await Task.Delay(700);
+            }
+
+            await shoppers.StopAsync();
+        }
+
         output.WriteLine($"{pairs} hold/replay/release rounds; admin: {string.Join(" ", admin)}");
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
         await FoldAsync(sku);

@@ -155,42 +155,41 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
         var sku = await service.CreateProductAsync(stock: 300, threshold: 10);
         await MarkHotAsync(sku, 4);
         using var platform = service.Client(TestService.ReserveKey);
-        using var stop = new CancellationTokenSource();
         var pairs = 0;
         var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
-        var shoppers = Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
+        async Task ShopAsync(int worker, int n)
         {
-            for (var n = 0; !stop.IsCancellationRequested; n++)
+            var id = $"w{worker}-{n}";
+            var held = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1 + (n % 3), reservation_id = id });
+            if (held.StatusCode != HttpStatusCode.Created)
             {
-                var id = $"w{worker}-{n}";
-                var held = await platform.PostAsJsonAsync($"/inventory/{sku}/reserve", new { quantity = 1 + (n % 3), reservation_id = id });
-                if (held.StatusCode != HttpStatusCode.Created)
-                {
-                    failures.Add($"hold {id}: {(int)held.StatusCode} {await held.Content.ReadAsStringAsync()}");
-                    continue;
-                }
-
-                var released = await platform.DeleteAsync($"/inventory/{sku}/reserve/{id}");
-                if (released.StatusCode != HttpStatusCode.NoContent)
-                {
-                    failures.Add($"release {id}: {(int)released.StatusCode}");
-                }
-
-                Interlocked.Increment(ref pairs);
+                failures.Add($"hold {id}: {(int)held.StatusCode} {await held.Content.ReadAsStringAsync()}");
+                return;
             }
-        }));
 
-        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref pairs) > 100), "the shoppers are busy on the hot row");
-        using (var admin = service.Client())
-        {
-            var folding = await TestService.ReadJsonAsync(await admin.DeleteAsync($"/inventory/{sku}/hot"));
-            Assert.True(folding.GetProperty("folding").GetBoolean() || folding.GetProperty("sub_rows").GetInt32() == 1);
+            var released = await platform.DeleteAsync($"/inventory/{sku}/reserve/{id}");
+            if (released.StatusCode != HttpStatusCode.NoContent)
+            {
+                failures.Add($"release {id}: {(int)released.StatusCode}");
+            }
+
+            Interlocked.Increment(ref pairs);
         }
 
-        var foldedAt = Volatile.Read(ref pairs);
-        await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref pairs) > foldedAt + 100), "the shoppers go on while the row folds back");
-        await stop.CancelAsync();
-        await shoppers;
+        await using (var shoppers = new BackgroundClients(16, ShopAsync))
+        {
+            await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref pairs) > 100), "the shoppers are busy on the hot row");
+            using (var admin = service.Client())
+            {
+                var folding = await TestService.ReadJsonAsync(await admin.DeleteAsync($"/inventory/{sku}/hot"));
+                Assert.True(folding.GetProperty("folding").GetBoolean() || folding.GetProperty("sub_rows").GetInt32() == 1);
+            }
+
+            var foldedAt = Volatile.Read(ref pairs);
+            await Eventually.TrueAsync(() => Task.FromResult(Volatile.Read(ref pairs) > foldedAt + 100), "the shoppers go on while the row folds back");
+            await shoppers.StopAsync();
+        }
+
         Assert.True(failures.IsEmpty, string.Join("\n", failures.Take(10)));
 
         // With the last hold released, the last sub-row is emptied and removed, and the row is one row again.
@@ -228,40 +227,29 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
 
         // Replays of each id, sent over and over by 16 clients until told to stop: the retries of shoppers whose
         // answers were lost, arriving on both sides of the moment the row changes shape.
-        async Task ReplayUntilAsync(IReadOnlyList<string> ids, CancellationToken stop) =>
-            await Task.WhenAll(Enumerable.Range(0, 16).Select(async worker =>
-            {
-                for (var n = worker; !stop.IsCancellationRequested; n++)
-                {
-                    await HoldAsync(ids[n % ids.Count], replay: true);
-                }
-            }));
+        BackgroundClients ReplaysOf(IReadOnlyList<string> ids) => new(16, (worker, round) => HoldAsync(ids[(worker + round) % ids.Count], replay: true));
 
         var before = Enumerable.Range(0, 40).Select(i => $"before-{i}").ToList();
         await Task.WhenAll(before.Select(id => HoldAsync(id, replay: false)));
-        using (var stop = new CancellationTokenSource())
+        await using (var replays = ReplaysOf(before))
         {
-            var replays = ReplayUntilAsync(before, stop.Token);
             Assert.Equal(4, (await MarkHotAsync(sku, 4)).GetProperty("sub_rows").GetInt32());
             // Until every instance has read the new list of hot rows (about a second) and well after.
             await Task.Delay(TimeSpan.FromSeconds(2.5));
-            await stop.CancelAsync();
-            await replays;
+            await replays.StopAsync();
         }
 
         var during = Enumerable.Range(0, 40).Select(i => $"hot-{i}").ToList();
         await Task.WhenAll(during.Select(id => HoldAsync(id, replay: false)));
-        using (var stop = new CancellationTokenSource())
+        await using (var replays = ReplaysOf(during))
         {
-            var replays = ReplayUntilAsync(during, stop.Token);
             using (var admin = service.Client())
             {
                 (await admin.DeleteAsync($"/inventory/{sku}/hot")).EnsureSuccessStatusCode();
             }
 
             await Task.Delay(TimeSpan.FromSeconds(2.5));
-            await stop.CancelAsync();
-            await replays;
+            await replays.StopAsync();
         }
 
         Assert.True(wrong.IsEmpty, string.Join("\n", wrong.Take(10)));
