@@ -21,8 +21,11 @@ public sealed class HotRows(
     /// <summary>A rebalance races the holds on every sub-row; after this many refused attempts it leaves it to the next change.</summary>
     private const int MoveAttempts = 4;
 
-    /// <summary>Holds that ended this recently before a row is marked hot get a claim too: a retry of one may still be on its way.</summary>
-    private static readonly TimeSpan RecentlyEnded = TimeSpan.FromMinutes(1);
+    /// <summary>
+    /// Holds that ended this recently before a row is marked hot get a claim too: one released between the marking and
+    /// the read of the holds, or a retry still on its way. Short, as a busy product ends many holds a second.
+    /// </summary>
+    private static readonly TimeSpan RecentlyEnded = TimeSpan.FromSeconds(10);
 
     /// <summary>How long the list of hot rows is taken as known before a hold reads it again.</summary>
     private static readonly TimeSpan DirectoryFreshFor = TimeSpan.FromSeconds(1);

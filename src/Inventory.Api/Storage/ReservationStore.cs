@@ -170,10 +170,9 @@ public sealed class ReservationStore(
                 }
 
                 old ??= routes[n].Claims ? null : throw await inventory.MissingRowProblemAsync(item.ProductId, step.Hold.WarehouseId, ct);
-                var available = routes[n].Claims || old!.IsSpread
-                    ? (await inventory.GetRowAsync(item.ProductId, step.Hold.WarehouseId, ct))?.AvailableCount ?? 0
-                    : old.AvailableCount;
-                if (available >= item.Quantity && routes[n].TryAgain())
+                var whole = routes[n].Claims || old!.IsSpread ? await inventory.GetRowAsync(item.ProductId, step.Hold.WarehouseId, ct) : old;
+                var available = whole?.AvailableCount ?? 0;
+                if (whole is not null && available >= item.Quantity && routes[n].TryAgain(whole))
                 {
                     // A spread row has the units, but other holds took them from each sub-row this one tried: not short.
                     rerouted = true;
@@ -223,7 +222,7 @@ public sealed class ReservationStore(
         private int rounds;
 
         /// <summary>How many times a hold goes round a spread row's sub-rows again while the row as a whole has its units.</summary>
-        private const int MaxRounds = 8;
+        private const int MaxRounds = 3;
 
         /// <summary>The row is spread (hot, or folding back): the hold writes a claim, without which the row refuses it.</summary>
         public bool Claims { get; private set; }
@@ -248,11 +247,12 @@ public sealed class ReservationStore(
         }
 
         /// <summary>
-        /// Another round over a spread row's sub-rows, gathering again if need be: the row as a whole was read with enough
-        /// units after every sub-row refused, so racing holds took them from under this one. Bounded, so a row that keeps
-        /// changing hands ends in an answer.
+        /// Another round, on the row as it is now (<paramref name="row"/>, just read whole): it was read with enough
+        /// units after every place this hold tried refused, so racing holds took them from under it, or the row changed
+        /// shape (marked hot, folded back) since the route was chosen. Bounded, so a row that keeps changing hands ends
+        /// in an answer.
         /// </summary>
-        public bool TryAgain()
+        public bool TryAgain(InventoryRow row)
         {
             if (!Claims || rounds >= MaxRounds)
             {
@@ -260,6 +260,8 @@ public sealed class ReservationStore(
             }
 
             rounds++;
+            var spread = HoldSpread.Of(row);
+            (subRows, Claims) = (spread.SubRows, spread.Spread);
             tried.Clear();
             gathered = false;
             chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
