@@ -497,8 +497,10 @@ async function loadCharts(productId) {
   for (const card of document.querySelectorAll('#warehouses .row-card')) {
     const entries = page.items.filter((e) => e.warehouse_id === card.dataset.warehouse).reverse();
     const figure = $('.chart', card);
-    figure.hidden = entries.length === 0;
-    if (!entries.length) continue;
+    if (!entries.length) {
+      figure.querySelector('figcaption').textContent = 'No changes to chart yet.';
+      continue;
+    }
     const threshold = entries[entries.length - 1].after.threshold_level;
     figure.replaceChildren(availabilityChart(entries, threshold), figure.querySelector('figcaption'));
     figure.querySelector('figcaption').textContent =
