@@ -240,10 +240,16 @@ public sealed class ReservationStore(
 
             if (subRows == 0)
             {
-                var spread = await hot.HoldSpreadAsync(item.ProductId, item.WarehouseId!, ct);
-                (subRows, Claims) = (spread.SubRows, spread.Spread);
-                chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
+                Follow(await hot.HoldSpreadAsync(item.ProductId, item.WarehouseId!, ct));
             }
+        }
+
+        /// <summary>Starts over on the row's shape as last learnt: a sub-row at random, none tried, nothing gathered.</summary>
+        private void Follow(HoldSpread spread)
+        {
+            (subRows, Claims, gathered) = (spread.SubRows, spread.Spread, false);
+            chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
+            tried.Clear();
         }
 
         /// <summary>
@@ -260,11 +266,7 @@ public sealed class ReservationStore(
             }
 
             rounds++;
-            var spread = HoldSpread.Of(row);
-            (subRows, Claims) = (spread.SubRows, spread.Spread);
-            tried.Clear();
-            gathered = false;
-            chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
+            Follow(HoldSpread.Of(row));
             return true;
         }
 
@@ -274,10 +276,7 @@ public sealed class ReservationStore(
             if (!Claims && refusedBy is { IsSpread: true } row)
             {
                 // Hot (or folding back) since the list of spread rows was read: the row refused a hold without a claim.
-                var spread = HoldSpread.Of(row);
-                (subRows, Claims) = (spread.SubRows, true);
-                chosen = subRows > 1 ? Random.Shared.Next(subRows) : 0;
-                tried.Clear();
+                Follow(HoldSpread.Of(row));
                 return true;
             }
 
