@@ -45,7 +45,7 @@ public static class ImportBenchmark
         Console.WriteLine($"seeded {lineCount:N0} products and rows in {seeding.Elapsed.TotalSeconds:F1} s");
 
         // The seed's change records become history entries; the import is timed once the reader has caught up with them.
-        var history = service.Get<StockHistory>();
+        var history = service.Get<HistoryRecords>();
         var caughtUp = Stopwatch.StartNew();
         foreach (var sku in skus.Where((_, i) => i % Math.Max(1, lineCount / 20) == 0).Append(skus[^1]))
         {

@@ -12,6 +12,7 @@ using Inventory.Api.Features.Products;
 using Inventory.Api.Features.Reservations;
 using Inventory.Api.Features.Shipments;
 using Inventory.Api.Security;
+using Inventory.Api.Projections;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Mvc;
 

@@ -145,40 +145,6 @@ public sealed class HotRows(
     }
 
     /// <summary>
-    /// The spread rows whose sub-rows these change records touch (a sub-row's change or removal, or the row's own change
-    /// while it is spread), each once, with the first record about it.
-    /// </summary>
-    public static List<(string ProductId, string WarehouseId, int FirstRecord)> SpreadRowsIn(IReadOnlyList<ChangeRecord> records)
-    {
-        var found = new List<(string, string, int)>();
-        var seen = new HashSet<(string, string)>();
-        for (var i = 0; i < records.Count; i++)
-        {
-            var image = records[i].NewImage is { Count: > 0 } after ? after : records[i].OldImage;
-            if (image is not { Count: > 0 } || !image.ContainsKey(Attr.StockCount))
-            {
-                continue;
-            }
-
-            // Only the keys and the spread are read: a row whose counts cannot be read is the history's and the status's
-            // to report, and must not stop the others here.
-            var (productId, warehouseId) = (Items.Str(image, Attr.ProductId), Items.Str(image, Attr.WarehouseId));
-            if (productId is null || warehouseId is null)
-            {
-                continue;
-            }
-
-            var spread = SubRows.IsSubRow(productId) || image.ContainsKey(Attr.SubRowCount);
-            if (spread && seen.Add((SubRows.ProductOf(productId), warehouseId)))
-            {
-                found.Add((SubRows.ProductOf(productId), warehouseId, i));
-            }
-        }
-
-        return found;
-    }
-
-    /// <summary>
     /// Spreads a row over <paramref name="count"/> sub-rows: creates the empty sub-rows and marks the row in one
     /// transaction, then moves its available units out evenly. Refused while the row is spread already (hot, or still
     /// folding back from an earlier spread).

@@ -22,7 +22,7 @@ public sealed record InvariantReport(int RowsChecked, int ActiveReservations, IR
 /// Used by the tests after every concurrent scenario and by the admin drift report.
 /// </summary>
 public sealed class InvariantChecker(
-    IAmazonDynamoDB dynamo, InventoryStore inventory, HotRows hot, StockHistory history, IOptions<StorageOptions> options, TimeProvider clock)
+    IAmazonDynamoDB dynamo, InventoryStore inventory, HotRows hot, HistoryRecords history, IOptions<StorageOptions> options, TimeProvider clock)
 {
     /// <summary>How far behind the counts the stored status may be before the report calls it drift: well past the stream's lag.</summary>
     public static readonly TimeSpan StatusLagTolerance = TimeSpan.FromSeconds(10);

@@ -14,47 +14,14 @@ public sealed record Adjustment(string WarehouseId, long Delta, string Reason, D
 /// <summary><c>Row</c> is the row as read after the adjustment committed (or after a replay found it); null if it is gone.</summary>
 public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow? Row, bool Replayed);
 
-/// <summary>
-/// An alert: a status transition (<c>STATUS_CHANGE</c>), or a row whose days of cover fell below its product's lead time
-/// (<c>RUNS_OUT_SOON</c>; its status did not move, so old and new status are the same, and the cover figures are set).
-/// </summary>
-public sealed record StockAlert(
-    string AlertId, string ProductId, string WarehouseId, long StockCount, long AvailableCount, long ThresholdLevel,
-    StockStatus OldStatus, StockStatus NewStatus, DateTimeOffset CreatedAt, string Message,
-    string? AcknowledgedBy = null, DateTimeOffset? AcknowledgedAt = null,
-    AlertType AlertType = AlertType.STATUS_CHANGE,
-    [property: JsonPropertyName("sold_7d")] long? Sold7d = null,
-    [property: JsonPropertyName("sold_28d")] long? Sold28d = null,
-    [property: JsonPropertyName("velocity_7d")] decimal? Velocity7d = null,
-    [property: JsonPropertyName("velocity_28d")] decimal? Velocity28d = null,
-    decimal? DaysOfCover = null, int? LeadTimeDays = null);
-
-/// <summary>What an alert announces; subscribers filter the alerts topic on it.</summary>
-public enum AlertType
-{
-    STATUS_CHANGE,
-    RUNS_OUT_SOON,
-}
-
-/// <summary>Which alerts a listing shows; a null field does not filter.</summary>
-public sealed record AlertFilter(bool? Acknowledged = null, StockStatus? Status = null, string? ProductId = null, AlertType? Type = null);
-
-public sealed record ThresholdCheckResult(int RowsScanned, int StatusesRepaired);
-
-public sealed record AlertPage(IReadOnlyList<StockAlert> Alerts, string? NextToken);
-
 public sealed record RowPage(IReadOnlyList<InventoryRow> Rows, string? NextToken);
 
 /// <summary>Stock rows: reads, admin writes, listings and the threshold check.</summary>
 public sealed class InventoryStore(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, HotRows hot, StatusTransitions statuses, IdempotencyRecords idempotency,
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, HotRows hot, IdempotencyRecords idempotency,
     IOptions<StorageOptions> options, TimeProvider clock, ILogger<InventoryStore> logger)
 {
-    /// <summary>How many stale rows the threshold check repairs at once; bounded so it does not crowd out live traffic.</summary>
-    private const int RepairParallelism = 16;
-
     private readonly string table = options.Value.InventoryTable;
-    private readonly TimeSpan repairQuietFor = TimeSpan.FromSeconds(options.Value.StatusRepairQuietSeconds);
     private readonly string productsTable = options.Value.ProductsTable;
 
     /// <summary>
@@ -324,70 +291,6 @@ public sealed class InventoryStore(
         {
             logger.LogWarning(e, "Row {ProductId}/{WarehouseId} not read back after a committed write", productId, warehouseId);
             return null;
-        }
-    }
-
-    /// <summary>
-    /// The scheduled threshold check, the backstop behind the change stream: pages through every row, holding one page
-    /// in memory at a time, and stores the status (with its alert) of each row that has been unchanged for
-    /// <see cref="StorageOptions.StatusRepairQuietSeconds"/> and still stores a status its counts do not imply (a change record the stream
-    /// gave up on, a row edited by hand).
-    /// </summary>
-    public async Task<ThresholdCheckResult> CheckThresholdsAsync(CancellationToken ct)
-    {
-        var scanned = 0;
-        var repaired = 0;
-        var parallel = new ParallelOptions { MaxDegreeOfParallelism = RepairParallelism, CancellationToken = ct };
-        Dictionary<string, AttributeValue>? start = null;
-        do
-        {
-            var page = await dynamo.ScanAsync(new ScanRequest { TableName = table, ExclusiveStartKey = start, ConsistentRead = true }, ct);
-            var items = page.Items ?? [];
-            scanned += items.Count;
-
-            // Repairs are independent rows, so a page full of them (after an outage, say) is not repaired one by one;
-            // one row that cannot be repaired now is logged and left for the next run, never stopping the others.
-            var now = clock.UtcNowMillis();
-            await Parallel.ForEachAsync(items.Where(i => NeedsStatus(i) || i.ContainsKey(Attr.SubRowCount)), parallel, async (item, token) =>
-            {
-                try
-                {
-                    if (await statuses.RepairAsync(item, now, repairQuietFor, token))
-                    {
-                        Interlocked.Increment(ref repaired);
-                    }
-                }
-                catch (Exception e) when (!token.IsCancellationRequested)
-                {
-                    logger.LogWarning(e, "Status of {ProductId}/{WarehouseId} not repaired; the next threshold check tries again",
-                        Items.Str(item, Attr.ProductId), Items.Str(item, Attr.WarehouseId));
-                }
-            });
-
-            start = page.LastEvaluatedKey is { Count: > 0 } last ? last : null;
-        }
-        while (start is not null);
-
-        if (repaired > 0)
-        {
-            logger.LogWarning("Threshold check repaired the status of {Repaired} of {Scanned} rows", repaired, scanned);
-        }
-
-        return new ThresholdCheckResult(scanned, repaired);
-    }
-
-    /// <summary>Whether the row needs its status repaired; a row this service cannot read is logged and left alone, never stopping the check.</summary>
-    private bool NeedsStatus(Dictionary<string, AttributeValue> item)
-    {
-        try
-        {
-            return StatusTransitions.NeedsStatus(item);
-        }
-        catch (Exception e) when (e is FormatException or OverflowException)
-        {
-            logger.LogError(e, "Row {ProductId}/{WarehouseId} cannot be read; its status is not checked",
-                Items.Str(item, Attr.ProductId), Items.Str(item, Attr.WarehouseId));
-            return false;
         }
     }
 

@@ -14,7 +14,7 @@ namespace Inventory.Api.Storage;
 /// <para>
 /// No write here reads, writes or is conditioned on the stored status: a condition on a derived value would make
 /// writes fail exactly when many shoppers race across a threshold. The stored status and its alerts follow from
-/// the table's change stream (<see cref="StatusTransitions"/>); answers compute the status from the counts.
+/// the table's change stream (the status projection); answers compute the status from the counts.
 /// </para>
 /// </summary>
 public sealed partial class StockRows(IOptions<StorageOptions> options)

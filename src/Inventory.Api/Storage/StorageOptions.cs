@@ -45,7 +45,7 @@ public sealed class StorageOptions
 
     /// <summary>
     /// Days of cover: per-row daily sales counters and each row's cover state, written from the stock table's change
-    /// stream (<see cref="CoverTracker"/>); counters expire 35 days after their day.
+    /// stream (the cover projection); counters expire 35 days after their day.
     /// </summary>
     public string VelocityTable { get; set; } = "inventory-velocity";
 

@@ -7,7 +7,7 @@ namespace Inventory.Api.Storage;
 /// <summary>
 /// How far the local stream reader has handled each shard of the inventory table's stream, kept in the alerts table
 /// under its own partition, so a restart (or a kill) resumes after the last handled record instead of from the start.
-/// Records handled again after a crash write nothing twice (<see cref="StatusTransitions"/>).
+/// Records handled again after a crash write nothing twice (the projections: <c>IChangeConsumer</c>).
 /// </summary>
 public sealed class StreamCheckpoints(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, TimeProvider clock)
 {

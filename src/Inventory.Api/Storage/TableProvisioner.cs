@@ -222,7 +222,7 @@ public sealed class TableProvisioner(IAmazonDynamoDB dynamo, IOptions<StorageOpt
 
     /// <summary>
     /// The stock table's stream carries every change with the row before and after: the stored status and the alerts
-    /// are derived from it (<see cref="StatusTransitions"/>).
+    /// are derived from it (the status projection).
     /// </summary>
     private static StreamSpecification ChangeStream => new() { StreamEnabled = true, StreamViewType = StreamViewType.NEW_AND_OLD_IMAGES };
 

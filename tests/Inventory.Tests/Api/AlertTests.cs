@@ -132,7 +132,7 @@ public class ThresholdCheckTests(NoStreamService service) : IClassFixture<NoStre
         var sku = await service.CreateProductAsync(stock: 3, threshold: 5);
         await service.SetStoredStatusAsync(sku, "IN_STOCK");
         var item = await service.StoredRowAsync(sku);
-        var statuses = service.Get<Inventory.Api.Storage.StatusTransitions>();
+        var statuses = service.Get<Inventory.Api.Projections.StatusProjection>();
 
         Assert.False(await statuses.RepairAsync(item, DateTimeOffset.UtcNow, TimeSpan.FromMinutes(1), CancellationToken.None));
         Assert.Equal("IN_STOCK", await service.StoredStatusAsync(sku));

@@ -459,7 +459,7 @@ public class RestartedNumberingTests(TestService service) : IClassFixture<TestSe
             ExpressionAttributeNames = new() { ["#seq"] = "status_sequence", ["#sc"] = "status_changed_at" },
             ExpressionAttributeValues = new()
             {
-                [":seq"] = new() { S = Inventory.Api.Storage.StatusTransitions.SequenceKey("000000000000099999999") },
+                [":seq"] = new() { S = Inventory.Api.Projections.StatusProjection.SequenceKey("000000000000099999999") },
                 [":sc"] = new() { S = DateTimeOffset.UtcNow.AddDays(-2).ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture) },
             },
         });

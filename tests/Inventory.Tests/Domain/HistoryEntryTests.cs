@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
+using Inventory.Api.Projections;
 
 namespace Inventory.Tests.Domain;
 
@@ -43,35 +44,35 @@ public class HistoryEntryTests
     {
         var record = new ChangeRecord("100", Row(20, 0, 5, 2, "SET", "admin"), Row(20, 3, 5, 3, "HOLD", "platform", "cart-1"));
 
-        var entry = StockHistory.MovementOf(record)!;
+        var entry = HistoryProjection.MovementOf(record)!;
 
         Assert.Equal(new StockMovement("p", "main", 3, MoveKind.HOLD, 3, new StockCounts(20, 0, 20, 5), new StockCounts(20, 3, 17, 5), "platform", null, "cart-1", T), entry);
         Assert.True(entry.IsConsistent());
-        Assert.Equal(entry, StockHistory.MovementOf(record)); // the same record, handed over again, is the same entry
+        Assert.Equal(entry, HistoryProjection.MovementOf(record)); // the same record, handed over again, is the same entry
     }
 
     [Fact]
     public void A_new_row_starts_from_zero_and_a_change_that_moved_no_count_is_no_entry()
     {
-        var created = StockHistory.MovementOf(new ChangeRecord("1", null, Row(0, 0, 5, 1, "CREATE", "admin")))!;
+        var created = HistoryProjection.MovementOf(new ChangeRecord("1", null, Row(0, 0, 5, 1, "CREATE", "admin")))!;
         Assert.Equal(MoveKind.CREATE, created.Kind);
         Assert.Equal(StockCounts.Zero, created.Before);
         Assert.Equal(1, created.Sequence);
 
         // The stream's own status write (and a category change) leaves the move number where it was.
-        Assert.Null(StockHistory.MovementOf(new ChangeRecord("2", Row(20, 3, 5, 3, "HOLD", "platform", "c"), Row(20, 3, 5, 3, "HOLD", "platform", "c", "IN_STOCK"))));
-        Assert.Null(StockHistory.MovementOf(new ChangeRecord("3", Row(20, 3, 5, 3, "HOLD", "p"), null))); // removed
+        Assert.Null(HistoryProjection.MovementOf(new ChangeRecord("2", Row(20, 3, 5, 3, "HOLD", "platform", "c"), Row(20, 3, 5, 3, "HOLD", "platform", "c", "IN_STOCK"))));
+        Assert.Null(HistoryProjection.MovementOf(new ChangeRecord("3", Row(20, 3, 5, 3, "HOLD", "p"), null))); // removed
         var before = Row(20, 0, 5, 1, "CREATE", "x");
         before.Remove("move_seq");
         var after = new Dictionary<string, AttributeValue>(before) { ["status"] = new() { S = "IN_STOCK" } };
-        Assert.Null(StockHistory.MovementOf(new ChangeRecord("4", before, after))); // a row from before the history
+        Assert.Null(HistoryProjection.MovementOf(new ChangeRecord("4", before, after))); // a row from before the history
     }
 
     [Fact]
     public void A_record_whose_kind_is_unknown_is_refused_rather_than_recorded_wrong()
     {
         var record = new ChangeRecord("5", Row(20, 0, 5, 2, "SET", "admin"), Row(20, 3, 5, 3, "TELEPORT", "platform"));
-        Assert.Throws<FormatException>(() => StockHistory.MovementOf(record));
+        Assert.Throws<FormatException>(() => HistoryProjection.MovementOf(record));
     }
 
     [Theory]

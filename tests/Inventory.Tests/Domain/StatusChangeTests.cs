@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
+using Inventory.Api.Projections;
 
 namespace Inventory.Tests.Domain;
 
@@ -32,7 +33,7 @@ public class StatusChangeTests
     public void Padded_sequence_numbers_sort_as_numbers()
     {
         string[] numbers = ["9", "10", "111000000000000000000001", "4100000000019118544662"];
-        var ordered = numbers.OrderBy(StatusTransitions.SequenceKey, StringComparer.Ordinal).ToArray();
+        var ordered = numbers.OrderBy(StatusProjection.SequenceKey, StringComparer.Ordinal).ToArray();
         Assert.Equal(["9", "10", "4100000000019118544662", "111000000000000000000001"], ordered);
     }
 

@@ -71,7 +71,7 @@ public class OutboxPipeTests(TestService service) : IClassFixture<TestService>
 
         // The filter lets every alert through and nothing else (the live feed's cursors would cost invocations).
         var filter = JsonNode.Parse(Heredoc("events.tf", "alert_filter"))!;
-        Assert.All(records.Where(r => !EventPipes.Matches(filter, r)), r => Assert.NotEqual(StatusTransitions.AlertRecordType, r["dynamodb"]?["NewImage"]?["record_type"]?["S"]?.GetValue<string>()));
+        Assert.All(records.Where(r => !EventPipes.Matches(filter, r)), r => Assert.NotEqual(AlertRecords.StatusChangeType, r["dynamodb"]?["NewImage"]?["record_type"]?["S"]?.GetValue<string>()));
         Assert.Equal(records.Count(r => EventPipes.Matches(filter, r)), messages.Count);
 
         var ours = messages.Where(m => m.GetProperty("product_id").GetString() == sku).ToList();

@@ -159,6 +159,8 @@ public sealed class PackagedFunctions : IAsyncLifetime
                 // A function that never started has nothing to stop.
             }
         }
+
+        await TestService.DeleteTablesAsync(Storage);
     }
 
     private static async Task<string> BuildPackageAsync()

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Inventory.Api.Local;
+using Inventory.Api.Projections;
 
 namespace Inventory.Tests.Support;
 

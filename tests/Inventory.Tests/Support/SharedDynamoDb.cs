@@ -16,4 +16,9 @@ public static class SharedDynamoDb
     });
 
     public static async Task<string> ServiceUrlAsync() => (await Instance.Value).ServiceUrl;
+
+    /// <summary>A plain client of the shared DynamoDB Local (started by then: call <see cref="ServiceUrlAsync"/> first).</summary>
+    public static Amazon.DynamoDBv2.AmazonDynamoDBClient Client() => new(
+        new Amazon.Runtime.BasicAWSCredentials("local", "local"),
+        new Amazon.DynamoDBv2.AmazonDynamoDBConfig { ServiceURL = Instance.Value.Result.ServiceUrl, AuthenticationRegion = "us-east-1" });
 }

@@ -82,11 +82,45 @@ public class TestService : IAsyncLifetime
 
     public virtual async Task DisposeAsync()
     {
-        if (app is not null)
+        if (app is null)
         {
-            await app.StopAsync();
-            await app.DisposeAsync();
+            return;
         }
+
+        await app.StopAsync();
+        // A DynamoDB Local that keeps every earlier class's tables (and their streams) slows every later call.
+        await DeleteTablesAsync(Get<Microsoft.Extensions.Options.IOptions<StorageOptions>>().Value);
+        await app.DisposeAsync();
+    }
+
+    /// <summary>
+    /// Deletes every table these storage options name in the shared DynamoDB Local (each test service has its own), with
+    /// a client of its own: the service's may be one that injects faults. Tables elsewhere go with their DynamoDB Local.
+    /// </summary>
+    public static async Task DeleteTablesAsync(StorageOptions storage)
+    {
+        var shared = await SharedDynamoDb.ServiceUrlAsync();
+        if (storage.ServiceUrl != shared)
+        {
+            return;
+        }
+
+        using var dynamo = SharedDynamoDb.Client();
+        var tables = typeof(StorageOptions).GetProperties()
+            .Where(p => p.PropertyType == typeof(string) && p.Name.EndsWith("Table", StringComparison.Ordinal))
+            .Select(p => (string?)p.GetValue(storage))
+            .OfType<string>()
+            .Distinct();
+        await Task.WhenAll(tables.Select(async table =>
+        {
+            try
+            {
+                await dynamo.DeleteTableAsync(table);
+            }
+            catch (Amazon.DynamoDBv2.Model.ResourceNotFoundException)
+            {
+            }
+        }));
     }
 
     /// <summary>An HTTP client for the service, authenticated with the given key (or none), checking every answer against the OpenAPI document.</summary>

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Inventory.Api.Features.Inventory;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Projections;
 
 namespace Inventory.Api.Features.Admin;
 
@@ -39,7 +40,7 @@ public static class AdminApi
         [FromQuery, QueryLimit] string? limit,
         [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         [FromQuery(Name = "product_id"), QueryId(Description = "Only this product's rows.")] string? productId,
-        CoverTracker cover, IOptions<InventoryOptions> options, CancellationToken ct)
+        CoverRecords cover, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
@@ -49,8 +50,8 @@ public static class AdminApi
         return TypedResults.Ok(new PageView<CoverView>(page.Rows, page.NextToken));
     }
 
-    public static async Task<Ok<ThresholdCheckResult>> CheckThresholds(InventoryStore store, CancellationToken ct) =>
-        TypedResults.Ok(await store.CheckThresholdsAsync(ct));
+    public static async Task<Ok<ThresholdCheckResult>> CheckThresholds(ThresholdCheck check, CancellationToken ct) =>
+        TypedResults.Ok(await check.RunAsync(ct));
 
     public static async Task<Ok<PageView<StockAlert>>> ListAlerts(
         [FromQuery, QueryLimit] string? limit,
@@ -59,7 +60,7 @@ public static class AdminApi
         [FromQuery, QueryEnum(typeof(StockStatus), Description = "Only alerts of transitions to this status.")] string? status,
         [FromQuery(Name = "product_id"), QueryId(Description = "Only this product's alerts.")] string? productId,
         [FromQuery(Name = "alert_type"), QueryEnum(typeof(AlertType), Description = "Only status changes (STATUS_CHANGE) or only runs-out-soon warnings (RUNS_OUT_SOON).")] string? alertType,
-        StatusTransitions alerts, IOptions<InventoryOptions> options, CancellationToken ct)
+        AlertRecords alerts, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
@@ -69,12 +70,12 @@ public static class AdminApi
             .OneOf<AlertType>("alert_type", alertType, out var parsedType)
             .ThrowIfInvalid();
         var filter = new AlertFilter(acknowledged is null ? null : acknowledged == "true", parsedStatus, productId, parsedType);
-        var page = await alerts.ListAlertsAsync(pageSize ?? 50, nextToken, filter, ct);
+        var page = await alerts.ListAsync(pageSize ?? 50, nextToken, filter, ct);
         return TypedResults.Ok(new PageView<StockAlert>(page.Alerts, page.NextToken));
     }
 
     public static async Task<Ok<StockAlert>> AcknowledgeAlert(
-        string alertId, StatusTransitions alerts, HttpContext http, TimeProvider clock, CancellationToken ct)
+        string alertId, AlertRecords alerts, HttpContext http, TimeProvider clock, CancellationToken ct)
     {
         new Validator().Id("alertId", alertId).ThrowIfInvalid();
         var alert = await alerts.AcknowledgeAsync(alertId, http.User.ActorOf().Name, clock.GetUtcNow(), ct)

@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using Inventory.Api.Features.Jobs;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Domain;
 
 namespace Inventory.Api.Features.Alerts;
 
@@ -11,7 +12,7 @@ namespace Inventory.Api.Features.Alerts;
 /// and hands each new alert to every connected admin. A subscriber that cannot keep up loses its oldest
 /// undelivered alerts rather than growing this process's memory; GET /admin/alerts always has them all.
 /// </summary>
-public sealed class AlertFeed(StatusTransitions alerts, IOptions<AlertOptions> options, TimeProvider clock, ILogger<AlertFeed> logger)
+public sealed class AlertFeed(AlertRecords alerts, IOptions<AlertOptions> options, TimeProvider clock, ILogger<AlertFeed> logger)
     : PeriodicJob(TimeSpan.FromSeconds(options.Value.PollIntervalSeconds), logger)
 {
     private const int SubscriberBuffer = 1000;

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Inventory.Api.Domain;
 
 namespace Inventory.Api.Features.Alerts;
 
@@ -22,7 +23,7 @@ public static class AlertStreamApi
     }
 
     public static ServerSentEventsResult<string> Stream(
-        HttpContext http, AlertFeed feed, StatusTransitions alerts, IHostApplicationLifetime lifetime, CancellationToken ct)
+        HttpContext http, AlertFeed feed, AlertRecords alerts, IHostApplicationLifetime lifetime, CancellationToken ct)
     {
         var lastEventId = http.Request.Headers["Last-Event-ID"].ToString();
         http.Response.Headers.CacheControl = "no-store";
@@ -30,7 +31,7 @@ public static class AlertStreamApi
     }
 
     private static async IAsyncEnumerable<SseItem<string>> Events(
-        AlertFeed feed, StatusTransitions alerts, string lastEventId, CancellationToken stopping, [EnumeratorCancellation] CancellationToken ct)
+        AlertFeed feed, AlertRecords alerts, string lastEventId, CancellationToken stopping, [EnumeratorCancellation] CancellationToken ct)
     {
         // An open stream must not hold up shutdown.
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, stopping);

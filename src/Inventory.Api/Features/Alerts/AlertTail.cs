@@ -1,4 +1,5 @@
 using Inventory.Api.Storage;
+using Inventory.Api.Domain;
 
 namespace Inventory.Api.Features.Alerts;
 
@@ -14,12 +15,12 @@ public sealed class AlertTail
 
     private readonly HashSet<string> returned = new(StringComparer.Ordinal);
     private readonly Queue<StockAlert> window = new();
-    private readonly StatusTransitions alerts;
+    private readonly AlertRecords alerts;
     private readonly DateTimeOffset startAfter;
     private readonly string? startAfterId;
     private DateTimeOffset newest;
 
-    public AlertTail(StatusTransitions alerts, DateTimeOffset startAfter, string? startAfterId = null)
+    public AlertTail(AlertRecords alerts, DateTimeOffset startAfter, string? startAfterId = null)
     {
         this.alerts = alerts;
         this.startAfter = startAfter;
@@ -29,7 +30,7 @@ public sealed class AlertTail
 
     public async Task<IReadOnlyList<StockAlert>> NextAsync(CancellationToken ct)
     {
-        var found = await alerts.AlertsSinceAsync(newest - ClockAllowance, ct);
+        var found = await alerts.SinceAsync(newest - ClockAllowance, ct);
         var fresh = found.Where(a => IsAfterStart(a) && !returned.Contains(a.AlertId)).ToList();
         foreach (var alert in fresh)
         {

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Inventory.Api.Infrastructure;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Domain;
 
 namespace Inventory.Api.Features.Alerts;
 
@@ -14,7 +15,7 @@ namespace Inventory.Api.Features.Alerts;
 /// every delivery carries the alert id (body and Idempotency-Key header) for the receiver to drop repeats.
 /// </summary>
 public sealed class AlertWebhook(
-    StatusTransitions alerts, DeliveryCursors cursors, IHttpClientFactory http, IOptions<AlertOptions> options,
+    AlertRecords alerts, DeliveryCursors cursors, IHttpClientFactory http, IOptions<AlertOptions> options,
     TimeProvider clock, ILogger<AlertWebhook> logger) : BackgroundService
 {
     public const string HttpClientName = "alert-webhook";

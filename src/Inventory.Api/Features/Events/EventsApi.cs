@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Inventory.Api.Projections;
 
 namespace Inventory.Api.Features.Events;
 
@@ -64,7 +65,7 @@ public static class EventsApi
     }
 
     public static async Task<IResult> HandleAsync(
-        HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, InventoryStore inventory, StockChangeHandler changes,
+        HttpContext http, ReserveInventoryHandler orders, HoldExpiry expiry, ThresholdCheck thresholds, ChangeStream changes,
         ApiKeyAuthorizer authorizer, WebAdapterEnvironment adapter, IAuthorizationService authorization, IOptions<StorageOptions> storage,
         ILoggerFactory loggers, CancellationToken ct)
     {
@@ -153,7 +154,7 @@ public static class EventsApi
                     $"Expected an SQS batch, a DynamoDB stream batch, an outbox pipe's batch of stream records, an API Gateway TOKEN authorizer event, or a scheduled event naming the job ('{ExpirySweep}' or '{ThresholdCheck}') in detail.job or in its rule's name.");
             }
 
-            return await RunJobAsync(job, expiry, inventory, log, ct);
+            return await RunJobAsync(job, expiry, thresholds, log, ct);
         }
         catch (Exception e) when (!ct.IsCancellationRequested)
         {
@@ -176,7 +177,7 @@ public static class EventsApi
         MediaTypeHeaderValue.TryParse(contentType, out var mediaType)
         && mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase);
 
-    private static async Task<IResult> RunJobAsync(string job, HoldExpiry expiry, InventoryStore inventory, ILogger log, CancellationToken ct)
+    private static async Task<IResult> RunJobAsync(string job, HoldExpiry expiry, ThresholdCheck thresholds, ILogger log, CancellationToken ct)
     {
         try
         {
@@ -185,7 +186,7 @@ public static class EventsApi
                 return Answer(new JobRun(job, await expiry.ExpireDueAsync(ct), null, null), AppJsonContext.Default.JobRun);
             }
 
-            var check = await inventory.CheckThresholdsAsync(ct);
+            var check = await thresholds.RunAsync(ct);
             return Answer(new JobRun(job, null, check.RowsScanned, check.StatusesRepaired), AppJsonContext.Default.JobRun);
         }
         catch (Exception e) when (IsPassing(e))
@@ -240,10 +241,10 @@ public static class EventsApi
 
     /// <summary>
     /// The inventory table's change records, in stream order: the stock history, the stored status and the alerts follow
-    /// from them (<see cref="StockChangeHandler"/>). On a failure the answer names the first record not handled; Lambda retries
+    /// from them (<see cref="ChangeStream"/>). On a failure the answer names the first record not handled; Lambda retries
     /// from it (and, with bisect on error, splits the batch), so the records before it are never handled twice.
     /// </summary>
-    private static async Task<SqsBatchResponse> HandleStreamBatchAsync(JsonElement records, StockChangeHandler changes, ILogger log, CancellationToken ct)
+    private static async Task<SqsBatchResponse> HandleStreamBatchAsync(JsonElement records, ChangeStream changes, ILogger log, CancellationToken ct)
     {
         var batch = new List<ChangeRecord>();
         foreach (var record in records.EnumerateArray())

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Inventory.Api.Infrastructure;
 using Inventory.Api.Storage;
+using Inventory.Api.Projections;
 
 namespace Inventory.Api.Features.Events;
 
@@ -39,7 +40,7 @@ public static class OutboxEnrichment
                 var item = ChangeRecords.Parse(record)?.NewImage;
                 if (IsStreamOf(source, storage.AlertsTable))
                 {
-                    if (inserted && item is not null && StatusTransitions.AlertOf(item) is { } alert)
+                    if (inserted && item is not null && AlertRecords.AlertOf(item) is { } alert)
                     {
                         JsonSerializer.Serialize(writer, alert, AppJsonContext.Default.StockAlert);
                     }

@@ -84,7 +84,7 @@ public static class ExportsApi
         [FromQuery, QueryLimit(MaxLimit, Description = "At most this many lines in this part; without it, every line in one answer.")] string? limit,
         [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         InventoryStore inventory,
-        StockHistory history,
+        HistoryRecords history,
         IOptions<ExportOptions> options,
         HttpContext http,
         CancellationToken ct)

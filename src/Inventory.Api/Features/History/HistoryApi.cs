@@ -57,7 +57,7 @@ public static class HistoryApi
         [FromQuery, QueryLimit] string? limit,
         [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
         InventoryStore inventory,
-        StockHistory history,
+        HistoryRecords history,
         IOptions<InventoryOptions> options,
         CancellationToken ct)
     {
@@ -76,7 +76,7 @@ public static class HistoryApi
     }
 
     /// <summary>
-    /// Where a listing of the product's history reads (<see cref="StockHistory.Sources"/>), or the refusal: no such
+    /// Where a listing of the product's history reads (<see cref="HistoryRecords.Sources"/>), or the refusal: no such
     /// product, or no row in the warehouse asked for. Read before anything is answered.
     /// </summary>
     public static async Task<List<(string Key, string Warehouse)>> SourcesAsync(string productId, string? warehouseId, InventoryStore inventory, CancellationToken ct)
@@ -89,6 +89,6 @@ public static class HistoryApi
 
         return warehouseId is not null && rows.All(r => r.WarehouseId != warehouseId)
             ? throw Problems.WarehouseNotFound(productId, warehouseId)
-            : StockHistory.Sources(rows, warehouseId);
+            : HistoryRecords.Sources(rows, warehouseId);
     }
 }

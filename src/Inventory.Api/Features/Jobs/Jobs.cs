@@ -1,5 +1,6 @@
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Projections;
 
 namespace Inventory.Api.Features.Jobs;
 
@@ -73,9 +74,9 @@ public sealed class ExpirySweeper(HoldExpiry expiry, IOptions<JobOptions> option
 }
 
 /// <summary>The scheduled threshold check: repairs the stored status of quiet rows the stream left wrong, with the alerts they missed.</summary>
-public sealed class ThresholdChecker(InventoryStore inventory, IOptions<JobOptions> options, ILogger<ThresholdChecker> logger)
+public sealed class ThresholdChecker(ThresholdCheck check, IOptions<JobOptions> options, ILogger<ThresholdChecker> logger)
     : PeriodicJob(TimeSpan.FromSeconds(options.Value.ThresholdCheckIntervalSeconds), logger)
 {
     protected override Task RunOnceAsync(CancellationToken ct) =>
-        inventory.CheckThresholdsAsync(ct);
+        check.RunAsync(ct);
 }

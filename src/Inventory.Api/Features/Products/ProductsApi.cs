@@ -6,6 +6,7 @@ using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Projections;
 
 namespace Inventory.Api.Features.Products;
 
@@ -94,7 +95,7 @@ public static class ProductsApi
     /// alerts now rather than at the row's next sale.
     /// </summary>
     public static async Task<Ok<ProductView>> SetLeadTime(
-        string sku, SetLeadTimeRequest body, ProductStore products, InventoryStore inventory, CoverTracker cover, TimeProvider clock, CancellationToken ct)
+        string sku, SetLeadTimeRequest body, ProductStore products, InventoryStore inventory, CoverProjection cover, TimeProvider clock, CancellationToken ct)
     {
         new Validator()
             .Id("sku", sku)

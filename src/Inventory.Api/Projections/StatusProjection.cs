@@ -1,19 +1,17 @@
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
+using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Inventory.Api.Storage;
-
-/// <summary>One change of a stock row as the table's change stream reports it: its sequence number and the row before and after.</summary>
-public sealed record ChangeRecord(string SequenceNumber, Dictionary<string, AttributeValue>? OldImage, Dictionary<string, AttributeValue>? NewImage);
+namespace Inventory.Api.Projections;
 
 /// <summary>
 /// The one owner of the stored status and of the low-stock alerts. Stock writes change counts only; this turns
 /// what they did into the stored status the listings use and one alert per transition, after the fact:
 /// <list type="bullet">
-/// <item>from the table's change stream (<see cref="ApplyAsync"/>), in the stream's per-item order, on AWS through
-/// the stream function and locally through <c>StatusStreamReader</c>;</item>
+/// <item>from the table's change stream (<see cref="ConsumeAsync"/>), in the stream's per-item order, on AWS through
+/// the stream function and locally through <see cref="LocalStreamReader"/>;</item>
 /// <item>and, as a backstop, from the scheduled threshold check (<see cref="RepairAsync"/>) for a row that has been
 /// quiet for a while and still stores a status its counts do not imply (a change record lost to the stream's
 /// dead-letter queue, a row edited by hand).</item>
@@ -23,15 +21,9 @@ public sealed record ChangeRecord(string SequenceNumber, Dictionary<string, Attr
 /// A write from the stream also records the change's sequence number and requires it to be newer than the one stored,
 /// so a redelivered batch writes nothing twice.
 /// </summary>
-public sealed class StatusTransitions(
-    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusTransitions> logger)
+public sealed class StatusProjection(
+    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, AlertRecords alerts, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusProjection> logger) : IChangeConsumer
 {
-    /// <summary>All alerts share one partition, sorted by time: recent ones are one cheap query (a few per minute at most).</summary>
-    public const string AlertStreamName = "alerts";
-
-    /// <summary>The record_type of an alert record; the alerts pipe's filter lets only these through.</summary>
-    public const string AlertRecordType = "STOCK_STATUS_CHANGED";
-
     /// <summary>A status write re-reads the row and tries again this many times if the status moved between its read and its write.</summary>
     private const int SettleAttempts = 5;
 
@@ -44,8 +36,8 @@ public sealed class StatusTransitions(
     public static readonly TimeSpan StreamRetention = TimeSpan.FromHours(30);
 
     private readonly string table = options.Value.InventoryTable;
-    private readonly string alertsTable = options.Value.AlertsTable;
-    private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
+
+    public string Name => "status";
 
     /// <summary>
     /// Handles change records of the inventory table in stream order. Most need nothing: a hold that leaves the status
@@ -53,7 +45,7 @@ public sealed class StatusTransitions(
     /// costs a read, and a transaction when the stored status is not yet the one it implies. Returns how many records
     /// it handled before it failed (all of them if it did not): the caller resumes from the first unhandled one.
     /// </summary>
-    public async Task<(int Handled, Exception? Failure)> ApplyAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
+    public async Task<Consumed> ConsumeAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
     {
         // What this batch has settled each row to: images written before a status write still carry the old status.
         var settled = new Dictionary<(string, string), StockStatus?>();
@@ -102,7 +94,7 @@ public sealed class StatusTransitions(
             }
         }
 
-        foreach (var (productId, warehouseId, first) in HotRows.SpreadRowsIn(records))
+        foreach (var (productId, warehouseId, first) in ChangeStream.SpreadRowsIn(records))
         {
             try
             {
@@ -146,7 +138,7 @@ public sealed class StatusTransitions(
             transaction.Add(StatusWrite(home, items[0].GetValueOrDefault(Attr.Status), row.Status, at, sequence: null, sequenceGuard: false, previous, pinUnchanged: false));
             if (home.StoredStatus is { } from)
             {
-                transaction.Add(Alert(row, from, at));
+                transaction.Add(alerts.StatusChanged(row, from, at));
             }
 
             if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
@@ -160,13 +152,6 @@ public sealed class StatusTransitions(
             }
         }
     }
-
-    /// <summary>
-    /// Whether a stream event's source is the stock table's stream (an event without a source is taken as one). A
-    /// mapping set up on another table by mistake must not have its items read as stock rows.
-    /// </summary>
-    public bool IsStockTableStream(string? eventSourceArn) =>
-        eventSourceArn is null || eventSourceArn.Contains($":table/{table}/stream/", StringComparison.Ordinal);
 
     /// <summary>
     /// The threshold check's repair: if the row has been unchanged for <paramref name="quietFor"/> and stores another
@@ -196,161 +181,6 @@ public sealed class StatusTransitions(
 
         return (await SettleAsync(row, sequenceNumber: null, repairSeen: null, ct)).Wrote;
     }
-
-    /// <summary>
-    /// Recent status transitions, newest first. All alerts share one partition sorted by time, so the filters are
-    /// applied to each page after it is read: a filtered page may hold fewer than <paramref name="limit"/> alerts, even
-    /// none, and still have a next page.
-    /// </summary>
-    public async Task<AlertPage> ListAlertsAsync(int limit, string? nextToken, AlertFilter filter, CancellationToken ct)
-    {
-        var names = new Dictionary<string, string> { ["#s"] = Attr.AlertStream };
-        var values = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName) };
-        var conditions = new List<string>();
-        if (filter.Acknowledged is { } acknowledged)
-        {
-            names["#ackAt"] = Attr.AcknowledgedAt;
-            conditions.Add(acknowledged ? "attribute_exists(#ackAt)" : "attribute_not_exists(#ackAt)");
-        }
-
-        if (filter.Status is { } status)
-        {
-            names["#ns"] = Attr.NewStatus;
-            values[":ns"] = Items.S(status.ToString());
-            conditions.Add("#ns = :ns");
-        }
-
-        if (filter.ProductId is { } productId)
-        {
-            names["#p"] = Attr.ProductId;
-            values[":p"] = Items.S(productId);
-            conditions.Add("#p = :p");
-        }
-
-        if (filter.Type is { } type)
-        {
-            names["#rt"] = Attr.RecordType;
-            values[":rt"] = Items.S(type == AlertType.RUNS_OUT_SOON ? CoverTracker.AlertRecordType : AlertRecordType);
-            conditions.Add("#rt = :rt");
-        }
-
-        var response = await dynamo.QueryAsync(new QueryRequest
-        {
-            TableName = alertsTable,
-            KeyConditionExpression = "#s = :s",
-            FilterExpression = conditions.Count > 0 ? string.Join(" AND ", conditions) : null,
-            ExpressionAttributeNames = names,
-            ExpressionAttributeValues = values,
-            ScanIndexForward = false,
-            Limit = limit,
-            ConsistentRead = true,
-            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.AlertStream, AlertStreamName), (Attr.AlertSortKey, null)),
-        }, ct);
-        var alerts = (response.Items ?? []).Select(ToAlert).ToList();
-        return new AlertPage(alerts, PageToken.Encode(response.LastEvaluatedKey));
-    }
-
-    /// <summary>
-    /// Records that <paramref name="by"/> has seen the alert. Idempotent: an alert acknowledged before keeps its first
-    /// acknowledgement and is answered as it is. Null when there is no such alert.
-    /// </summary>
-    public async Task<StockAlert?> AcknowledgeAsync(string alertId, string by, DateTimeOffset at, CancellationToken ct)
-    {
-        if (await FindAlertAsync(alertId, ct) is not { } item)
-        {
-            return null;
-        }
-
-        var key = new Dictionary<string, AttributeValue> { [Attr.AlertStream] = item[Attr.AlertStream], [Attr.AlertSortKey] = item[Attr.AlertSortKey] };
-        try
-        {
-            var updated = await dynamo.UpdateItemAsync(new UpdateItemRequest
-            {
-                TableName = alertsTable,
-                Key = key,
-                UpdateExpression = "SET #by = :by, #at = :at",
-                ConditionExpression = "attribute_exists(#id) AND attribute_not_exists(#at)",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#by"] = Attr.AcknowledgedBy, ["#at"] = Attr.AcknowledgedAt, ["#id"] = Attr.AlertId },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":by"] = Items.S(by), [":at"] = Items.Time(at) },
-                ReturnValues = ReturnValue.ALL_NEW,
-            }, ct);
-            return ToAlert(updated.Attributes);
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            // Acknowledged already (or expired away just now): answer what is stored.
-            var current = await dynamo.GetItemAsync(new GetItemRequest { TableName = alertsTable, Key = key, ConsistentRead = true }, ct);
-            return current.Item is { Count: > 0 } stored ? ToAlert(stored) : null;
-        }
-    }
-
-    /// <summary>
-    /// The alert's item, looked for newest first: the key holds the alert's time, not its id, and the alerts someone
-    /// acknowledges are recent, so this is usually the first page. An unknown id reads the whole partition (30 days).
-    /// </summary>
-    private async Task<Dictionary<string, AttributeValue>?> FindAlertAsync(string alertId, CancellationToken ct)
-    {
-        await foreach (var item in Reads.QueryAllAsync(dynamo, new QueryRequest
-        {
-            TableName = alertsTable,
-            KeyConditionExpression = "#s = :s",
-            FilterExpression = "#id = :id",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#id"] = Attr.AlertId },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = Items.S(AlertStreamName), [":id"] = Items.S(alertId) },
-            ScanIndexForward = false,
-            ConsistentRead = true,
-        }, ct))
-        {
-            return item;
-        }
-
-        return null;
-    }
-
-    /// <summary>
-    /// Alerts recorded at or after <paramref name="since"/> (by the writer's clock), oldest first, for the live
-    /// feed and the webhook to tail the table.
-    /// </summary>
-    public async Task<IReadOnlyList<StockAlert>> AlertsSinceAsync(DateTimeOffset since, CancellationToken ct) =>
-        await Reads.QueryAllAsync(dynamo, new QueryRequest
-        {
-            TableName = alertsTable,
-            KeyConditionExpression = "#s = :s AND #k >= :since",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.AlertStream, ["#k"] = Attr.AlertSortKey },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-            {
-                [":s"] = Items.S(AlertStreamName),
-                [":since"] = Items.Time(since),
-            },
-            ConsistentRead = true,
-        }, ct).Select(ToAlert).ToListAsync(ct);
-
-    /// <summary>The alert an alerts-table item records, or null for the table's other items (the live feed's cursors).</summary>
-    public static StockAlert? AlertOf(Dictionary<string, AttributeValue> item) =>
-        Items.Str(item, Attr.RecordType) is AlertRecordType or CoverTracker.AlertRecordType ? ToAlert(item) : null;
-
-    private static StockAlert ToAlert(Dictionary<string, AttributeValue> item) => new(
-        Items.Str(item, Attr.AlertId)!,
-        Items.Str(item, Attr.ProductId)!,
-        Items.Str(item, Attr.WarehouseId)!,
-        Items.Long(item, Attr.StockCount),
-        Items.Long(item, Attr.AvailableCount),
-        Items.Long(item, Attr.ThresholdLevel),
-        Enum.Parse<StockStatus>(Items.Str(item, Attr.OldStatus)!),
-        Enum.Parse<StockStatus>(Items.Str(item, Attr.NewStatus)!),
-        DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture),
-        Items.Str(item, Attr.Message)!,
-        Items.Str(item, Attr.AcknowledgedBy),
-        Items.Str(item, Attr.AcknowledgedAt) is { } acknowledgedAt
-            ? DateTimeOffset.Parse(acknowledgedAt, System.Globalization.CultureInfo.InvariantCulture)
-            : null,
-        Items.Str(item, Attr.RecordType) == CoverTracker.AlertRecordType ? AlertType.RUNS_OUT_SOON : AlertType.STATUS_CHANGE,
-        item.ContainsKey(Attr.Sold7Days) ? Items.Long(item, Attr.Sold7Days) : null,
-        item.ContainsKey(Attr.Sold28Days) ? Items.Long(item, Attr.Sold28Days) : null,
-        Items.Decimal(item, Attr.Velocity7Days),
-        Items.Decimal(item, Attr.Velocity28Days),
-        Items.Decimal(item, Attr.DaysOfCover),
-        item.ContainsKey(Attr.LeadTimeDays) ? (int)Items.Long(item, Attr.LeadTimeDays) : null);
 
     /// <summary>Whether the stored status of this item is not the one its counts imply (or there is none).</summary>
     public static bool NeedsStatus(Dictionary<string, AttributeValue> item)
@@ -408,7 +238,7 @@ public sealed class StatusTransitions(
             transaction.Add(StatusWrite(current, item.GetValueOrDefault(Attr.Status), after.Status, at, sequence, storedSequence is not null, previous));
             if (current.StoredStatus is { } from)
             {
-                transaction.Add(Alert(after, from, at));
+                transaction.Add(alerts.StatusChanged(after, from, at));
             }
 
             if ((await writes.CommitAsync(transaction, ct)).IsCommitted)
@@ -505,42 +335,6 @@ public sealed class StatusTransitions(
                 ConditionExpression = condition,
                 ExpressionAttributeNames = names,
                 ExpressionAttributeValues = values,
-            },
-        };
-    }
-
-    /// <summary>
-    /// A self-describing alert record for the move from <paramref name="from"/> to <paramref name="after"/>'s status:
-    /// everything a reader (or the pipe that turns it into an SNS message) needs is in the record itself, including a
-    /// readable sentence. It commits with the status write it announces: no transition without its alert.
-    /// </summary>
-    private TransactWriteItem Alert(InventoryRow after, StockStatus from, DateTimeOffset at)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        return new TransactWriteItem
-        {
-            Put = new Put
-            {
-                TableName = alertsTable,
-                Item = new Dictionary<string, AttributeValue>
-                {
-                    [Attr.AlertStream] = Items.S(AlertStreamName),
-                    [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(at)}#{id}"),
-                    [Attr.AlertId] = Items.S(id),
-                    [Attr.RecordType] = Items.S(AlertRecordType),
-                    [Attr.ProductId] = Items.S(after.ProductId),
-                    [Attr.WarehouseId] = Items.S(after.WarehouseId),
-                    [Attr.StockCount] = Items.N(after.StockCount),
-                    [Attr.AvailableCount] = Items.N(after.AvailableCount),
-                    [Attr.ThresholdLevel] = Items.N(after.ThresholdLevel),
-                    [Attr.OldStatus] = Items.S(from.ToString()),
-                    [Attr.NewStatus] = Items.S(after.Status.ToString()),
-                    [Attr.CreatedAt] = Items.Time(at),
-                    [Attr.Message] = Items.S(
-                        $"{after.ProductId} in warehouse {after.WarehouseId} is now {after.Status} (was {from}): " +
-                        $"{after.AvailableCount} available of {after.StockCount} in stock, threshold {after.ThresholdLevel}."),
-                    [Attr.Ttl] = Items.N(at.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
-                },
             },
         };
     }

@@ -5,18 +5,18 @@ using Inventory.Api.Features.Jobs;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Inventory.Api.Local;
+namespace Inventory.Api.Projections;
 
 /// <summary>
 /// Locally, what the stream function's event source mapping does on AWS: reads the inventory table's change stream
 /// from DynamoDB Local (<see cref="LocalDynamoStreams"/>) and hands each batch, in order, to
-/// <see cref="StockChangeHandler"/> (the stock history, the stored status and the alerts). It checkpoints each shard at most once a second (<see cref="StreamCheckpoints"/>),
+/// <see cref="ChangeStream"/>, the one entry of the derived work. It checkpoints each shard at most once a second (<see cref="StreamCheckpoints"/>),
 /// so a restart resumes about where it stopped; a kill before a checkpoint only hands those records over again, which
 /// writes nothing twice.
 /// </summary>
-public sealed class StatusStreamReader(
-    IAmazonDynamoDB dynamo, StockChangeHandler changes, StreamCheckpoints checkpoints, IOptions<StorageOptions> storage,
-    IOptions<JobOptions> jobs, ILogger<StatusStreamReader> logger) : BackgroundService
+public sealed class LocalStreamReader(
+    IAmazonDynamoDB dynamo, ChangeStream changes, StreamCheckpoints checkpoints, IOptions<StorageOptions> storage,
+    IOptions<JobOptions> jobs, ILogger<LocalStreamReader> logger) : BackgroundService
 {
     private readonly LocalDynamoStreams streams = new(
         storage.Value.ServiceUrl ?? throw new InvalidOperationException("The local stream reader needs Storage:ServiceUrl"), storage.Value.Region);

@@ -1,7 +1,10 @@
 using System.Text.Json;
 using Amazon.DynamoDBv2.Model;
 
-namespace Inventory.Api.Storage;
+namespace Inventory.Api.Projections;
+
+/// <summary>One change of a stock row as the table's change stream reports it: its sequence number and the row before and after.</summary>
+public sealed record ChangeRecord(string SequenceNumber, Dictionary<string, AttributeValue>? OldImage, Dictionary<string, AttributeValue>? NewImage);
 
 /// <summary>
 /// Reads DynamoDB change-stream records from their JSON form. The Lambda event a stream's event source mapping

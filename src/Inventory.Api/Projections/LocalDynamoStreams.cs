@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Inventory.Api.Local;
+namespace Inventory.Api.Projections;
 
 /// <summary>
 /// DynamoDB Local's Streams API, over its JSON protocol: the SDK's Streams client is not among the packages this

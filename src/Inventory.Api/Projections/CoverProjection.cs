@@ -1,26 +1,15 @@
 using System.Globalization;
-using System.Text.Json.Serialization;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
+using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
 
-namespace Inventory.Api.Storage;
-
-/// <summary>A row's days of cover as last evaluated (at <paramref name="ComputedAt"/>, after its latest change).</summary>
-public sealed record CoverView(
-    string ProductId, string WarehouseId, long AvailableCount,
-    [property: JsonPropertyName("sold_7d")] long Sold7d,
-    [property: JsonPropertyName("sold_28d")] long Sold28d,
-    [property: JsonPropertyName("velocity_7d")] decimal Velocity7d,
-    [property: JsonPropertyName("velocity_28d")] decimal Velocity28d,
-    decimal? DaysOfCover, int? LeadTimeDays, bool RunsOutSoon, DateTimeOffset ComputedAt);
-
-public sealed record CoverPage(IReadOnlyList<CoverView> Rows, string? NextToken);
+namespace Inventory.Api.Projections;
 
 /// <summary>
 /// Sales velocity and days of cover per stock row, and the "runs out soon" alerts, from the stock table's change stream
-/// (the third thing <see cref="StockChangeHandler"/> does with each batch). Only SALE moves count:
+/// (one of the <see cref="IChangeConsumer"/>s of <see cref="ChangeStream"/>). Only SALE moves count:
 /// <list type="bullet">
 /// <item>each sale adds its units to the row's counter for the sale's UTC day, conditioned on the row's move number
 /// (<c>last_move_seq &lt; :first</c>), so a batch handed over again counts nothing twice;</item>
@@ -31,15 +20,9 @@ public sealed record CoverPage(IReadOnlyList<CoverView> Rows, string? NextToken)
 /// alert per crossing; coming back above clears the flag (re-armed).</item>
 /// </list>
 /// </summary>
-public sealed class CoverTracker(
-    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, IOptions<StorageOptions> options, TimeProvider clock, ILogger<CoverTracker> logger)
+public sealed class CoverProjection(
+    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, AlertRecords alerts, IOptions<StorageOptions> options, TimeProvider clock, ILogger<CoverProjection> logger) : IChangeConsumer
 {
-    /// <summary>The record_type of a "runs out soon" alert; the alerts pipe lets these through too.</summary>
-    public const string AlertRecordType = "STOCK_RUNS_OUT_SOON";
-
-    /// <summary>The one partition value of the cover index: listings read rows by days of cover, never by scanning.</summary>
-    private const string CoverListName = "cover";
-
     /// <summary>
     /// Rows are independent items, evaluated side by side like the history's batches: one after another, a batch that
     /// touches many rows would hold back the status, which shares the reader.
@@ -54,15 +37,15 @@ public sealed class CoverTracker(
 
     private readonly string table = options.Value.VelocityTable;
     private readonly string productsTable = options.Value.ProductsTable;
-    private readonly string alertsTable = options.Value.AlertsTable;
-    private readonly int alertRetentionDays = options.Value.AlertRetentionDays;
+
+    public string Name => "cover";
 
     /// <summary>
     /// Counts the sales of these change records (in stream order) and evaluates the cover of every row they moved.
     /// Returns how many records are done before the first row that failed: the caller resumes there, and what is
     /// handed over again is counted and alerted once.
     /// </summary>
-    public async Task<(int Handled, Exception? Failure)> RecordAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
+    public async Task<Consumed> ConsumeAsync(IReadOnlyList<ChangeRecord> records, CancellationToken ct)
     {
         var rows = new Dictionary<(string, string), RowMoves>();
         for (var i = 0; i < records.Count; i++)
@@ -70,7 +53,7 @@ public sealed class CoverTracker(
             StockMovement? movement;
             try
             {
-                movement = StockHistory.MovementOf(records[i]);
+                movement = HistoryProjection.MovementOf(records[i]);
             }
             catch (Exception e) when (e is FormatException or OverflowException or KeyNotFoundException)
             {
@@ -163,35 +146,6 @@ public sealed class CoverTracker(
         {
             await EvaluateAsync(row, leadTime, sameMoveAgain: true, ct);
         }
-    }
-
-    /// <summary>Rows by days of cover, soonest to run out first (rows without sales in 28 days are not listed); or one product's rows.</summary>
-    public async Task<CoverPage> ListAsync(string? productId, int limit, string? nextToken, CancellationToken ct)
-    {
-        QueryRequest request = productId is null
-            ? new QueryRequest
-            {
-                TableName = table,
-                IndexName = Indexes.Cover,
-                KeyConditionExpression = "#l = :l",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#l"] = Attr.CoverList },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":l"] = Items.S(CoverListName) },
-                Limit = limit,
-                ExclusiveStartKey = PageToken.Decode(nextToken,
-                    (Attr.CoverList, CoverListName), (Attr.CoverRank, null), (Attr.ProductId, null), (Attr.VelocityKey, null)),
-            }
-            : new QueryRequest
-            {
-                TableName = table,
-                KeyConditionExpression = "#p = :p AND begins_with(#k, :c)",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId, ["#k"] = Attr.VelocityKey },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId), [":c"] = Items.S("cover#") },
-                Limit = limit,
-                ConsistentRead = true,
-                ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.ProductId, productId), (Attr.VelocityKey, null)),
-            };
-        var response = await dynamo.QueryAsync(request, ct);
-        return new CoverPage((response.Items ?? []).Select(ToView).ToList(), PageToken.Encode(response.LastEvaluatedKey));
     }
 
     /// <summary>
@@ -333,7 +287,7 @@ public sealed class CoverTracker(
             {
                 var transaction = new Transaction();
                 transaction.Add(new TransactWriteItem { Update = write });
-                transaction.Add(Alert(row, cover, now));
+                transaction.Add(alerts.RunsOutSoon(row, cover, now));
                 committed = (await writes.CommitAsync(transaction, ct)).IsCommitted;
             }
             else
@@ -388,7 +342,7 @@ public sealed class CoverTracker(
         if (cover.DaysOfCover is { } days)
         {
             values[":d"] = Items.N(days);
-            values[":l"] = Items.S(CoverListName);
+            values[":l"] = Items.S(CoverRecords.ListName);
             values[":rank"] = Items.S(Rank(days, row.ProductId, row.WarehouseId));
             set.AddRange(["#d = :d", "#l = :l", "#rank = :rank"]);
         }
@@ -430,42 +384,6 @@ public sealed class CoverTracker(
         };
     }
 
-    /// <summary>
-    /// The "runs out soon" alert, self-describing like a status alert (same table, same pipe, same SNS topic), with the
-    /// figures that made it. The row's status is unchanged by it: old and new status are both the status its counts imply.
-    /// </summary>
-    private TransactWriteItem Alert(InventoryRow row, StockCover cover, DateTimeOffset at)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        var item = new Dictionary<string, AttributeValue>
-        {
-            [Attr.AlertStream] = Items.S(StatusTransitions.AlertStreamName),
-            [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(at)}#{id}"),
-            [Attr.AlertId] = Items.S(id),
-            [Attr.RecordType] = Items.S(AlertRecordType),
-            [Attr.ProductId] = Items.S(row.ProductId),
-            [Attr.WarehouseId] = Items.S(row.WarehouseId),
-            [Attr.StockCount] = Items.N(row.StockCount),
-            [Attr.AvailableCount] = Items.N(row.AvailableCount),
-            [Attr.ThresholdLevel] = Items.N(row.ThresholdLevel),
-            [Attr.OldStatus] = Items.S(row.Status.ToString()),
-            [Attr.NewStatus] = Items.S(row.Status.ToString()),
-            [Attr.CreatedAt] = Items.Time(at),
-            [Attr.Sold7Days] = Items.N(cover.Sold7Days),
-            [Attr.Sold28Days] = Items.N(cover.Sold28Days),
-            [Attr.Velocity7Days] = Items.N(cover.Velocity7Days),
-            [Attr.Velocity28Days] = Items.N(cover.Velocity28Days),
-            [Attr.DaysOfCover] = Items.N(cover.DaysOfCover!.Value),
-            [Attr.LeadTimeDays] = Items.N(cover.LeadTimeDays!.Value),
-            [Attr.Message] = Items.S(
-                $"{row.ProductId} in warehouse {row.WarehouseId} runs out soon: {cover.DaysOfCover.Value.ToString(CultureInfo.InvariantCulture)} days of cover " +
-                $"({row.AvailableCount} available, selling {cover.Velocity7Days.ToString(CultureInfo.InvariantCulture)}/day over 7 days, " +
-                $"{cover.Velocity28Days.ToString(CultureInfo.InvariantCulture)}/day over 28), lead time {cover.LeadTimeDays} days."),
-            [Attr.Ttl] = Items.N(at.AddDays(alertRetentionDays).ToUnixTimeSeconds()),
-        };
-        return new TransactWriteItem { Put = new Put { TableName = alertsTable, Item = item } };
-    }
-
     private async Task<int?> LeadTimeAsync(string productId, CancellationToken ct)
     {
         var item = (await dynamo.GetItemAsync(new GetItemRequest
@@ -478,19 +396,6 @@ public sealed class CoverTracker(
         }, ct)).Item;
         return item is { Count: > 0 } && item.ContainsKey(Attr.LeadTimeDays) ? (int)Items.Long(item, Attr.LeadTimeDays) : null;
     }
-
-    private static CoverView ToView(Dictionary<string, AttributeValue> item) => new(
-        Items.Str(item, Attr.ProductId)!,
-        Items.Str(item, Attr.WarehouseId)!,
-        Items.Long(item, Attr.AvailableCount),
-        Items.Long(item, Attr.Sold7Days),
-        Items.Long(item, Attr.Sold28Days),
-        Items.Decimal(item, Attr.Velocity7Days) ?? 0,
-        Items.Decimal(item, Attr.Velocity28Days) ?? 0,
-        Items.Decimal(item, Attr.DaysOfCover),
-        item.ContainsKey(Attr.LeadTimeDays) ? (int)Items.Long(item, Attr.LeadTimeDays) : null,
-        item.TryGetValue(Attr.RunsOutSoon, out var flag) && flag.BOOL == true,
-        Items.Timestamp(item, Attr.ComputedAt));
 
     private static Dictionary<string, AttributeValue> StateKey(string productId, string warehouseId) => new()
     {
