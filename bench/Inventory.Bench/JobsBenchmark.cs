@@ -7,6 +7,7 @@ using Amazon.DynamoDBv2.Model;
 using Inventory.Api;
 using Inventory.Api.Domain;
 using Inventory.Api.Local;
+using Inventory.Api.Features.Reservations;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
 
@@ -54,6 +55,7 @@ public static class JobsBenchmark
         Console.WriteLine($"seeded {rowCount:N0} rows in {seeding.Elapsed.TotalSeconds:F1} s (not part of the measurement)");
 
         var inventory = app.Services.GetRequiredService<InventoryStore>();
+        var stock = app.Services.GetRequiredService<Inventory.Api.Features.Inventory.StockCommands>();
         var thresholds = app.Services.GetRequiredService<Inventory.Api.Projections.ThresholdCheck>();
         var memoryBefore = GC.GetTotalMemory(forceFullCollection: true);
         var checking = Stopwatch.StartNew();
@@ -70,14 +72,14 @@ public static class JobsBenchmark
 
         // Expiry sweep: holds made through the same storage call the endpoint uses, then the clock moves past them.
         var products = app.Services.GetRequiredService<ProductStore>();
-        var reservations = app.Services.GetRequiredService<ReservationStore>();
+        var reservations = app.Services.GetRequiredService<HoldCommands>();
         var skus = new List<string>();
         for (var i = 0; i < HoldProducts; i++)
         {
             var sku = "sweep-" + i.ToString("D3", CultureInfo.InvariantCulture);
             var now = clock.GetUtcNow();
             var (_, row, _) = await products.CreateAsync(new Product(sku, sku, null, 1m, null, null, now, now), "main", 5, Bench, default);
-            await inventory.SetAsync(sku, "main", new StockChange(1_000_000, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: 5, Bench, default);
+            await stock.SetAsync(sku, "main", new StockChange(1_000_000, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: 5, Bench, default);
             skus.Add(sku);
         }
 

@@ -14,6 +14,8 @@ using System.Net.Http.Json;
 using Inventory.Api;
 using Inventory.Bench;
 using Inventory.Api.Local;
+using Inventory.Api.Domain;
+using Inventory.Api.Features.Reservations;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -76,7 +78,7 @@ var baseAddress = new Uri(app.Services.GetRequiredService<IServer>().Features.Ge
 using var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 1024 }) { BaseAddress = baseAddress };
 http.DefaultRequestHeaders.Add("x-api-key", AdminKey);
 var inventory = app.Services.GetRequiredService<InventoryStore>();
-var reservations = app.Services.GetRequiredService<ReservationStore>();
+var reservations = app.Services.GetRequiredService<HoldCommands>();
 // The stock history names the storage calls made without a request (and so without a key) "bench".
 var bench = new Inventory.Api.Domain.Actor("bench", ActsForAnyone: true);
 

@@ -14,6 +14,10 @@ using Inventory.Api.Security;
 using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Features.Reservations;
+using Inventory.Api.Features.Fulfilment;
+using Inventory.Api.Features.Inventory;
+using Inventory.Api.Features.Shipments;
 
 namespace Inventory.Api;
 
@@ -43,6 +47,8 @@ public static class ServiceRegistration
         services.AddSingleton<ProcessedOrders>();
         services.AddSingleton<DeliveryCursors>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<InventoryStore>();
+        services.AddSingleton<ProductStore>();
         services.AddSingleton<InvariantChecker>();
         services.AddSingleton<TableProvisioner>();
         return services;
@@ -54,13 +60,12 @@ public static class ServiceRegistration
         services.AddOptions<InventoryOptions>().BindConfiguration(InventoryOptions.Section);
         services.AddOptions<ImportOptions>().BindConfiguration(ImportOptions.Section);
         services.AddOptions<ExportOptions>().BindConfiguration(ExportOptions.Section);
-        services.AddSingleton<InventoryStore>();
+        services.AddSingleton<StockCommands>();
         services.AddSingleton<HoldExpiry>();
-        services.AddSingleton<ReservationStore>();
-        services.AddSingleton<SalesStore>();
-        services.AddSingleton<TransferStore>();
-        services.AddSingleton<ShipmentStore>();
-        services.AddSingleton<ProductStore>();
+        services.AddSingleton<HoldCommands>();
+        services.AddSingleton<SaleCommands>();
+        services.AddSingleton<TransferCommands>();
+        services.AddSingleton<ShipmentCommands>();
         services.AddSingleton<ImportWrites>();
         services.AddSingleton<StockImporter>();
         services.AddSingleton<ReserveInventoryHandler>();

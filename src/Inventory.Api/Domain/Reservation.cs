@@ -87,3 +87,6 @@ public sealed record Reservation(
         }
     }
 }
+
+/// <summary>One line of a hold as asked for: a product, a warehouse (null: the service chooses) and how many units.</summary>
+public sealed record ReserveItem(string ProductId, string? WarehouseId, long Quantity);

@@ -1,5 +1,6 @@
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
+using Inventory.Api.Features.Shipments;
 
 namespace Inventory.Api.Local;
 
@@ -17,6 +18,7 @@ public static class DemoData
     {
         var products = services.GetRequiredService<ProductStore>();
         var inventory = services.GetRequiredService<InventoryStore>();
+        var stock = services.GetRequiredService<Inventory.Api.Features.Inventory.StockCommands>();
         var now = TimeProvider.System.UtcNowMillis();
         foreach (var p in Products)
         {
@@ -25,14 +27,14 @@ public static class DemoData
                 "main", p.Threshold, Actor.DemoData, ct);
             if (created && p.Stock > 0)
             {
-                await inventory.SetAsync(p.Sku, row.WarehouseId, new StockChange(p.Stock, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: p.Threshold, Actor.DemoData, ct);
+                await stock.SetAsync(p.Sku, row.WarehouseId, new StockChange(p.Stock, null, null), row.Version, versionFromIfMatch: false, defaultThreshold: p.Threshold, Actor.DemoData, ct);
             }
 
             // The sold-out poster has a reprint on its way, so the demo page can say when it is back.
             if (created && p.Stock == 0)
             {
                 var expected = DateOnly.FromDateTime(now.UtcDateTime).AddDays(10);
-                await services.GetRequiredService<ShipmentStore>().CreateAsync(
+                await services.GetRequiredService<ShipmentCommands>().CreateAsync(
                     new NewShipment($"demo-po-{p.Sku}", "DEMO-PO-1", row.WarehouseId, [new NewShipmentLine(p.Sku, 20, expected, AllowOverReceipt: false)]),
                     Actor.DemoData, ct);
             }

@@ -185,4 +185,35 @@ public sealed class ProductStore(
     private static bool SameContent(Product a, Product b) =>
         a.Name == b.Name && a.Description == b.Description && a.Price == b.Price && a.ImageUrl == b.ImageUrl && a.Category == b.Category
         && (b.LeadTimeDays is null || a.LeadTimeDays == b.LeadTimeDays);
+
+    /// <summary>
+    /// The threshold the product was created with, or null if it has none stored. A product that does not exist reads
+    /// as null too: the row's creation then refuses it, through its condition on the product.
+    /// </summary>
+    public async Task<(long? Threshold, string? Category)> DefaultsAsync(string productId, CancellationToken ct)
+    {
+        var response = await dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = storage.ProductsTable,
+            Key = Items.ProductKey(productId),
+            ProjectionExpression = "#t, #c",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#t"] = Attr.ThresholdLevel, ["#c"] = Attr.Category },
+            ConsistentRead = true,
+        }, ct);
+        return response.Item is { Count: > 0 } item
+            ? (item.ContainsKey(Attr.ThresholdLevel) ? Items.Long(item, Attr.ThresholdLevel) : null, Items.Str(item, Attr.Category))
+            : (null, null);
+    }
+
+    /// <summary>A transaction's check that the product exists (a row is created only for a product that does).</summary>
+    public TransactWriteItem MustExist(string sku) => new()
+    {
+        ConditionCheck = new ConditionCheck
+        {
+            TableName = storage.ProductsTable,
+            Key = Items.ProductKey(sku),
+            ConditionExpression = "attribute_exists(#s)",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = Attr.Sku },
+        },
+    };
 }

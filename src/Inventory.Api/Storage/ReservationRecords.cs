@@ -5,7 +5,9 @@ using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Storage;
 
-/// <summary>The reservation records: reading one, and the actions that create, extend and finish them.</summary>
+public sealed record ReservationPage(IReadOnlyList<Reservation> Reservations, string? NextToken);
+
+/// <summary>The reservation records: reading and listing them, and the actions that create, extend and finish them.</summary>
 public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options)
 {
     private readonly StorageOptions storage = options.Value;
@@ -192,4 +194,32 @@ public sealed class ReservationRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
 
     /// <summary>Chosen once, when the hold is created, so a random spread is all that is needed.</summary>
     private static string ActiveShardOf() => "A" + Random.Shared.Next(Indexes.ActiveShards);
+
+    /// <summary>
+    /// A product's reservations in reservation id order, for the admin panel. With a status only those are
+    /// returned, filtered after the read, so such a page may hold fewer than <paramref name="limit"/>.
+    /// </summary>
+    public async Task<ReservationPage> ListAsync(
+        string productId, ReservationStatus? status, int limit, string? nextToken, CancellationToken ct)
+    {
+        var request = new QueryRequest
+        {
+            TableName = Table,
+            KeyConditionExpression = "#p = :p",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId) },
+            Limit = limit,
+            ConsistentRead = true,
+            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.ProductId, productId), (Attr.ReservationId, null)),
+        };
+        if (status is { } wanted)
+        {
+            request.FilterExpression = "#st = :st";
+            request.ExpressionAttributeNames["#st"] = Attr.Status;
+            request.ExpressionAttributeValues[":st"] = Items.S(wanted.ToString());
+        }
+
+        var response = await dynamo.QueryAsync(request, ct);
+        return new ReservationPage((response.Items ?? []).Select(Items.ToReservation).ToList(), PageToken.Encode(response.LastEvaluatedKey));
+    }
 }

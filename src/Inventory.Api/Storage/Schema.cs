@@ -177,7 +177,7 @@ internal static class Attr
     public const string Result = "result";
     public const string Ttl = "ttl";
 
-    // Inbound shipments (ShipmentStore): one table, two kinds of partition. A product's partition (its id) holds one
+    // Inbound shipments (ShipmentCommands): one table, two kinds of partition. A product's partition (its id) holds one
     // line item per shipment that brings it; a shipment's partition ("shipment#<id>": ids never contain '#') holds the
     // shipment item and one item per receipt.
     public const string PartitionKey = "partition_key";

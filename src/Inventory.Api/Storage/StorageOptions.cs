@@ -51,7 +51,7 @@ public sealed class StorageOptions
 
     /// <summary>
     /// Inbound shipments (purchase orders): their lines, keyed by product so a product's open lines are one Query of a
-    /// sparse local index, and each shipment with its receipts (<see cref="ShipmentStore"/>).
+    /// sparse local index, and each shipment with its receipts (<see cref="ShipmentCommands"/>).
     /// </summary>
     public string ShipmentsTable { get; set; } = "inventory-shipments";
 

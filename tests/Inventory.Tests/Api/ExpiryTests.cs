@@ -3,6 +3,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Inventory.Api.Domain;
+using Inventory.Api.Features.Reservations;
 using Inventory.Api.Storage;
 using Inventory.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;

@@ -220,8 +220,8 @@ public class ShipmentTests(TestService service) : IClassFixture<TestService>
 /// <summary>The documented caps, as the service has them.</summary>
 internal static class ShipmentStoreLimits
 {
-    public const int Lines = Inventory.Api.Storage.ShipmentStore.MaxShipmentLines;
-    public const int ReceiptLines = Inventory.Api.Storage.ShipmentStore.MaxReceiptLines;
+    public const int Lines = Inventory.Api.Features.Shipments.ShipmentCommands.MaxShipmentLines;
+    public const int ReceiptLines = Inventory.Api.Features.Shipments.ShipmentCommands.MaxReceiptLines;
 }
 
 /// <summary>A product page does not fail for want of a delivery date: without the shipments table, stock is answered without incoming units.</summary>

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Inventory.Api.Projections;
+using Inventory.Api.Features.Reservations;
 
 namespace Inventory.Api.Features.Events;
 

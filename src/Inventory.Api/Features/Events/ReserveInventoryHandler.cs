@@ -4,6 +4,7 @@ using Inventory.Api.Domain;
 using Inventory.Api.Infrastructure;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Features.Reservations;
 
 namespace Inventory.Api.Features.Events;
 
@@ -49,7 +50,7 @@ public sealed record MessageResult(MessageFate Fate, ProcessedOrder? Order, stri
 /// it and changes nothing, and the answer a Pipe forwards is always the one that happened.
 /// </summary>
 public sealed class ReserveInventoryHandler(
-    ReservationStore reservations, InventoryStore inventory, ProcessedOrders processed, IOptions<InventoryOptions> options,
+    HoldCommands reservations, InventoryStore inventory, ProcessedOrders processed, IOptions<InventoryOptions> options,
     TimeProvider clock, ILogger<ReserveInventoryHandler> logger)
 {
     public const string MessageType = "ReserveInventory";

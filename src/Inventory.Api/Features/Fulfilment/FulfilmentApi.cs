@@ -29,7 +29,7 @@ public static class FulfilmentApi
     }
 
     public static async Task<Ok<FulfilmentView>> Fulfil(
-        string orderId, FulfilRequest body, SalesStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        string orderId, FulfilRequest body, SaleCommands store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var lines = body.Lines ?? [];
         var validator = new Validator()

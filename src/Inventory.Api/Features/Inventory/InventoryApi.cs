@@ -5,6 +5,7 @@ using Inventory.Api.Storage;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Features.Shipments;
 
 namespace Inventory.Api.Features.Inventory;
 
@@ -54,7 +55,7 @@ public static class InventoryApi
     }
 
     public static async Task<Ok<InventoryView>> GetInventory(
-        string productId, [FromQuery(Name = "warehouse_id"), QueryId(Description = "Only this warehouse's row.")] string? warehouseId, InventoryStore store, ShipmentStore shipments, HttpContext http,
+        string productId, [FromQuery(Name = "warehouse_id"), QueryId(Description = "Only this warehouse's row.")] string? warehouseId, InventoryStore store, ShipmentCommands shipments, HttpContext http,
         CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("warehouse_id", warehouseId, required: false).ThrowIfInvalid();
@@ -99,7 +100,7 @@ public static class InventoryApi
 
     public static async Task<Results<Ok<InventoryRowView>, Created<InventoryRowView>>> SetInventory(
         string productId, SetInventoryRequest body, [FromHeader(Name = "If-Match")] string? ifMatch,
-        InventoryStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        StockCommands stock, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var warehouseId = body.WarehouseId ?? options.Value.DefaultWarehouseId;
         long headerVersion = 0;
@@ -119,7 +120,7 @@ public static class InventoryApi
         validator.ThrowIfInvalid();
 
         long? expected = ifMatch is not null ? headerVersion : body.ExpectedVersion;
-        var row = await store.SetAsync(
+        var row = await stock.SetAsync(
             productId, warehouseId, new StockChange(body.StockCount, body.ThresholdLevel, body.Category), expected, versionFromIfMatch: ifMatch is not null,
             defaultThreshold: options.Value.DefaultThresholdLevel, http.User.ActorOf(), ct);
 
@@ -132,7 +133,7 @@ public static class InventoryApi
 
     public static async Task<Ok<AdjustmentResponse>> Adjust(
         string productId, AdjustInventoryRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        InventoryStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        StockCommands stock, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var warehouseId = body.WarehouseId ?? options.Value.DefaultWarehouseId;
         new Validator()
@@ -144,7 +145,7 @@ public static class InventoryApi
             .Text("reason", body.Reason, 500)
             .ThrowIfInvalid();
 
-        var result = await store.AdjustAsync(productId, warehouseId, body.Delta!.Value, body.Reason!.Trim(), idempotencyKey!, http.User.ActorOf(), ct);
+        var result = await stock.AdjustAsync(productId, warehouseId, body.Delta!.Value, body.Reason!.Trim(), idempotencyKey!, http.User.ActorOf(), ct);
         if (result.Replayed)
         {
             http.Response.Headers["Idempotent-Replayed"] = "true";

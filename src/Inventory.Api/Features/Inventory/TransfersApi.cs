@@ -35,7 +35,7 @@ public static class TransfersApi
 
     public static async Task<Ok<TransferResponse>> Transfer(
         string productId, TransferRequest body, [FromHeader(Name = "Idempotency-Key")] string? idempotencyKey,
-        TransferStore transfers, HttpContext http, CancellationToken ct)
+        TransferCommands transfers, HttpContext http, CancellationToken ct)
     {
         new Validator()
             .Id("product_id", productId)

@@ -1,6 +1,7 @@
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
 using Inventory.Api.Projections;
+using Inventory.Api.Features.Reservations;
 
 namespace Inventory.Api.Features.Jobs;
 

@@ -56,7 +56,7 @@ public static class ReservationsApi
     }
 
     public static async Task<Results<Created<ReservationView>, Ok<ReservationView>>> Reserve(
-        string productId, ReserveRequest body, ReservationStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        string productId, ReserveRequest body, HoldCommands holds, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var settings = options.Value;
         new Validator()
@@ -67,7 +67,7 @@ public static class ReservationsApi
             .Range("ttl_seconds", body.TtlSeconds, settings.MinReservationTtlSeconds, settings.MaxReservationTtlSeconds, required: false)
             .ThrowIfInvalid();
 
-        var result = await store.ReserveAsync(
+        var result = await holds.ReserveAsync(
             body.ReservationId!,
             [new ReserveItem(productId, body.WarehouseId, body.Quantity!.Value)],
             body.TtlSeconds ?? settings.DefaultReservationTtlSeconds,
@@ -79,7 +79,7 @@ public static class ReservationsApi
 
     public static async Task<Ok<PageView<ReservationView>>> List(
         string productId, [FromQuery, QueryEnum(typeof(ReservationStatus), Description = "Only holds of this status.")] string? status, [FromQuery, QueryLimit] string? limit, [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken,
-        ReservationStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+        ReservationRecords records, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Id("product_id", productId)
@@ -87,20 +87,20 @@ public static class ReservationsApi
             .Paging(limit, nextToken, options.Value.MaxPageSize, out var pageSize)
             .ThrowIfInvalid();
 
-        var page = await store.ListAsync(productId, parsed, pageSize ?? 50, nextToken, ct);
+        var page = await records.ListAsync(productId, parsed, pageSize ?? 50, nextToken, ct);
         return TypedResults.Ok(new PageView<ReservationView>(page.Reservations.Select(ReservationView.From).ToList(), page.NextToken));
     }
 
     public static async Task<Ok<ReservationView>> GetReservation(
-        string productId, string reservationId, ReservationStore store, HttpContext http, CancellationToken ct)
+        string productId, string reservationId, HoldCommands holds, HttpContext http, CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("reservation_id", reservationId).ThrowIfInvalid();
-        var reservation = await store.GetAsync(productId, reservationId, http.User.ActorOf(), ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
+        var reservation = await holds.GetAsync(productId, reservationId, http.User.ActorOf(), ct) ?? throw Problems.ReservationNotFound(productId, reservationId);
         return TypedResults.Ok(ReservationView.From(reservation));
     }
 
     public static async Task<Ok<ReservationView>> Extend(
-        string productId, string reservationId, ExtendRequest body, ReservationStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        string productId, string reservationId, ExtendRequest body, HoldCommands holds, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var settings = options.Value;
         new Validator()
@@ -108,18 +108,18 @@ public static class ReservationsApi
             .Id("reservation_id", reservationId)
             .Range("ttl_seconds", body.TtlSeconds, settings.MinReservationTtlSeconds, settings.MaxReservationTtlSeconds)
             .ThrowIfInvalid();
-        return TypedResults.Ok(ReservationView.From(await store.ExtendAsync(productId, reservationId, body.TtlSeconds!.Value, http.User.ActorOf(), ct)));
+        return TypedResults.Ok(ReservationView.From(await holds.ExtendAsync(productId, reservationId, body.TtlSeconds!.Value, http.User.ActorOf(), ct)));
     }
 
-    public static async Task<NoContent> Release(string productId, string reservationId, ReservationStore store, HttpContext http, CancellationToken ct)
+    public static async Task<NoContent> Release(string productId, string reservationId, HoldCommands holds, HttpContext http, CancellationToken ct)
     {
         new Validator().Id("product_id", productId).Id("reservation_id", reservationId).ThrowIfInvalid();
-        await store.ReleaseAsync(productId, reservationId, http.User.ActorOf(), ct);
+        await holds.ReleaseAsync(productId, reservationId, http.User.ActorOf(), ct);
         return TypedResults.NoContent();
     }
 
     public static async Task<Results<Created<OrderReservationView>, Ok<OrderReservationView>>> ReserveOrder(
-        OrderReserveRequest body, ReservationStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        OrderReserveRequest body, HoldCommands holds, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var settings = options.Value;
         var items = body.Items ?? [];
@@ -140,7 +140,7 @@ public static class ReservationsApi
 
         validator.ThrowIfInvalid();
 
-        var result = await store.ReserveAsync(
+        var result = await holds.ReserveAsync(
             body.ReservationId!,
             items.Select(i => new ReserveItem(i.ProductId!, i.WarehouseId, i.Quantity!.Value)).ToList(),
             body.TtlSeconds ?? settings.DefaultReservationTtlSeconds,

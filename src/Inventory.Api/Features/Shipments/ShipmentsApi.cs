@@ -56,7 +56,7 @@ public static class ShipmentsApi
         var group = app.MapGroup("/shipments").WithTags("Shipments");
         group.MapPost("/", Create).RequireAuthorization(Policies.Admin)
             .WithSummary("Announce an inbound shipment into one warehouse: its lines' units count as incoming until received. Idempotent on shipment_id.")
-            .WithDescription($"1 to {ShipmentStore.MaxShipmentLines} lines, one per product, each for a stock row that exists in the warehouse (404 warehouse_not_found otherwise).")
+            .WithDescription($"1 to {ShipmentCommands.MaxShipmentLines} lines, one per product, each for a stock row that exists in the warehouse (404 warehouse_not_found otherwise).")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
         group.MapGet("/", List).RequireAuthorization(Policies.Admin)
             .WithSummary("A product's shipment lines: the open ones, earliest expected first (status=open, the default), or all of them (status=all).")
@@ -67,7 +67,7 @@ public static class ShipmentsApi
         group.MapPost("/{shipmentId}/receipts", Receive).RequireAuthorization(Policies.Admin)
             .WithSummary("Book a delivery: each line's units onto its stock row and its shipment line, in one transaction. Idempotent on receipt_id.")
             .WithDescription(
-                $"1 to {ShipmentStore.MaxReceiptLines} lines, each a product on the shipment, at most once. Partial and repeated receipts are fine; " +
+                $"1 to {ShipmentCommands.MaxReceiptLines} lines, each a product on the shipment, at most once. Partial and repeated receipts are fine; " +
                 "receiving past a line's expected quantity is 409 over_receipt unless the line allows it. A closed shipment is 409 shipment_closed. " +
                 "The same receipt_id again answers the first receipt with Idempotent-Replayed: true and changes nothing.")
             .ProducesProblem(400).ProducesProblem(404).ProducesProblem(409);
@@ -78,7 +78,7 @@ public static class ShipmentsApi
     }
 
     public static async Task<Results<Created<ShipmentView>, Ok<ShipmentView>>> Create(
-        CreateShipmentRequest body, ShipmentStore store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
+        CreateShipmentRequest body, ShipmentCommands store, IOptions<InventoryOptions> options, HttpContext http, CancellationToken ct)
     {
         var lines = body.Lines ?? [];
         var warehouseId = body.WarehouseId ?? options.Value.DefaultWarehouseId;
@@ -86,8 +86,8 @@ public static class ShipmentsApi
             .Id("shipment_id", body.ShipmentId)
             .Text("supplier_reference", body.SupplierReference, 200)
             .Id("warehouse_id", warehouseId)
-            .Check(lines.Count is > 0 and <= ShipmentStore.MaxShipmentLines, "lines", $"must hold 1 to {ShipmentStore.MaxShipmentLines} lines.");
-        for (var i = 0; i < lines.Count && i < ShipmentStore.MaxShipmentLines; i++)
+            .Check(lines.Count is > 0 and <= ShipmentCommands.MaxShipmentLines, "lines", $"must hold 1 to {ShipmentCommands.MaxShipmentLines} lines.");
+        for (var i = 0; i < lines.Count && i < ShipmentCommands.MaxShipmentLines; i++)
         {
             var line = lines[i];
             validator
@@ -112,7 +112,7 @@ public static class ShipmentsApi
         return TypedResults.Created($"/shipments/{Uri.EscapeDataString(view.ShipmentId)}", view);
     }
 
-    public static async Task<Ok<ShipmentView>> Get(string shipmentId, ShipmentStore store, CancellationToken ct)
+    public static async Task<Ok<ShipmentView>> Get(string shipmentId, ShipmentCommands store, CancellationToken ct)
     {
         new Validator().Id("shipment_id", shipmentId).ThrowIfInvalid();
         var shipment = await store.GetAsync(shipmentId, ct) ?? throw Problems.ShipmentNotFound(shipmentId);
@@ -123,7 +123,7 @@ public static class ShipmentsApi
         [FromQuery(Name = "product_id"), QueryId(Required = true, Description = "The product whose shipment lines to list.")] string? productId,
         [FromQuery, QueryEnum("open", "all", Description = "open (the default): lines still expected; all: every line.")] string? status,
         [FromQuery, QueryLimit] string? limit,
-        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken, ShipmentStore store, IOptions<InventoryOptions> options, CancellationToken ct)
+        [FromQuery(Name = "next_token"), QueryPageToken] string? nextToken, ShipmentCommands store, IOptions<InventoryOptions> options, CancellationToken ct)
     {
         new Validator()
             .Id("product_id", productId)
@@ -135,15 +135,15 @@ public static class ShipmentsApi
     }
 
     public static async Task<Results<Created<ReceiptResponse>, Ok<ReceiptResponse>>> Receive(
-        string shipmentId, ReceiptRequest body, ShipmentStore store, HttpContext http, CancellationToken ct)
+        string shipmentId, ReceiptRequest body, ShipmentCommands store, HttpContext http, CancellationToken ct)
     {
         var lines = body.Lines ?? [];
         var validator = new Validator()
             .Id("shipment_id", shipmentId)
             .Id("receipt_id", body.ReceiptId)
-            .Check(lines.Count is > 0 and <= ShipmentStore.MaxReceiptLines, "lines",
-                $"must hold 1 to {ShipmentStore.MaxReceiptLines} lines (one transaction takes 2 actions per line of DynamoDB's 100); split a larger delivery into several receipts.");
-        for (var i = 0; i < lines.Count && i < ShipmentStore.MaxReceiptLines; i++)
+            .Check(lines.Count is > 0 and <= ShipmentCommands.MaxReceiptLines, "lines",
+                $"must hold 1 to {ShipmentCommands.MaxReceiptLines} lines (one transaction takes 2 actions per line of DynamoDB's 100); split a larger delivery into several receipts.");
+        for (var i = 0; i < lines.Count && i < ShipmentCommands.MaxReceiptLines; i++)
         {
             var line = lines[i];
             validator
@@ -166,7 +166,7 @@ public static class ShipmentsApi
         return TypedResults.Created($"/shipments/{Uri.EscapeDataString(shipmentId)}", view);
     }
 
-    public static async Task<Ok<ShipmentView>> Close(string shipmentId, ShipmentStore store, HttpContext http, CancellationToken ct)
+    public static async Task<Ok<ShipmentView>> Close(string shipmentId, ShipmentCommands store, HttpContext http, CancellationToken ct)
     {
         new Validator().Id("shipment_id", shipmentId).ThrowIfInvalid();
         var result = await store.CloseAsync(shipmentId, http.User.ActorOf(), ct);

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Inventory.Api.Domain;
+using Inventory.Api.Storage;
 
-namespace Inventory.Api.Storage;
+namespace Inventory.Api.Features.Fulfilment;
 
 public sealed record FulfilLine(string ProductId, string? ReservationId, long? Quantity, string? WarehouseId);
 
@@ -14,7 +15,7 @@ public sealed record FulfilmentResult(string OrderId, IReadOnlyList<FulfilledLin
 /// (only while it is ACTIVE); lines without one sell from available stock. The order's idempotency record commits
 /// in the same transaction, so a repeat of the order, during or after the first call, answers that sale.
 /// </summary>
-public sealed class SalesStore(
+public sealed class SaleCommands(
     Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, IdempotencyRecords idempotency,
     TimeProvider clock)
 {

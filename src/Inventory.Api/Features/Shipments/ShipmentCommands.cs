@@ -3,8 +3,9 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Storage;
 
-namespace Inventory.Api.Storage;
+namespace Inventory.Api.Features.Shipments;
 
 public sealed record NewShipmentLine(string ProductId, long ExpectedQuantity, DateOnly ExpectedDate, bool AllowOverReceipt);
 
@@ -36,9 +37,9 @@ public sealed record ShipmentLinePage(IReadOnlyList<ShipmentLine> Lines, string?
 /// A receipt raises each row's stock and its line's received count, and writes its own record, in one
 /// TransactWriteItems: 2 actions per line, plus the receipt and the shipment's open check.
 /// </summary>
-public sealed class ShipmentStore(
+public sealed class ShipmentCommands(
     IAmazonDynamoDB dynamo, Writes writes, StockRows rows, InventoryStore inventory, IOptions<StorageOptions> options, TimeProvider clock,
-    ILogger<ShipmentStore> logger)
+    ILogger<ShipmentCommands> logger)
 {
     /// <summary>Lines of one shipment: its creation is the shipment, a line and a check of its stock row per line (1 + 2 x 49 actions).</summary>
     public const int MaxShipmentLines = 49;

@@ -2,8 +2,9 @@ using System.Runtime.ExceptionServices;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
+using Inventory.Api.Storage;
 
-namespace Inventory.Api.Storage;
+namespace Inventory.Api.Features.Reservations;
 
 /// <summary>
 /// Holds whose time is up: the sweep (every second locally, every minute on AWS) and the reclaim a reservation does

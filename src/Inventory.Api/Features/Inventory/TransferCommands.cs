@@ -1,7 +1,8 @@
 using System.Text.Json;
 using Inventory.Api.Domain;
+using Inventory.Api.Storage;
 
-namespace Inventory.Api.Storage;
+namespace Inventory.Api.Features.Inventory;
 
 public sealed record Transfer(
     string TransferId, string ProductId, string FromWarehouse, string ToWarehouse, long Quantity, string? Reason, DateTimeOffset TransferredAt);
@@ -14,8 +15,8 @@ public sealed record TransferResult(Transfer Transfer, InventoryRow? From, Inven
 /// TransactWriteItems, so the units are on exactly one of the rows at every moment, and "moved" and "key used" never
 /// disagree. The destination row must exist: a transfer never creates one (see docs/decisions.md).
 /// </summary>
-public sealed class TransferStore(
-    Writes writes, StockRows rows, HotRows hot, IdempotencyRecords idempotency, InventoryStore inventory, TimeProvider clock, ILogger<TransferStore> logger)
+public sealed class TransferCommands(
+    Writes writes, StockRows rows, HotRows hot, IdempotencyRecords idempotency, InventoryStore inventory, TimeProvider clock)
 {
     public async Task<TransferResult> TransferAsync(
         string productId, string fromWarehouse, string toWarehouse, long quantity, string? reason, string transferId, Actor by, CancellationToken ct,
@@ -72,21 +73,7 @@ public sealed class TransferStore(
 
     private async Task<TransferResult> ResultAsync(Transfer transfer, bool replayed)
     {
-        var (from, to) = (RowAsync(transfer.ProductId, transfer.FromWarehouse), RowAsync(transfer.ProductId, transfer.ToWarehouse));
+        var (from, to) = (inventory.RowAfterCommitAsync(transfer.ProductId, transfer.FromWarehouse), inventory.RowAfterCommitAsync(transfer.ProductId, transfer.ToWarehouse));
         return new TransferResult(transfer, await from, await to, replayed);
-    }
-
-    /// <summary>A row after the transfer committed; null if it cannot be read (logged): the transfer happened, and its answer must say so.</summary>
-    private async Task<InventoryRow?> RowAsync(string productId, string warehouseId)
-    {
-        try
-        {
-            return await inventory.GetRowAsync(productId, warehouseId, CancellationToken.None);
-        }
-        catch (Exception e)
-        {
-            logger.LogWarning(e, "Row {ProductId}/{WarehouseId} not read back after a transfer", productId, warehouseId);
-            return null;
-        }
     }
 }

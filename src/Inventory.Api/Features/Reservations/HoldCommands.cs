@@ -1,23 +1,19 @@
-using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
-using Microsoft.Extensions.Options;
+using Inventory.Api.Features.Fulfilment;
+using Inventory.Api.Storage;
 
-namespace Inventory.Api.Storage;
-
-public sealed record ReserveItem(string ProductId, string? WarehouseId, long Quantity);
+namespace Inventory.Api.Features.Reservations;
 
 public sealed record ReservationResult(IReadOnlyList<Reservation> Reservations, bool Replayed);
 
-public sealed record ReservationPage(IReadOnlyList<Reservation> Reservations, string? NextToken);
-
 /// <summary>
-/// Holds: taking, replaying, extending, releasing and listing them. Each write is one transaction over the stock
+/// Holds: taking, replaying, extending and releasing them (listing them is <see cref="ReservationRecords"/>). Each write is one transaction over the stock
 /// rows (<see cref="StockRows"/>) and the reservation records (<see cref="ReservationRecords"/>). Sales are in
-/// <see cref="SalesStore"/>, expiry in <see cref="HoldExpiry"/>.
+/// <see cref="SaleCommands"/>, expiry in <see cref="HoldExpiry"/>.
 /// </summary>
-public sealed class ReservationStore(
-    IAmazonDynamoDB dynamo, Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, HoldExpiry expiry,
+public sealed class HoldCommands(
+    Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, HoldExpiry expiry,
     TimeProvider clock)
 {
     /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
@@ -26,34 +22,6 @@ public sealed class ReservationStore(
     /// <summary>The hold, if there is one that <paramref name="by"/> may see (<see cref="Reservation.BelongsTo"/>).</summary>
     public async Task<Reservation?> GetAsync(string productId, string reservationId, Actor by, CancellationToken ct) =>
         await records.GetAsync(productId, reservationId, ct) is { } hold && hold.BelongsTo(by) ? hold : null;
-
-    /// <summary>
-    /// A product's reservations in reservation id order, for the admin panel. With a status only those are
-    /// returned, filtered after the read, so such a page may hold fewer than <paramref name="limit"/>.
-    /// </summary>
-    public async Task<ReservationPage> ListAsync(
-        string productId, ReservationStatus? status, int limit, string? nextToken, CancellationToken ct)
-    {
-        var request = new QueryRequest
-        {
-            TableName = records.Table,
-            KeyConditionExpression = "#p = :p",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#p"] = Attr.ProductId },
-            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":p"] = Items.S(productId) },
-            Limit = limit,
-            ConsistentRead = true,
-            ExclusiveStartKey = PageToken.Decode(nextToken, (Attr.ProductId, productId), (Attr.ReservationId, null)),
-        };
-        if (status is { } wanted)
-        {
-            request.FilterExpression = "#st = :st";
-            request.ExpressionAttributeNames["#st"] = Attr.Status;
-            request.ExpressionAttributeValues[":st"] = Items.S(wanted.ToString());
-        }
-
-        var response = await dynamo.QueryAsync(request, ct);
-        return new ReservationPage((response.Items ?? []).Select(Items.ToReservation).ToList(), PageToken.Encode(response.LastEvaluatedKey));
-    }
 
     /// <summary>
     /// Holds every item or none. Each item adds two actions (the stock row's conditional increment and the

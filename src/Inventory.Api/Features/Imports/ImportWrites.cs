@@ -3,8 +3,9 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Storage;
 
-namespace Inventory.Api.Storage;
+namespace Inventory.Api.Features.Imports;
 
 /// <summary>What an import line's idempotency record remembers: which change it made.</summary>
 public sealed record ImportedLine(string Reference, MoveKind Kind, long Quantity);
