@@ -4,7 +4,7 @@ SHELL := /bin/bash
 PORT ?= 8080
 DOTNET ?= dotnet
 
-.PHONY: start test test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-search bench-coldstart bench-cost bench-partition bench-import package aot-toolchain clang deps check-tools clean
+.PHONY: start test test-load arm64-toolchain test-unit test-web web chromium shellcheck package-check-arm64 screenshots bench bench-compare bench-requests bench-jobs bench-status-lag bench-search bench-coldstart bench-cost bench-partition bench-import package aot-toolchain clang deps check-tools clean
 
 check-tools:
 	@command -v $(DOTNET) >/dev/null || { echo "error: the .NET 10 SDK is required (dotnet not found on PATH)"; exit 1; }
@@ -66,9 +66,21 @@ start: deps web
 	@echo "Service: http://127.0.0.1:$(PORT)  docs: /docs  admin panel: /admin  demo product page: /demo  (Ctrl+C stops it and DynamoDB Local)"
 	cd src/Inventory.Api && ASPNETCORE_ENVIRONMENT=Development exec $(DOTNET) bin/Release/net10.0/Inventory.Api.dll --urls http://127.0.0.1:$(PORT)
 
-# package-check-arm64 comes before test-web: it installs the aarch64 cross compiler that check-package.test.mjs builds with.
-test: deps web chromium clang shellcheck package-check-arm64 test-web tests/contract-client/node_modules/.package-lock.json
-	$(DOTNET) test Inventory.slnx --no-restore -nologo
+# The aarch64 cross compiler comes before test-web: check-package.test.mjs builds small arm64 binaries with it. The
+# crowd, volume and crash tests are the load lane (make test-load); each kind keeps one small exactness case here.
+test: deps web chromium clang shellcheck arm64-toolchain test-web tests/contract-client/node_modules/.package-lock.json
+	$(DOTNET) test Inventory.slnx --no-restore -nologo --filter "$(TEST_LANE)!=$(LOAD_LANE)" $(TEST_ARGS)
+
+# The load lane: the flash sales at full size, hot rows raced under load, expiry under a storm, kill -9 rounds,
+# imports and exports of many pages; and the arm64 Native AOT package that ships, built and checked.
+test-load: deps web package-check-arm64
+	$(DOTNET) test Inventory.slnx --no-restore -nologo --filter "$(TEST_LANE)=$(LOAD_LANE)" $(TEST_ARGS)
+
+TEST_LANE := Lane
+LOAD_LANE := Load
+
+arm64-toolchain:
+	$(MAKE) --no-print-directory aot-toolchain ARCH=arm64 MODE=aot
 
 # The fast lane: the pure tests (rules, transitions, change-record handling), no DynamoDB, no browser.
 test-unit: check-tools

@@ -12,6 +12,7 @@ namespace Inventory.Tests.Api;
 public sealed class ContentionCollection;
 
 [Collection(nameof(ContentionTests))]
+[Trait(Lanes.Name, Lanes.Load)]
 public class ContentionTests(TestService service, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<TestService>
 {
     /// <summary>Parallel one-unit holds on one product from <paramref name="clients"/> connections at once.</summary>

@@ -113,6 +113,7 @@ public class CoverVelocityTests(SettableClockService service) : IClassFixture<Se
 public class CoverAlertTests(TestService service) : IClassFixture<TestService>
 {
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task Hundreds_of_parallel_sales_crossing_the_lead_time_raise_one_alert_and_a_restock_rearms_it()
     {
         var sku = await service.CreateProductAsync(stock: 1000, threshold: 0);

@@ -16,6 +16,7 @@ namespace Inventory.Tests.Api;
 public class CrashTests
 {
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task A_kill_9_during_racing_writes_loses_no_alert_and_duplicates_none()
     {
         var prefix = "k" + Guid.NewGuid().ToString("N")[..10];

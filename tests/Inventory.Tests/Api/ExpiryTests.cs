@@ -369,6 +369,7 @@ public sealed class OwnDynamoDbService : TestService
 }
 
 [Collection(nameof(ExpiryUnderLoadTests))]
+[Trait(Lanes.Name, Lanes.Load)]
 public class ExpiryUnderLoadTests(OwnDynamoDbService service, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<OwnDynamoDbService>
 {
     [Fact]

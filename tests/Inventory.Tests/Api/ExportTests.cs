@@ -84,6 +84,7 @@ public class ExportTests(SmallPageService service) : IClassFixture<SmallPageServ
     }
 
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task The_stock_export_streams_every_row_of_many_pages_and_imports_again_unchanged()
     {
         var category = "cat-" + Guid.NewGuid().ToString("N")[..8];

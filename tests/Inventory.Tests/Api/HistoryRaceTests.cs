@@ -14,6 +14,7 @@ namespace Inventory.Tests.Api;
 /// stream reader has caught up. Runs alone with the other contention tests.
 /// </summary>
 [Collection(nameof(ContentionTests))]
+[Trait(Lanes.Name, Lanes.Load)]
 public class HistoryRaceTests(TestService service) : IClassFixture<TestService>
 {
     /// <summary>What the racing clients were told happened, by reservation or order id.</summary>

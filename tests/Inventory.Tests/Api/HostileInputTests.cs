@@ -177,6 +177,7 @@ public class HostileInputTests(TestService service) : IClassFixture<TestService>
 }
 
 /// <summary>The whole-table drift report counts each row once, also when a product's rows straddle a scan page.</summary>
+[Trait(Lanes.Name, Lanes.Load)]
 public class DriftReportPagingTests(TestService service) : IClassFixture<TestService>
 {
     private static readonly string[] OtherWarehouses = ["east", "west"];

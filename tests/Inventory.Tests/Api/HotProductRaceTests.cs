@@ -20,6 +20,7 @@ public sealed class HotProductRaceCollection;
 /// back, at hundreds of requests in flight, each checked against the row's counts afterwards.
 /// </summary>
 [Collection(nameof(HotProductRaceTests))]
+[Trait(Lanes.Name, Lanes.Load)]
 public class HotProductRaceTests(OwnDynamoDbService service, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<OwnDynamoDbService>
 {
     private HttpClient Platform()

@@ -113,6 +113,7 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
     }
 
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task Five_hundred_shoppers_on_two_hundred_units_over_eight_sub_rows_get_exactly_two_hundred_holds_and_one_chain_of_alerts()
     {
         var sku = await service.CreateProductAsync(stock: 200, threshold: 40);
@@ -150,6 +151,7 @@ public class HotProductTests(TestService service, Xunit.Abstractions.ITestOutput
     }
 
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task Folding_back_while_shoppers_hold_and_release_loses_and_invents_no_unit()
     {
         var sku = await service.CreateProductAsync(stock: 300, threshold: 10);

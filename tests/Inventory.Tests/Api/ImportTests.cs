@@ -220,6 +220,7 @@ public class ImportTests(TestService service) : IClassFixture<TestService>
     }
 
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task An_import_racing_hundreds_of_holds_on_the_same_rows_never_oversells()
     {
         const int Rows = 20, Stock = 30, HoldsPerRow = 25;

@@ -31,6 +31,7 @@ public sealed class PartitionBudgetService : TestService
 }
 
 [Collection(nameof(ContentionTests))]
+[Trait(Lanes.Name, Lanes.Load)]
 public class PartitionLimitTests(PartitionBudgetService service, Xunit.Abstractions.ITestOutputHelper output) : IClassFixture<PartitionBudgetService>
 {
     private async Task<HttpResponseMessage[]> HoldAllAsync(string sku, IEnumerable<string> reservationIds, int clients)

@@ -106,6 +106,7 @@ public class StatusStreamTests(FaultyService service) : IClassFixture<FaultyServ
     }
 
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task Hundreds_of_racing_writes_across_the_threshold_are_never_refused_for_a_status_and_leave_one_chain_of_alerts()
     {
         var sku = await service.CreateProductAsync(stock: 40, threshold: 20);
@@ -144,6 +145,7 @@ public class StatusStreamTests(FaultyService service) : IClassFixture<FaultyServ
     }
 
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task A_fifty_item_order_racing_single_unit_holds_across_the_threshold_commits_and_every_row_gets_its_status()
     {
         var skus = await Task.WhenAll(Enumerable.Range(0, 50).Select(_ => service.CreateProductAsync(stock: 20, threshold: 10)));

@@ -150,6 +150,7 @@ public class TransferTests(TestService service) : IClassFixture<TestService>
 
 /// <summary>A transfer racing hundreds of holds on its source row: the units are always on exactly one of the rows.</summary>
 [Collection(nameof(ContentionTests))]
+[Trait(Lanes.Name, Lanes.Load)]
 public class TransferRaceTests(TestService service) : IClassFixture<TestService>
 {
     [Fact]

@@ -40,6 +40,7 @@ public class ConcurrentRepeatTests(TestService service) : IClassFixture<TestServ
     }
 
     [Fact]
+    [Trait(Lanes.Name, Lanes.Load)]
     public async Task Identical_concurrent_order_holds_and_adjustments_answer_the_first_call_and_apply_once()
     {
         const int Rounds = 10;
