@@ -178,7 +178,9 @@ public static class ServiceRegistration
     }
 
     /// <summary>A consumer of the change stream, resolvable as itself (tests, repairs) and as one of the <see cref="IChangeConsumer"/>s.</summary>
-    private static void AddConsumer<T>(this IServiceCollection services) where T : class, IChangeConsumer
+    private static void AddConsumer<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicConstructors)] T>(
+        this IServiceCollection services)
+        where T : class, IChangeConsumer
     {
         services.AddSingleton<T>();
         services.AddSingleton<IChangeConsumer>(s => s.GetRequiredService<T>());

@@ -110,6 +110,7 @@ public class TestService : IAsyncLifetime
             .Where(p => p.PropertyType == typeof(string) && p.Name.EndsWith("Table", StringComparison.Ordinal))
             .Select(p => (string?)p.GetValue(storage))
             .OfType<string>()
+            .Where(table => table.Length > 0) // an empty name turns a table off (the key table)
             .Distinct();
         await Task.WhenAll(tables.Select(async table =>
         {
