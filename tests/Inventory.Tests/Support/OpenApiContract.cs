@@ -20,6 +20,9 @@ public sealed partial class OpenApiContract
 
     private static readonly ConcurrentDictionary<string, Task<OpenApiContract>> ByService = new();
 
+    /// <summary>Every test service serves the same document (but for its path base): compiled once per text, not once per service.</summary>
+    private static readonly ConcurrentDictionary<string, OpenApiContract> ByDocument = new();
+
     private readonly List<Operation> operations;
     private readonly JsonSchema problemSchema;
 
@@ -70,7 +73,8 @@ public sealed partial class OpenApiContract
         ByService.GetOrAdd(service.GetLeftPart(UriPartial.Authority), async authority =>
         {
             using var http = new HttpClient { BaseAddress = new Uri(authority) };
-            return FromDocument(JsonDocument.Parse(await http.GetStringAsync(DocumentPath)).RootElement.Clone());
+            var text = await http.GetStringAsync(DocumentPath);
+            return ByDocument.GetOrAdd(text, t => FromDocument(JsonDocument.Parse(t).RootElement.Clone()));
         });
 
     /// <summary>The ways this answer breaks the contract; none when it keeps it.</summary>
