@@ -93,9 +93,4 @@ namespace Inventory.Api.Infrastructure;
 [JsonSerializable(typeof(JobRun))]
 [JsonSerializable(typeof(AuthorizerResponse))]
 [JsonSerializable(typeof(OrderOutcomeEvent))]
-[JsonSerializable(typeof(Adjustment))]
-[JsonSerializable(typeof(Transfer))]
-[JsonSerializable(typeof(FulfilmentResult))]
-[JsonSerializable(typeof(ImportedLine))]
-[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class AppJsonContext : JsonSerializerContext;

@@ -1,3 +1,5 @@
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
@@ -9,12 +11,23 @@ namespace Inventory.Api.Storage;
 public sealed record IdempotencyRecord(string Key, string Fingerprint, string ResultJson, DateTimeOffset CreatedAt);
 
 /// <summary>
-/// Idempotency keys and processed orders. A record is written in the same transaction as the change it
-/// guards, so "the change happened" and "the key is used" can never disagree, even across a crash.
+/// What the idempotency record of a request made again says: the same request (<paramref name="Answer"/> is what it was
+/// answered the first time) or another one under the same id (no answer: it must be refused).
+/// </summary>
+public sealed record Repeat<T>(bool SameRequest, T? Answer, DateTimeOffset FirstAt) where T : class;
+
+/// <summary>
+/// The one idempotency mechanism of the writes that take a client's id (adjustments, transfers, sales, import lines):
+/// a record keyed by the kind of write and the client's id, holding the request's fingerprint and its answer, written
+/// in the same transaction as the change it guards, so "the change happened" and "the id is used" can never disagree,
+/// even across a crash. <see cref="For{T}"/> gives a write its guard.
 /// </summary>
 public sealed class IdempotencyRecords(IAmazonDynamoDB dynamo, IOptions<StorageOptions> options, TimeProvider clock)
 {
     private readonly StorageOptions storage = options.Value;
+
+    /// <summary>The replay answers' serializers, from storage's own JSON context.</summary>
+    internal static RecordJsonContext Json => RecordJsonContext.Default;
 
     /// <summary>
     /// The record key of one operation: its kind, then each part prefixed with its length, so ids that contain
@@ -22,6 +35,10 @@ public sealed class IdempotencyRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
     /// </summary>
     public static string KeyOf(string kind, params string[] parts) =>
         kind + string.Concat(parts.Select(p => $":{p.Length.ToString(System.Globalization.CultureInfo.InvariantCulture)}#{p}"));
+
+    /// <summary>The guard of one write: the client's id (named in a refusal), the record's key, what the request asked for.</summary>
+    public IdempotentWrite<T> For<T>(string clientId, string key, string fingerprint, JsonTypeInfo<T> answer) where T : class =>
+        new(this, clientId, key, fingerprint, answer);
 
     public TransactWriteItem PutAction(string key, string fingerprint, string resultJson)
     {
@@ -62,4 +79,42 @@ public sealed class IdempotencyRecords(IAmazonDynamoDB dynamo, IOptions<StorageO
         Items.Str(item, Attr.Fingerprint)!,
         Items.Str(item, Attr.Result)!,
         DateTimeOffset.Parse(Items.Str(item, Attr.CreatedAt)!, System.Globalization.CultureInfo.InvariantCulture));
+}
+
+/// <summary>
+/// One write's idempotency: the record that commits with it (<see cref="Record"/>), and, when the write did not commit
+/// or before it is tried, whether this request was made before (<see cref="RepeatIn"/>, <see cref="FindAsync"/>) and
+/// the one refusal of another request under the same id (<see cref="AnswerOf"/>).
+/// </summary>
+public sealed class IdempotentWrite<T> where T : class
+{
+    private readonly IdempotencyRecords records;
+    private readonly string key;
+    private readonly string fingerprint;
+    private readonly JsonTypeInfo<T> answer;
+
+    internal IdempotentWrite(IdempotencyRecords records, string clientId, string key, string fingerprint, JsonTypeInfo<T> answer) =>
+        (this.records, ClientId, this.key, this.fingerprint, this.answer) = (records, clientId, key, fingerprint, answer);
+
+    /// <summary>The id the client sent (an Idempotency-Key, an order id, a transfer id, an import's id and line).</summary>
+    public string ClientId { get; }
+
+    /// <summary>The record to add to the write's transaction, with the answer a repeat will get.</summary>
+    public TransactWriteItem Record(T first) => records.PutAction(key, fingerprint, JsonSerializer.Serialize(first, answer));
+
+    /// <summary>The earlier request, when the transaction failed on this write's record (null: the record did not exist).</summary>
+    public Repeat<T>? RepeatIn(TransactionOutcome outcome, ActionHandle record) =>
+        outcome.OldItem(record) is { } item ? RepeatOf(IdempotencyRecords.ToRecord(item)) : null;
+
+    /// <summary>The earlier request under this id, read strongly consistent; null if there was none.</summary>
+    public async Task<Repeat<T>?> FindAsync(CancellationToken ct) =>
+        await records.GetAsync(key, ct) is { } stored ? RepeatOf(stored) : null;
+
+    /// <summary>The first answer of the same request again; another request under the same id is refused (409).</summary>
+    public T AnswerOf(Repeat<T> repeat) => repeat.SameRequest ? repeat.Answer! : throw Problems.IdempotencyConflict(ClientId);
+
+    /// <summary>What a stored record says about this request.</summary>
+    public Repeat<T> RepeatOf(IdempotencyRecord stored) => stored.Fingerprint == fingerprint
+        ? new Repeat<T>(true, JsonSerializer.Deserialize(stored.ResultJson, answer), stored.CreatedAt)
+        : new Repeat<T>(false, null, stored.CreatedAt);
 }

@@ -22,7 +22,7 @@ internal static class PageToken
 
         // "#" marks a number, which no key of this service is: such a token is refused when it comes back.
         var plain = lastKey.ToDictionary(kv => kv.Key, kv => kv.Value.S ?? ("#" + kv.Value.N), StringComparer.Ordinal);
-        return Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(plain, Infrastructure.AppJsonContext.Default.DictionaryStringString)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        return Convert.ToBase64String(JsonSerializer.SerializeToUtf8Bytes(plain, RecordJsonContext.Default.DictionaryStringString)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 
     /// <summary>The start key a token stands for; each expected key may pin the value the listing requires (null: any).</summary>
@@ -39,7 +39,7 @@ internal static class PageToken
             var base64 = token.Replace('-', '+').Replace('_', '/');
             base64 = base64.PadRight(base64.Length + ((4 - (base64.Length % 4)) % 4), '=');
             var json = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(Convert.FromBase64String(base64));
-            plain = JsonSerializer.Deserialize(json, Infrastructure.AppJsonContext.Default.DictionaryStringString);
+            plain = JsonSerializer.Deserialize(json, RecordJsonContext.Default.DictionaryStringString);
         }
         catch (Exception e) when (e is FormatException or JsonException or DecoderFallbackException or ArgumentException)
         {

@@ -1,14 +1,9 @@
-using System.Text.Json;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 
 namespace Inventory.Api.Features.Fulfilment;
 
 public sealed record FulfilLine(string ProductId, string? ReservationId, long? Quantity, string? WarehouseId);
-
-public sealed record FulfilledLine(string ProductId, string WarehouseId, long Quantity, string? ReservationId);
-
-public sealed record FulfilmentResult(string OrderId, IReadOnlyList<FulfilledLine> Lines, DateTimeOffset FulfilledAt, bool Replayed);
 
 /// <summary>
 /// Sales: an order's lines sold all or nothing, once per order id. Lines that name a reservation convert that hold
@@ -24,21 +19,20 @@ public sealed class SaleCommands(
 
     public async Task<FulfilmentResult> FulfilAsync(string orderId, IReadOnlyList<FulfilLine> lines, Actor by, CancellationToken ct)
     {
-        var key = IdempotencyRecords.KeyOf("order", orderId);
-        var fingerprint = Fingerprint.Of(
-            "fulfil", string.Join(';', lines.Select(l => $"{l.ProductId}|{l.ReservationId}|{l.Quantity}|{l.WarehouseId}")));
+        var guard = idempotency.For(orderId, IdempotencyRecords.KeyOf("order", orderId), Fingerprint.Of(
+            "fulfil", string.Join(';', lines.Select(l => $"{l.ProductId}|{l.ReservationId}|{l.Quantity}|{l.WarehouseId}"))), IdempotencyRecords.Json.FulfilmentResult);
 
         for (var attempt = 1; ; attempt++)
         {
             // Replay first, then resolve: a repeat of a finished order never looks at today's holds and stock.
-            if (await idempotency.GetAsync(key, ct) is { } done)
+            if (await guard.FindAsync(ct) is { } done)
             {
-                return Replay(done, fingerprint, orderId);
+                return Replay(guard, done);
             }
 
             try
             {
-                if (await TrySellOnceAsync(key, fingerprint, orderId, lines, attempt, by, ct) is { } result)
+                if (await TrySellOnceAsync(guard, orderId, lines, attempt, by, ct) is { } result)
                 {
                     return result;
                 }
@@ -47,9 +41,9 @@ public sealed class SaleCommands(
             {
                 // An identical call may have committed while this one was resolving its lines (a client retrying
                 // after a timeout, say): then the order was sold, and the answer is that sale, never a refusal.
-                if (await idempotency.GetAsync(key, ct) is { } first)
+                if (await guard.FindAsync(ct) is { } first)
                 {
-                    return Replay(first, fingerprint, orderId);
+                    return Replay(guard, first);
                 }
 
                 throw;
@@ -59,7 +53,7 @@ public sealed class SaleCommands(
 
     /// <summary>One try at the sale: its result, or null when something moved underneath and it must be tried again.</summary>
     private async Task<FulfilmentResult?> TrySellOnceAsync(
-        string key, string fingerprint, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, Actor by, CancellationToken ct)
+        IdempotentWrite<FulfilmentResult> guard, string orderId, IReadOnlyList<FulfilLine> lines, int attempt, Actor by, CancellationToken ct)
     {
         var resolved = await ResolveLinesAsync(lines, by, ct);
 
@@ -82,7 +76,7 @@ public sealed class SaleCommands(
         var transaction = new Transaction();
         var rowSteps = byRow.Select(r => (Row: r, Handle: transaction.Add(rows.Sell(r.ProductId, r.WarehouseId, r.Held, r.Direct, now, new MoveCause(MoveKind.SALE, by, Reference: orderId))))).ToList();
         var holdSteps = holds.Select(h => transaction.Add(records.Finish(h, ReservationStatus.FULFILLED, now))).ToList();
-        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(result, Infrastructure.AppJsonContext.Default.FulfilmentResult)));
+        var record = transaction.Add(guard.Record(result));
 
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
@@ -90,9 +84,9 @@ public sealed class SaleCommands(
             return result;
         }
 
-        if (outcome.Failed(record))
+        if (guard.RepeatIn(outcome, record) is { } repeat)
         {
-            return Replay(IdempotencyRecords.ToRecord(outcome.OldItem(record)!), fingerprint, orderId);
+            return Replay(guard, repeat);
         }
 
         if (holdSteps.Any(outcome.Failed) && attempt < ResolveAttempts)
@@ -129,16 +123,9 @@ public sealed class SaleCommands(
         throw Problems.Shortage(shortages);
     }
 
-    private static FulfilmentResult Replay(IdempotencyRecord record, string fingerprint, string orderId)
-    {
-        if (record.Fingerprint != fingerprint)
-        {
-            throw Problems.IdempotencyConflict(orderId);
-        }
-
-        // The sale happened: the replay answers it.
-        return JsonSerializer.Deserialize(record.ResultJson, Infrastructure.AppJsonContext.Default.FulfilmentResult)! with { Replayed = true };
-    }
+    /// <summary>The sale happened: the replay answers it (or refuses another order under the same id).</summary>
+    private static FulfilmentResult Replay(IdempotentWrite<FulfilmentResult> guard, Repeat<FulfilmentResult> repeat) =>
+        guard.AnswerOf(repeat) with { Replayed = true };
 
     /// <summary>
     /// Each line's hold, or the warehouse of a direct sale, in the order of the lines. The direct lines are resolved

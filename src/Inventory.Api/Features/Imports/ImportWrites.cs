@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
@@ -8,8 +7,6 @@ using Inventory.Api.Storage;
 namespace Inventory.Api.Features.Imports;
 
 /// <summary>What an import line's idempotency record remembers: which change it made.</summary>
-public sealed record ImportedLine(string Reference, MoveKind Kind, long Quantity);
-
 /// <summary>How writing one import line ended; <c>Row</c> is the row as the refusal found it, when there is one.</summary>
 public sealed record ImportWriteResult(ImportOutcome Outcome, ImportError? Error = null, InventoryRow? Row = null);
 
@@ -48,12 +45,13 @@ public sealed class ImportWrites(
         return items.Select(i => Items.Str(i, Attr.Sku)!).ToHashSet(StringComparer.Ordinal);
     }
 
-    /// <summary>The idempotency records of lines of this import already applied, by line number.</summary>
-    public async Task<Dictionary<int, IdempotencyRecord>> AppliedAsync(string importId, IEnumerable<int> lines, CancellationToken ct)
+    /// <summary>What the records of these lines already applied by this import say about each, by line number (one batch read).</summary>
+    public async Task<Dictionary<int, Repeat<ImportedLine>>> AppliedAsync(string importId, IReadOnlyList<ImportLine> lines, CancellationToken ct)
     {
-        var byKey = lines.Distinct().ToDictionary(line => KeyOf(importId, line));
+        var byKey = lines.DistinctBy(l => l.Line).ToDictionary(l => KeyOf(importId, l.Line));
         var items = await Reads.BatchGetAllAsync(dynamo, storage.IdempotencyTable, byKey.Keys.Select(Items.IdempotencyKey).ToList(), ct);
-        return items.Select(IdempotencyRecords.ToRecord).ToDictionary(r => byKey[r.Key]);
+        return items.Select(IdempotencyRecords.ToRecord)
+            .ToDictionary(r => byKey[r.Key].Line, r => GuardOf(importId, byKey[r.Key]).RepeatOf(r));
     }
 
     /// <summary>
@@ -65,8 +63,7 @@ public sealed class ImportWrites(
         string importId, ImportLine line, InventoryRow row, long? expectedVersion, bool overwrite, Actor by, CancellationToken ct)
     {
         var reference = ImportLine.ReferenceOf(importId, line.Line);
-        var key = KeyOf(importId, line.Line);
-        var fingerprint = line.Fingerprint();
+        var guard = GuardOf(importId, line);
         for (var attempt = 1; ; attempt++)
         {
             var now = clock.UtcNowMillis();
@@ -95,17 +92,16 @@ public sealed class ImportWrites(
             }
 
             var done = new ImportedLine(reference, line.IsAbsolute ? MoveKind.SET : MoveKind.ADJUSTMENT, line.Stock ?? line.Adjust!.Value);
-            var record = transaction.Add(idempotency.PutAction(key, fingerprint,
-                JsonSerializer.Serialize(done, Infrastructure.AppJsonContext.Default.ImportedLine)));
+            var record = transaction.Add(guard.Record(done));
             var outcome = await writes.CommitAsync(transaction, ct);
             if (outcome.IsCommitted)
             {
                 return new ImportWriteResult(ImportOutcome.APPLIED);
             }
 
-            if (outcome.Failed(record))
+            if (guard.RepeatIn(outcome, record) is { } repeat)
             {
-                return AlreadyApplied(IdempotencyRecords.ToRecord(outcome.OldItem(record)!), fingerprint);
+                return AlreadyApplied(repeat);
             }
 
             if (outcome.OldItem(change) is not { } old)
@@ -132,11 +128,18 @@ public sealed class ImportWrites(
         }
     }
 
-    /// <summary>A line whose record exists: the same line again is done already; other content under the same id and line is refused.</summary>
-    public static ImportWriteResult AlreadyApplied(IdempotencyRecord record, string fingerprint) =>
-        record.Fingerprint == fingerprint
+    /// <summary>One line's idempotency: keyed by the import's id and the line's number, refused as another line when its content differs.</summary>
+    public IdempotentWrite<ImportedLine> GuardOf(string importId, ImportLine line) =>
+        idempotency.For(ImportLine.ReferenceOf(importId, line.Line), KeyOf(importId, line.Line), line.Fingerprint(), IdempotencyRecords.Json.ImportedLine);
+
+    /// <summary>
+    /// A line whose record exists: the same line again is done already; other content under the same id and line is
+    /// refused, as that line's error (the other lines of the file still go through), not as a 409 of the whole request.
+    /// </summary>
+    public static ImportWriteResult AlreadyApplied(Repeat<ImportedLine> repeat) =>
+        repeat.SameRequest
             ? new ImportWriteResult(ImportOutcome.UNCHANGED, new ImportError("already_applied",
-                $"Already applied by this import at {record.CreatedAt:yyyy-MM-dd HH:mm:ss} UTC; not applied again."))
+                $"Already applied by this import at {repeat.FirstAt:yyyy-MM-dd HH:mm:ss} UTC; not applied again."))
             : new ImportWriteResult(ImportOutcome.ERROR, new ImportError("import_line_reused",
                 "This import already applied a different line under this line number; start a new import for a changed file."));
 

@@ -60,15 +60,15 @@ public sealed class StockImporter(ImportWrites store, IOptions<ImportOptions> op
         var rows = await store.RowsAsync(valid.Select(v => (v.Line.ProductId, v.Line.WarehouseId)), ct);
         var missingProducts = valid.Where(v => !rows.ContainsKey((v.Line.ProductId, v.Line.WarehouseId))).Select(v => v.Line.ProductId).ToList();
         var products = missingProducts.Count > 0 ? await store.ExistingProductsAsync(missingProducts, ct) : [];
-        var applied = dryRun ? new Dictionary<int, IdempotencyRecord>() : await store.AppliedAsync(importId, valid.Select(v => v.Line.Line), ct);
+        var applied = dryRun ? [] : await store.AppliedAsync(importId, valid.Select(v => v.Line).ToList(), ct);
 
         var writes = new List<(int Index, ImportLine Line, InventoryRow Row, long? ExpectedVersion, ImportLinePlan Plan)>();
         foreach (var (index, line, expected) in valid)
         {
             var row = rows.GetValueOrDefault((line.ProductId, line.WarehouseId));
-            if (applied.TryGetValue(line.Line, out var record))
+            if (applied.TryGetValue(line.Line, out var repeat))
             {
-                var again = ImportWrites.AlreadyApplied(record, line.Fingerprint());
+                var again = ImportWrites.AlreadyApplied(repeat);
                 results[index] = Result(line, again.Outcome, row?.Counts, row?.Counts, again.Error, row?.Version);
                 continue;
             }

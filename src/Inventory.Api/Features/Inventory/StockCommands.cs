@@ -1,10 +1,7 @@
-using System.Text.Json;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 
 namespace Inventory.Api.Features.Inventory;
-
-public sealed record Adjustment(string WarehouseId, long Delta, string Reason, DateTimeOffset AppliedAt);
 
 /// <summary><c>Row</c> is the row as read after the adjustment committed (or after a replay found it); null if it is gone.</summary>
 public sealed record AdjustmentResult(Adjustment Adjustment, InventoryRow? Row, bool Replayed);
@@ -131,30 +128,23 @@ public sealed class StockCommands(
     public async Task<AdjustmentResult> AdjustAsync(
         string productId, string warehouseId, long delta, string reason, string idempotencyKey, Actor by, CancellationToken ct)
     {
-        var key = IdempotencyRecords.KeyOf("adjust", productId, idempotencyKey);
-        var fingerprint = Domain.Fingerprint.Of("adjust", productId, warehouseId, delta, reason);
+        var guard = idempotency.For(idempotencyKey, IdempotencyRecords.KeyOf("adjust", productId, idempotencyKey),
+            Fingerprint.Of("adjust", productId, warehouseId, delta, reason), IdempotencyRecords.Json.Adjustment);
         var adjustment = new Adjustment(warehouseId, delta, reason, clock.UtcNowMillis());
 
         for (var gathered = false; ; gathered = true)
         {
             var transaction = new Transaction();
             var change = transaction.Add(rows.Adjust(productId, warehouseId, delta, adjustment.AppliedAt, new MoveCause(MoveKind.ADJUSTMENT, by, reason, idempotencyKey)));
-            var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(adjustment, Infrastructure.AppJsonContext.Default.Adjustment)));
+            var record = transaction.Add(guard.Record(adjustment));
             var outcome = await writes.CommitAsync(transaction, ct);
 
             if (!outcome.IsCommitted)
             {
-                if (outcome.Failed(record))
+                if (guard.RepeatIn(outcome, record) is { } repeat)
                 {
-                    var first = IdempotencyRecords.ToRecord(outcome.OldItem(record)!);
-                    if (first.Fingerprint != fingerprint)
-                    {
-                        throw Problems.IdempotencyConflict(idempotencyKey);
-                    }
-
                     // The adjustment happened: the replay answers it, with the row as it is now.
-                    var applied = JsonSerializer.Deserialize(first.ResultJson, Infrastructure.AppJsonContext.Default.Adjustment)!;
-                    return new AdjustmentResult(applied, await inventory.RowAfterCommitAsync(productId, warehouseId), Replayed: true);
+                    return new AdjustmentResult(guard.AnswerOf(repeat), await inventory.RowAfterCommitAsync(productId, warehouseId), Replayed: true);
                 }
 
                 var current = Items.ToRow(outcome.OldItem(change) ?? throw await inventory.MissingRowProblemAsync(productId, warehouseId, ct));

@@ -1,11 +1,7 @@
-using System.Text.Json;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 
 namespace Inventory.Api.Features.Inventory;
-
-public sealed record Transfer(
-    string TransferId, string ProductId, string FromWarehouse, string ToWarehouse, long Quantity, string? Reason, DateTimeOffset TransferredAt);
 
 /// <summary>The rows are read after the transfer committed (or after a replay found it); either is null if it could not be read.</summary>
 public sealed record TransferResult(Transfer Transfer, InventoryRow? From, InventoryRow? To, bool Replayed);
@@ -22,8 +18,8 @@ public sealed class TransferCommands(
         string productId, string fromWarehouse, string toWarehouse, long quantity, string? reason, string transferId, Actor by, CancellationToken ct,
         bool gathered = false)
     {
-        var key = IdempotencyRecords.KeyOf("transfer", productId, transferId);
-        var fingerprint = Domain.Fingerprint.Of("transfer", productId, fromWarehouse, toWarehouse, quantity, reason);
+        var guard = idempotency.For(transferId, IdempotencyRecords.KeyOf("transfer", productId, transferId),
+            Fingerprint.Of("transfer", productId, fromWarehouse, toWarehouse, quantity, reason), IdempotencyRecords.Json.Transfer);
         var transfer = new Transfer(transferId, productId, fromWarehouse, toWarehouse, quantity, reason, clock.UtcNowMillis());
 
         // Each row's history entry says where the units went or came from, and carries the transfer's id as reference.
@@ -33,7 +29,7 @@ public sealed class TransferCommands(
             new MoveCause(MoveKind.TRANSFER, by, Why("to", toWarehouse), transferId)));
         var destination = transaction.Add(rows.Arrive(productId, toWarehouse, quantity, transfer.TransferredAt,
             new MoveCause(MoveKind.TRANSFER, by, Why("from", fromWarehouse), transferId)));
-        var record = transaction.Add(idempotency.PutAction(key, fingerprint, JsonSerializer.Serialize(transfer, Infrastructure.AppJsonContext.Default.Transfer)));
+        var record = transaction.Add(guard.Record(transfer));
         var outcome = await writes.CommitAsync(transaction, ct);
         if (outcome.IsCommitted)
         {
@@ -42,15 +38,9 @@ public sealed class TransferCommands(
 
         // Replay before refusing: the record's condition failed, or (a repeat whose source has since run short) another
         // condition failed first and the record may still be there.
-        var first = outcome.OldItem(record) is { } stored ? IdempotencyRecords.ToRecord(stored) : await idempotency.GetAsync(key, ct);
-        if (first is not null)
+        if ((guard.RepeatIn(outcome, record) ?? await guard.FindAsync(ct)) is { } repeat)
         {
-            if (first.Fingerprint != fingerprint)
-            {
-                throw Problems.IdempotencyConflict(transferId);
-            }
-
-            return await ResultAsync(JsonSerializer.Deserialize(first.ResultJson, Infrastructure.AppJsonContext.Default.Transfer)!, replayed: true);
+            return await ResultAsync(guard.AnswerOf(repeat), replayed: true);
         }
 
         if (outcome.Failed(source))
