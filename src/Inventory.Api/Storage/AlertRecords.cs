@@ -30,36 +30,10 @@ public sealed class AlertRecords(IAmazonDynamoDB dynamo, IOptions<StorageOptions
     /// everything a reader (or the pipe that turns it into an SNS message) needs is in the record itself, including a
     /// readable sentence. It commits with the status write it announces: no transition without its alert.
     /// </summary>
-    public TransactWriteItem StatusChanged(InventoryRow after, StockStatus from, DateTimeOffset at)
-    {
-        var id = Guid.NewGuid().ToString("N");
-        return new TransactWriteItem
-        {
-            Put = new Put
-            {
-                TableName = table,
-                Item = new Dictionary<string, AttributeValue>
-                {
-                    [Attr.AlertStream] = Items.S(StreamName),
-                    [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(at)}#{id}"),
-                    [Attr.AlertId] = Items.S(id),
-                    [Attr.RecordType] = Items.S(StatusChangeType),
-                    [Attr.ProductId] = Items.S(after.ProductId),
-                    [Attr.WarehouseId] = Items.S(after.WarehouseId),
-                    [Attr.StockCount] = Items.N(after.StockCount),
-                    [Attr.AvailableCount] = Items.N(after.AvailableCount),
-                    [Attr.ThresholdLevel] = Items.N(after.ThresholdLevel),
-                    [Attr.OldStatus] = Items.S(from.ToString()),
-                    [Attr.NewStatus] = Items.S(after.Status.ToString()),
-                    [Attr.CreatedAt] = Items.Time(at),
-                    [Attr.Message] = Items.S(
-                        $"{after.ProductId} in warehouse {after.WarehouseId} is now {after.Status} (was {from}): " +
-                        $"{after.AvailableCount} available of {after.StockCount} in stock, threshold {after.ThresholdLevel}."),
-                    [Attr.Ttl] = Items.N(at.AddDays(retentionDays).ToUnixTimeSeconds()),
-                },
-            },
-        };
-    }
+    public TransactWriteItem StatusChanged(InventoryRow after, StockStatus from, DateTimeOffset at) => PutAlert(
+        AlertItem(StatusChangeType, after, from, at,
+            $"{after.ProductId} in warehouse {after.WarehouseId} is now {after.Status} (was {from}): " +
+            $"{after.AvailableCount} available of {after.StockCount} in stock, threshold {after.ThresholdLevel}."));
 
     /// <summary>
     /// The "runs out soon" alert, self-describing like a status alert (same table, same pipe, same SNS topic), with the
@@ -67,35 +41,43 @@ public sealed class AlertRecords(IAmazonDynamoDB dynamo, IOptions<StorageOptions
     /// </summary>
     public TransactWriteItem RunsOutSoon(InventoryRow row, StockCover cover, DateTimeOffset at)
     {
+        var item = AlertItem(RunsOutSoonType, row, row.Status, at,
+            $"{row.ProductId} in warehouse {row.WarehouseId} runs out soon: {cover.DaysOfCover!.Value.ToString(CultureInfo.InvariantCulture)} days of cover " +
+            $"({row.AvailableCount} available, selling {cover.Velocity7Days.ToString(CultureInfo.InvariantCulture)}/day over 7 days, " +
+            $"{cover.Velocity28Days.ToString(CultureInfo.InvariantCulture)}/day over 28), lead time {cover.LeadTimeDays} days.");
+        item[Attr.Sold7Days] = Items.N(cover.Sold7Days);
+        item[Attr.Sold28Days] = Items.N(cover.Sold28Days);
+        item[Attr.Velocity7Days] = Items.N(cover.Velocity7Days);
+        item[Attr.Velocity28Days] = Items.N(cover.Velocity28Days);
+        item[Attr.DaysOfCover] = Items.N(cover.DaysOfCover.Value);
+        item[Attr.LeadTimeDays] = Items.N(cover.LeadTimeDays!.Value);
+        return PutAlert(item);
+    }
+
+    /// <summary>What every alert record holds: where it sorts, what it is, the row's counts and statuses, and its sentence.</summary>
+    private Dictionary<string, AttributeValue> AlertItem(string type, InventoryRow row, StockStatus from, DateTimeOffset at, string message)
+    {
         var id = Guid.NewGuid().ToString("N");
-        var item = new Dictionary<string, AttributeValue>
+        return new Dictionary<string, AttributeValue>
         {
             [Attr.AlertStream] = Items.S(StreamName),
             [Attr.AlertSortKey] = Items.S($"{Items.FormatTime(at)}#{id}"),
             [Attr.AlertId] = Items.S(id),
-            [Attr.RecordType] = Items.S(RunsOutSoonType),
+            [Attr.RecordType] = Items.S(type),
             [Attr.ProductId] = Items.S(row.ProductId),
             [Attr.WarehouseId] = Items.S(row.WarehouseId),
             [Attr.StockCount] = Items.N(row.StockCount),
             [Attr.AvailableCount] = Items.N(row.AvailableCount),
             [Attr.ThresholdLevel] = Items.N(row.ThresholdLevel),
-            [Attr.OldStatus] = Items.S(row.Status.ToString()),
+            [Attr.OldStatus] = Items.S(from.ToString()),
             [Attr.NewStatus] = Items.S(row.Status.ToString()),
             [Attr.CreatedAt] = Items.Time(at),
-            [Attr.Sold7Days] = Items.N(cover.Sold7Days),
-            [Attr.Sold28Days] = Items.N(cover.Sold28Days),
-            [Attr.Velocity7Days] = Items.N(cover.Velocity7Days),
-            [Attr.Velocity28Days] = Items.N(cover.Velocity28Days),
-            [Attr.DaysOfCover] = Items.N(cover.DaysOfCover!.Value),
-            [Attr.LeadTimeDays] = Items.N(cover.LeadTimeDays!.Value),
-            [Attr.Message] = Items.S(
-                $"{row.ProductId} in warehouse {row.WarehouseId} runs out soon: {cover.DaysOfCover.Value.ToString(CultureInfo.InvariantCulture)} days of cover " +
-                $"({row.AvailableCount} available, selling {cover.Velocity7Days.ToString(CultureInfo.InvariantCulture)}/day over 7 days, " +
-                $"{cover.Velocity28Days.ToString(CultureInfo.InvariantCulture)}/day over 28), lead time {cover.LeadTimeDays} days."),
+            [Attr.Message] = Items.S(message),
             [Attr.Ttl] = Items.N(at.AddDays(retentionDays).ToUnixTimeSeconds()),
         };
-        return new TransactWriteItem { Put = new Put { TableName = table, Item = item } };
     }
+
+    private TransactWriteItem PutAlert(Dictionary<string, AttributeValue> item) => new() { Put = new Put { TableName = table, Item = item } };
 
     /// <summary>
     /// Recent status transitions, newest first. All alerts share one partition sorted by time, so the filters are
