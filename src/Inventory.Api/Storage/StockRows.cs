@@ -14,7 +14,11 @@ namespace Inventory.Api.Storage;
 /// <para>
 /// No write here reads, writes or is conditioned on the stored status: a condition on a derived value would make
 /// writes fail exactly when many shoppers race across a threshold. The stored status and its alerts follow from
-/// the table's change stream (the status projection); answers compute the status from the counts.
+/// the table's change stream; answers compute the status from the counts.
+/// </para>
+/// <para>
+/// Where the derived work is: every write here, once committed, reaches <c>Projections/ChangeStream</c> as a change
+/// record, which hands it to each consumer (the history entry, the stored status and its alert, the days of cover).
 /// </para>
 /// </summary>
 public sealed partial class StockRows(IOptions<StorageOptions> options)

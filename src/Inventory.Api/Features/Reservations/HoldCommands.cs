@@ -8,9 +8,11 @@ namespace Inventory.Api.Features.Reservations;
 public sealed record ReservationResult(IReadOnlyList<Reservation> Reservations, bool Replayed);
 
 /// <summary>
-/// Holds: taking, replaying, extending and releasing them (listing them is <see cref="ReservationRecords"/>). Each write is one transaction over the stock
-/// rows (<see cref="StockRows"/>) and the reservation records (<see cref="ReservationRecords"/>). Sales are in
-/// <see cref="SaleCommands"/>, expiry in <see cref="HoldExpiry"/>.
+/// Holds: taking, replaying, extending and releasing them (listing them is <see cref="ReservationRecords"/>). Each
+/// write is one transaction over the stock rows (<see cref="StockRows"/>) and the reservation records
+/// (<see cref="ReservationRecords"/>); what follows from it (history, stored status, alerts, days of cover) is the
+/// change stream's (<see cref="Projections.ChangeStream"/>). Sales are in <see cref="SaleCommands"/>, expiry in
+/// <see cref="HoldExpiry"/>.
 /// </summary>
 public sealed class HoldCommands(
     Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, HoldExpiry expiry,
