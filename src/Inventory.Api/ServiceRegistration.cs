@@ -32,6 +32,7 @@ public static class ServiceRegistration
     {
         services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section);
         services.AddOptions<HistoryOptions>().BindConfiguration(HistoryOptions.Section);
+        services.AddOptions<AttemptOptions>().BindConfiguration(AttemptOptions.Section);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(CreateDynamoClient);
         services.AddSingleton<Writes>();

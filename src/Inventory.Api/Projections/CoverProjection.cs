@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Infrastructure;
 
 namespace Inventory.Api.Projections;
 
@@ -21,16 +22,16 @@ namespace Inventory.Api.Projections;
 /// </list>
 /// </summary>
 public sealed class CoverProjection(
-    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, AlertRecords alerts, IOptions<StorageOptions> options, TimeProvider clock, ILogger<CoverProjection> logger) : IChangeConsumer
+    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, AlertRecords alerts, IOptions<StorageOptions> options, IOptions<AttemptOptions> attempts,
+    TimeProvider clock, ILogger<CoverProjection> logger) : IChangeConsumer
 {
+    private readonly int writeAttempts = attempts.Value.CoverWrite;
+
     /// <summary>
     /// Rows are independent items, evaluated side by side like the history's batches: one after another, a batch that
     /// touches many rows would hold back the status, which shares the reader.
     /// </summary>
     private const int RowParallelism = 8;
-
-    /// <summary>A cover write re-reads the state and tries again this many times if another consumer wrote it meanwhile.</summary>
-    private const int WriteAttempts = 5;
 
     /// <summary>Daily counters outlive the long window by a week (a late stream record still finds its day), then TTL deletes them.</summary>
     private const int CounterRetentionDays = StockCover.LongWindowDays + 7;
@@ -208,7 +209,7 @@ public sealed class CoverProjection(
                     break;
                 }
 
-                if (attempt >= WriteAttempts)
+                if (attempt >= writeAttempts)
                 {
                     throw new InvalidOperationException($"The sales counter of {first.ProductId}/{first.WarehouseId} on {day.Key:yyyy-MM-dd} kept moving ({attempt} attempts)");
                 }
@@ -316,7 +317,7 @@ public sealed class CoverProjection(
                 return;
             }
 
-            if (attempt >= WriteAttempts)
+            if (attempt >= writeAttempts)
             {
                 throw new InvalidOperationException($"The cover of {row.ProductId}/{row.WarehouseId} kept moving under its write ({attempt} attempts)");
             }

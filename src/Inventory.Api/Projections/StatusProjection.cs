@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Infrastructure;
 
 namespace Inventory.Api.Projections;
 
@@ -22,10 +23,10 @@ namespace Inventory.Api.Projections;
 /// so a redelivered batch writes nothing twice.
 /// </summary>
 public sealed class StatusProjection(
-    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, AlertRecords alerts, IOptions<StorageOptions> options, TimeProvider clock, ILogger<StatusProjection> logger) : IChangeConsumer
+    IAmazonDynamoDB dynamo, Writes writes, HotRows hot, AlertRecords alerts, IOptions<StorageOptions> options, IOptions<AttemptOptions> attempts,
+    TimeProvider clock, ILogger<StatusProjection> logger) : IChangeConsumer
 {
-    /// <summary>A status write re-reads the row and tries again this many times if the status moved between its read and its write.</summary>
-    private const int SettleAttempts = 5;
+    private readonly int settleAttempts = attempts.Value.StatusSettle;
 
     /// <summary>
     /// No stream hands over a record older than this: DynamoDB trims its streams after 24 hours, DynamoDB Local deletes
@@ -146,7 +147,7 @@ public sealed class StatusProjection(
                 return;
             }
 
-            if (attempt >= SettleAttempts)
+            if (attempt >= settleAttempts)
             {
                 throw new InvalidOperationException($"The stored status of hot row {productId}/{warehouseId} kept moving under its write ({attempt} attempts)");
             }
@@ -246,7 +247,7 @@ public sealed class StatusProjection(
                 return (after.Status, true);
             }
 
-            if (attempt >= SettleAttempts)
+            if (attempt >= settleAttempts)
             {
                 throw new InvalidOperationException(
                     $"The stored status of {after.ProductId}/{after.WarehouseId} kept moving under its write ({attempt} attempts)");

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Infrastructure;
 
 namespace Inventory.Api.Security;
 
@@ -14,13 +15,13 @@ public sealed record ApiKeyIdentity(string KeyId, string Name, Scope Scope);
 /// Answers from the table are remembered for <see cref="ApiKeyOptions.CacheSeconds"/> per instance, so a busy
 /// key costs one read per instance per period, and a revocation takes effect within that period.
 /// </summary>
-public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOptions> options, TimeProvider clock, ILogger<ApiKeyRegistry> logger)
+public sealed class ApiKeyRegistry(
+    ApiKeyStore store, IOptionsMonitor<ApiKeyOptions> options, IOptions<AttemptOptions> attempts, TimeProvider clock, ILogger<ApiKeyRegistry> logger)
 {
+    private readonly int revokeAttempts = attempts.Value.KeyRevocation;
+
     /// <summary>Longer than any key this service issues; longer presented values are refused unread.</summary>
     public const int MaxKeyLength = 256;
-
-    /// <summary>Tries of a revocation whose kept admin key keeps being revoked by concurrent calls.</summary>
-    private const int MaxRevokeAttempts = 5;
 
     /// <summary>Bounds the memory unknown keys can take: past this many cached answers the cache starts over.</summary>
     private const int MaxCachedAnswers = 10_000;
@@ -127,7 +128,7 @@ public sealed class ApiKeyRegistry(ApiKeyStore store, IOptionsMonitor<ApiKeyOpti
             if (revocation == Revocation.KeptKeyRevoked)
             {
                 // Another admin key was revoked at the same moment: look at the keys again (bounded, as any contended write).
-                if (attempt >= MaxRevokeAttempts)
+                if (attempt >= revokeAttempts)
                 {
                     throw Problems.Busy();
                 }

@@ -2,6 +2,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Microsoft.Extensions.Options;
+using Inventory.Api.Infrastructure;
 
 namespace Inventory.Api.Storage;
 
@@ -15,11 +16,11 @@ public sealed record SpreadResult(string ProductId, string WarehouseId, int SubR
 /// rebalance racing holds either applies whole or not at all and no unit is lost or invented.
 /// </summary>
 public sealed class HotRows(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HotRows> logger)
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, ReservationRecords records, IOptions<StorageOptions> options, IOptions<AttemptOptions> attempts,
+    TimeProvider clock, ILogger<HotRows> logger)
     : IDisposable
 {
-    /// <summary>A rebalance races the holds on every sub-row; after this many refused attempts it leaves it to the next change.</summary>
-    private const int MoveAttempts = 4;
+    private readonly int moveAttempts = attempts.Value.SubRowMoves;
 
     /// <summary>
     /// Holds that ended this recently before a row is marked hot get a claim too: one released between the marking and
@@ -316,7 +317,7 @@ public sealed class HotRows(
                 shares[0] += taken;
             }
 
-            if (await MoveAsync(parts, shares, ct, gathering: true) || attempt >= MoveAttempts)
+            if (await MoveAsync(parts, shares, ct, gathering: true) || attempt >= moveAttempts)
             {
                 return (await SnapshotAsync(productId, warehouseId, ct))?[0].AvailableCount;
             }
@@ -326,7 +327,7 @@ public sealed class HotRows(
     /// <summary>Evens out a hot row's available units over its sub-rows. Returns whether it moved them (false: the row is not hot, or stayed too busy).</summary>
     public async Task<bool> RebalanceAsync(string productId, string warehouseId, CancellationToken ct)
     {
-        for (var attempt = 1; attempt <= MoveAttempts; attempt++)
+        for (var attempt = 1; attempt <= moveAttempts; attempt++)
         {
             var parts = await SnapshotAsync(productId, warehouseId, ct);
             if (parts is null || !parts[0].IsSpread || parts[0].Folding || parts[0].ClaimingHolds || parts.Count != parts[0].SubRowCount)

@@ -1,5 +1,7 @@
 using Inventory.Api.Domain;
 using Inventory.Api.Storage;
+using Inventory.Api.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Fulfilment;
 
@@ -12,10 +14,10 @@ public sealed record FulfilLine(string ProductId, string? ReservationId, long? Q
 /// </summary>
 public sealed class SaleCommands(
     Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, IdempotencyRecords idempotency,
-    TimeProvider clock)
+    IOptions<AttemptOptions> attempts, TimeProvider clock)
 {
     /// <summary>Holds and warehouse choices can race with other writers; resolve the lines again this many times.</summary>
-    private const int ResolveAttempts = 3;
+    private readonly int resolveAttempts = attempts.Value.WarehouseChoice;
 
     public async Task<FulfilmentResult> FulfilAsync(string orderId, IReadOnlyList<FulfilLine> lines, Actor by, CancellationToken ct)
     {
@@ -89,7 +91,7 @@ public sealed class SaleCommands(
             return Replay(guard, repeat);
         }
 
-        if (holdSteps.Any(outcome.Failed) && attempt < ResolveAttempts)
+        if (holdSteps.Any(outcome.Failed) && attempt < resolveAttempts)
         {
             return null; // a hold changed state under us; the next pass reports its new state
         }
@@ -99,7 +101,7 @@ public sealed class SaleCommands(
         foreach (var (row, handle) in rowSteps.Where(s => outcome.Failed(s.Handle)))
         {
             var old = outcome.OldItem(handle) ?? throw await inventory.MissingRowProblemAsync(row.ProductId, row.WarehouseId, ct);
-            if (Items.ToRow(old).IsSpread && row.Direct > 0 && attempt < ResolveAttempts
+            if (Items.ToRow(old).IsSpread && row.Direct > 0 && attempt < resolveAttempts
                 && await hot.GatherAsync(row.ProductId, row.WarehouseId, row.Direct, ct) >= row.Direct)
             {
                 return null; // a hot row sells directly from sub-row 0, where the units now are
@@ -110,9 +112,9 @@ public sealed class SaleCommands(
             shortages.Add(new ItemShortage(row.ProductId, row.WarehouseId, row.Direct, available, "insufficient_stock"));
         }
 
-        if (shortages.Count == 0 || (choseWarehouse && attempt < ResolveAttempts))
+        if (shortages.Count == 0 || (choseWarehouse && attempt < resolveAttempts))
         {
-            if (attempt >= 2 * ResolveAttempts)
+            if (attempt >= 2 * resolveAttempts)
             {
                 throw Problems.Busy();
             }

@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Microsoft.Extensions.Options;
 using Inventory.Api.Storage;
+using Inventory.Api.Infrastructure;
 
 namespace Inventory.Api.Features.Imports;
 
@@ -17,10 +18,10 @@ public sealed record ImportWriteResult(ImportOutcome Outcome, ImportError? Error
 /// line is done" never disagree and a second apply of the file writes nothing.
 /// </summary>
 public sealed class ImportWrites(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, HotRows hot, IdempotencyRecords idempotency, IOptions<StorageOptions> options, TimeProvider clock)
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, HotRows hot, IdempotencyRecords idempotency, IOptions<StorageOptions> options,
+    IOptions<AttemptOptions> attempts, TimeProvider clock)
 {
-    /// <summary>How often an overwriting absolute line re-reads a row whose version moved between its read and its write.</summary>
-    private const int OverwriteAttempts = 5;
+    private readonly int overwriteAttempts = attempts.Value.ImportOverwrite;
 
     private readonly StorageOptions storage = options.Value;
 
@@ -113,7 +114,7 @@ public sealed class ImportWrites(
             var found = (await hot.AddUpAsync([Items.ToRow(old)], ct))[0];
             if (line.IsAbsolute && found.Version != usedVersion)
             {
-                if (overwrite && attempt < OverwriteAttempts)
+                if (overwrite && attempt < overwriteAttempts)
                 {
                     row = found;
                     continue;

@@ -2,6 +2,8 @@ using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Inventory.Api.Features.Fulfilment;
 using Inventory.Api.Storage;
+using Inventory.Api.Infrastructure;
+using Microsoft.Extensions.Options;
 
 namespace Inventory.Api.Features.Reservations;
 
@@ -16,10 +18,9 @@ public sealed record ReservationResult(IReadOnlyList<Reservation> Reservations, 
 /// </summary>
 public sealed class HoldCommands(
     Writes writes, InventoryStore inventory, StockRows rows, HotRows hot, ReservationRecords records, HoldExpiry expiry,
-    TimeProvider clock)
+    IOptions<AttemptOptions> attempts, TimeProvider clock)
 {
-    /// <summary>Warehouse choice can race with other writers; re-choose this many times before answering "short".</summary>
-    private const int ResolveAttempts = 3;
+    private readonly AttemptOptions budgets = attempts.Value;
 
     /// <summary>The hold, if there is one that <paramref name="by"/> may see (<see cref="Reservation.BelongsTo"/>).</summary>
     public async Task<Reservation?> GetAsync(string productId, string reservationId, Actor by, CancellationToken ct) =>
@@ -50,7 +51,7 @@ public sealed class HoldCommands(
             string.Join(';', items.OrderBy(i => i.ProductId, StringComparer.Ordinal).Select(i => $"{i.ProductId}@{i.WarehouseId}x{i.Quantity}")));
 
         var reclaimed = false;
-        var routes = items.Select(_ => new HoldRoute()).ToArray();
+        var routes = items.Select(_ => new HoldRoute(budgets.HotRowRounds)).ToArray();
         for (var attempt = 1; ; attempt++)
         {
             List<ReserveItem> resolved;
@@ -159,7 +160,7 @@ public sealed class HoldCommands(
                 continue;
             }
 
-            if (choseWarehouse && attempt < ResolveAttempts)
+            if (choseWarehouse && attempt < budgets.WarehouseChoice)
             {
                 continue;
             }
@@ -182,7 +183,7 @@ public sealed class HoldCommands(
     /// the row as a whole is short. On a row folding back, sub-row 0 alone. A hold on a spread row (hot or folding)
     /// claims its id, so that id is held once whichever sub-row it lands on.
     /// </summary>
-    private sealed class HoldRoute
+    private sealed class HoldRoute(int maxRounds)
     {
         private readonly HashSet<int> tried = [];
         private string? warehouseId;
@@ -190,9 +191,6 @@ public sealed class HoldCommands(
         private int chosen;
         private bool gathered;
         private int rounds;
-
-        /// <summary>How many times a hold goes round a spread row's sub-rows again while the row as a whole has its units.</summary>
-        private const int MaxRounds = 3;
 
         /// <summary>The row is spread (hot, or folding back): the hold writes a claim, without which the row refuses it.</summary>
         public bool Claims { get; private set; }
@@ -230,7 +228,7 @@ public sealed class HoldCommands(
         /// </summary>
         public bool TryAgain(InventoryRow row)
         {
-            if (!Claims || rounds >= MaxRounds)
+            if (!Claims || rounds >= maxRounds)
             {
                 return false;
             }
@@ -336,7 +334,7 @@ public sealed class HoldCommands(
                 return;
             }
 
-            if (!outcome.Failed(finish) || attempt >= ResolveAttempts)
+            if (!outcome.Failed(finish) || attempt >= budgets.WarehouseChoice)
             {
                 // The record was ACTIVE but its row holds fewer units than it: the invariant is broken.
                 throw new InvalidOperationException(

@@ -4,6 +4,7 @@ using Amazon.DynamoDBv2.Model;
 using Inventory.Api.Domain;
 using Microsoft.Extensions.Options;
 using Inventory.Api.Storage;
+using Inventory.Api.Infrastructure;
 
 namespace Inventory.Api.Features.Shipments;
 
@@ -38,17 +39,16 @@ public sealed record ShipmentLinePage(IReadOnlyList<ShipmentLine> Lines, string?
 /// TransactWriteItems: 2 actions per line, plus the receipt and the shipment's open check.
 /// </summary>
 public sealed class ShipmentCommands(
-    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, InventoryStore inventory, IOptions<StorageOptions> options, TimeProvider clock,
-    ILogger<ShipmentCommands> logger)
+    IAmazonDynamoDB dynamo, Writes writes, StockRows rows, InventoryStore inventory, IOptions<StorageOptions> options, IOptions<AttemptOptions> attempts,
+    TimeProvider clock, ILogger<ShipmentCommands> logger)
 {
+    private readonly int receiptAttempts = attempts.Value.ShipmentReceipt;
+
     /// <summary>Lines of one shipment: its creation is the shipment, a line and a check of its stock row per line (1 + 2 x 49 actions).</summary>
     public const int MaxShipmentLines = 49;
 
     /// <summary>Lines of one receipt: a row and a line per line, plus the receipt record and the shipment's check (2 x 49 + 2 actions).</summary>
     public const int MaxReceiptLines = 49;
-
-    /// <summary>A receipt that met another receipt of the same lines reads again and retries this often (after a short, jittered pause).</summary>
-    private const int ReceiptAttempts = 16;
 
     private const string ShipmentItem = "shipment";
     private const string LinePrefix = "line#";
@@ -218,7 +218,7 @@ public sealed class ShipmentCommands(
     public async Task<ReceiptResult> ReceiveAsync(string shipmentId, string receiptId, IReadOnlyList<ReceiptLine> lines, Actor by, CancellationToken ct)
     {
         var fingerprint = Domain.Fingerprint.Of("receipt", shipmentId, string.Join(';', lines.OrderBy(l => l.ProductId, StringComparer.Ordinal).Select(l => $"{l.ProductId}|{l.Quantity}")));
-        for (var attempt = 1; attempt <= ReceiptAttempts; attempt++)
+        for (var attempt = 1; attempt <= receiptAttempts; attempt++)
         {
             var shipment = await GetAsync(shipmentId, ct) ?? throw Problems.ShipmentNotFound(shipmentId);
             if (shipment.Receipts.FirstOrDefault(r => r.ReceiptId == receiptId) is { } earlier)
