@@ -65,6 +65,11 @@ public sealed class ServiceProcess : IAsyncDisposable
             {
                 return false;
             }
+            catch (TaskCanceledException)
+            {
+                // One probe that took longer than its 2 s (a process still starting on a busy machine): ask again, within the minute.
+                return false;
+            }
         }, "the service process answers", TimeSpan.FromSeconds(60));
         return service;
     }
