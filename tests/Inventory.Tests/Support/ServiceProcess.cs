@@ -53,24 +53,34 @@ public sealed class ServiceProcess : IAsyncDisposable
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        using var probe = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(2) };
-        await Eventually.TrueAsync(async () =>
+        try
         {
-            Assert.False(process.HasExited, $"the service exited with {(process.HasExited ? process.ExitCode : 0)} before it was ready");
-            try
+            using var probe = new HttpClient { BaseAddress = service.Address, Timeout = TimeSpan.FromSeconds(2) };
+            await Eventually.TrueAsync(async () =>
             {
-                return (await probe.GetAsync("/health/live")).IsSuccessStatusCode;
-            }
-            catch (HttpRequestException)
-            {
-                return false;
-            }
-            catch (TaskCanceledException)
-            {
-                // One probe that took longer than its 2 s (a process still starting on a busy machine): ask again, within the minute.
-                return false;
-            }
-        }, "the service process answers", TimeSpan.FromSeconds(60));
+                Assert.False(process.HasExited, $"the service exited with {(process.HasExited ? process.ExitCode : 0)} before it was ready");
+                try
+                {
+                    return (await probe.GetAsync("/health/live")).IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return false;
+                }
+                catch (TaskCanceledException)
+                {
+                    // One probe that took longer than its 2 s (a process still starting on a busy machine): ask again, within the minute.
+                    return false;
+                }
+            }, "the service process answers", TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            // A service that never became ready is not handed to the test, so nothing else would stop it.
+            await service.DisposeAsync();
+            throw;
+        }
+
         return service;
     }
 
